@@ -1,0 +1,56 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Numeric code needs AVX2/FMA code generation on x86-64 (see PERF-NOTES): without a target CPU,
+// SIMD fused multiply-adds become per-lane libm calls. Set IRPO_TARGET_CPU to override
+// (e.g. "znver3"), or to "none" to build for the generic x86-64 baseline.
+#if arch(x86_64)
+import Foundation
+let targetCPU = ProcessInfo.processInfo.environment["IRPO_TARGET_CPU"] ?? "haswell"
+let numericSettings: [SwiftSetting] = targetCPU == "none" ? [] : [
+    .unsafeFlags(["-target-cpu", targetCPU])
+]
+#else
+let numericSettings: [SwiftSetting] = []
+#endif
+
+let package = Package(
+    name: "irpo",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "irpo", targets: ["irpo"]),
+        .library(name: "IRPOFormats", targets: ["IRPOFormats"]),
+        .library(name: "IRPOTensor", targets: ["IRPOTensor"]),
+        .library(name: "IRPOModel", targets: ["IRPOModel"]),
+        .library(name: "IRPOTokenizer", targets: ["IRPOTokenizer"]),
+        .library(name: "IRPOTasks", targets: ["IRPOTasks"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .target(name: "IRPOFormats", swiftSettings: numericSettings),
+        .target(name: "IRPOTensor", dependencies: ["CBLAS"], swiftSettings: numericSettings),
+        .target(name: "IRPOModel", dependencies: ["IRPOFormats", "IRPOTensor"], swiftSettings: numericSettings),
+        .target(name: "IRPOTokenizer", dependencies: ["IRPOFormats"]),
+        .target(name: "IRPOTasks"),
+        .executableTarget(
+            name: "irpo",
+            dependencies: [
+                "IRPOFormats", "IRPOTensor", "IRPOModel", "IRPOTokenizer", "IRPOTasks",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: numericSettings
+        ),
+        .testTarget(name: "IRPOFormatsTests", dependencies: ["IRPOFormats"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "IRPOTensorTests", dependencies: ["IRPOTensor"], swiftSettings: numericSettings),
+        .testTarget(name: "IRPOModelTests", dependencies: ["IRPOModel", "IRPOFormats", "IRPOTensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "IRPOTokenizerTests", dependencies: ["IRPOTokenizer", "IRPOFormats"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "IRPOTasksTests", dependencies: ["IRPOTasks"]),
+    ]
+)

@@ -1,0 +1,2 @@
+/// Container formats without model semantics: safetensors and GGUF.
+public enum IRPOFormats {}

@@ -1,0 +1,2 @@
+/// Llama-family models: configuration, parameters, forward and backward.
+public enum IRPOModel {}

@@ -1,0 +1,2 @@
+/// Reasoning datasets, prompts, answer extraction and rewards.
+public enum IRPOTasks {}

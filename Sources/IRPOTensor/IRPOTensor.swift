@@ -1,0 +1,2 @@
+/// Float buffers, GEMM, deterministic parallel loops, seeded RNG and numeric kernels.
+public enum IRPOTensor {}

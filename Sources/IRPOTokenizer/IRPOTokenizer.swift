@@ -1,0 +1,2 @@
+/// Tokenizers from tokenizer.json and GGUF vocabularies, and chat templates.
+public enum IRPOTokenizer {}

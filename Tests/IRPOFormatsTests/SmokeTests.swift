@@ -1,0 +1,6 @@
+import XCTest
+@testable import IRPOFormats
+
+final class IRPOFormatsSmokeTests: XCTestCase {
+    func testModuleLinks() { XCTAssertNotNil(IRPOFormats.self) }
+}

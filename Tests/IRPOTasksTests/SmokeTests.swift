@@ -1,0 +1,6 @@
+import XCTest
+@testable import IRPOTasks
+
+final class IRPOTasksSmokeTests: XCTestCase {
+    func testModuleLinks() { XCTAssertNotNil(IRPOTasks.self) }
+}

@@ -1,0 +1,6 @@
+import XCTest
+@testable import IRPOTensor
+
+final class IRPOTensorSmokeTests: XCTestCase {
+    func testModuleLinks() { XCTAssertNotNil(IRPOTensor.self) }
+}

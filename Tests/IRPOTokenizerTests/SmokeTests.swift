@@ -1,0 +1,6 @@
+import XCTest
+@testable import IRPOTokenizer
+
+final class IRPOTokenizerSmokeTests: XCTestCase {
+    func testModuleLinks() { XCTAssertNotNil(IRPOTokenizer.self) }
+}
