@@ -24,6 +24,8 @@ let package = Package(
         .library(name: "IRPOModel", targets: ["IRPOModel"]),
         .library(name: "IRPOTokenizer", targets: ["IRPOTokenizer"]),
         .library(name: "IRPOTasks", targets: ["IRPOTasks"]),
+        .library(name: "IRPOGeneration", targets: ["IRPOGeneration"]),
+        .library(name: "IRPOTraining", targets: ["IRPOTraining"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -39,10 +41,13 @@ let package = Package(
         .target(name: "IRPOModel", dependencies: ["IRPOFormats", "IRPOTensor"], swiftSettings: numericSettings),
         .target(name: "IRPOTokenizer", dependencies: ["IRPOFormats"]),
         .target(name: "IRPOTasks"),
+        .target(name: "IRPOGeneration", dependencies: ["IRPOModel", "IRPOTensor", "IRPOTokenizer"], swiftSettings: numericSettings),
+        .target(name: "IRPOTraining", dependencies: ["IRPOModel", "IRPOTensor", "IRPOFormats"], swiftSettings: numericSettings),
         .executableTarget(
             name: "irpo",
             dependencies: [
                 "IRPOFormats", "IRPOTensor", "IRPOModel", "IRPOTokenizer", "IRPOTasks",
+                "IRPOGeneration", "IRPOTraining",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: numericSettings
@@ -52,5 +57,7 @@ let package = Package(
         .testTarget(name: "IRPOModelTests", dependencies: ["IRPOModel", "IRPOFormats", "IRPOTensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "IRPOTokenizerTests", dependencies: ["IRPOTokenizer", "IRPOFormats"], resources: [.copy("Fixtures")]),
         .testTarget(name: "IRPOTasksTests", dependencies: ["IRPOTasks"]),
+        .testTarget(name: "IRPOGenerationTests", dependencies: ["IRPOGeneration", "IRPOModel", "IRPOTensor"]),
+        .testTarget(name: "IRPOTrainingTests", dependencies: ["IRPOTraining", "IRPOModel", "IRPOTensor", "IRPOFormats"], resources: [.copy("Fixtures")]),
     ]
 )

@@ -1,0 +1,2 @@
+/// Preference-optimisation losses, AdamW, schedules, the trainer loop and checkpoints.
+public enum IRPOTraining {}

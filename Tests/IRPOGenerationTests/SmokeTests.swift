@@ -1,0 +1,6 @@
+import XCTest
+@testable import IRPOGeneration
+
+final class IRPOGenerationSmokeTests: XCTestCase {
+    func testModuleLinks() { XCTAssertNotNil(IRPOGeneration.self) }
+}

@@ -1,0 +1,6 @@
+import XCTest
+@testable import IRPOTraining
+
+final class IRPOTrainingSmokeTests: XCTestCase {
+    func testModuleLinks() { XCTAssertNotNil(IRPOTraining.self) }
+}
