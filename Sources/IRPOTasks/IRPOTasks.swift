@@ -1,2 +1,0 @@
-/// Reasoning datasets, prompts, answer extraction and rewards.
-public enum IRPOTasks {}
