@@ -1,2 +1,0 @@
-/// Container formats without model semantics: safetensors and GGUF.
-public enum IRPOFormats {}
