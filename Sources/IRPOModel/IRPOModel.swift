@@ -1,2 +1,0 @@
-/// Llama-family models: configuration, parameters, forward and backward.
-public enum IRPOModel {}

@@ -1,0 +1,118 @@
+import IRPOTensor
+
+extension LlamaModel {
+    /// Backpropagates `d loss / d sumLogProbs[b]` through `pass` and ADDS the parameter
+    /// gradients into `gradients` (same layout as `parameters`; zero it between steps yourself).
+    ///
+    /// `pass` must come from `forward(_:savingForBackward: true)` on this model with unchanged
+    /// parameters, and can be backpropagated once (its logits become their gradient).
+    public func backward(_ pass: ForwardPass, dSumLogProbs: [Float], into gradients: ParameterBuffer) {
+        precondition(pass.savesForBackward, "backward needs a pass from forward(_:savingForBackward: true)")
+        precondition(!pass.consumed, "a ForwardPass can be backpropagated only once")
+        precondition(dSumLogProbs.count == pass.batchSize, "dSumLogProbs needs one value per sequence")
+        precondition(gradients.layout == layout, "gradients must have the model's layout")
+        guard let logits = pass.logits else { preconditionFailure("training pass without logits") }
+        pass.consumed = true
+
+        let c = configuration
+        let b = pass.batchSize, s = pass.sequenceLength, t = pass.tokens, n = pass.scoredCount
+        let hidden = c.hiddenSize, vocab = c.vocabularySize
+        let qWidth = c.queryWidth, kvWidth = c.keyValueWidth, inner = c.intermediateSize
+        let scratch = ActivationStorage(pool: bufferPool)
+        let g = { (kind: ParameterKind, layer: Int) in gradients.pointer(kind, layer: layer) }
+
+        // LM head and final norm at the scored rows.
+        let dLogProbs = pass.scoredSequence.map { dSumLogProbs[$0] }
+        let headKind = layout.outputEmbeddingKind
+        let dHeadNormed = scratch.allocate(n * hidden)
+        let dHeadInput = scratch.zeros(n * hidden)
+        dLogProbs.withUnsafeBufferPointer { dBuffer in
+            pass.targets.withUnsafeBufferPointer { targetBuffer in
+                guard let dBase = dBuffer.baseAddress, let targetBase = targetBuffer.baseAddress else { return }
+                LogSoftmaxGather.backward(logitsToGradient: logits, dLogProbs: dBase, logSumExp: pass.logSumExp,
+                                          targets: targetBase, tokens: n, vocab: vocab)
+            }
+        }
+        GEMM.multiply(transposeA: true, transposeB: false, m: vocab, n: hidden, k: n,
+                      a: logits, b: pass.headNormed, beta: 1, c: g(headKind, 0))
+        GEMM.multiply(transposeA: false, transposeB: false, m: n, n: hidden, k: vocab,
+                      a: logits, b: parameters.pointer(headKind), c: dHeadNormed)
+        RMSNorm.backward(dInput: dHeadInput, dWeight: g(.finalNorm, 0), dOutput: dHeadNormed, input: pass.headInput,
+                         weight: parameters.pointer(.finalNorm), inverseRMS: pass.headInverseRMS, tokens: n, channels: hidden)
+        let dx = scratch.zeros(t * hidden)   // d(residual stream), [T, C]
+        for (i, row) in pass.scoredRows.enumerated() {
+            Elementwise.accumulate(into: dx + Int(row) * hidden, from: dHeadInput + i * hidden, count: hidden)
+        }
+
+        let dNorm = scratch.allocate(t * hidden)
+        let hiddenOrGradient = scratch.allocate(t * inner)
+        let dGateUp = scratch.allocate(t * 2 * inner)
+        let dAttention = scratch.allocate(t * qWidth)
+        let dQ = scratch.allocate(t * qWidth), dK = scratch.allocate(t * kvWidth), dV = scratch.allocate(t * kvWidth)
+        let qkvWidth = qWidth + 2 * kvWidth
+        let dQKV = scratch.allocate(t * qkvWidth)
+        let rotary = rotary(covering: s)
+
+        pass.positions.withUnsafeBufferPointer { positionBuffer in
+            pass.lengths.withUnsafeBufferPointer { lengthBuffer in
+                guard let positionBase = positionBuffer.baseAddress, let lengthBase = lengthBuffer.baseAddress else { return }
+                for layer in stride(from: c.layerCount - 1, through: 0, by: -1) {
+                    let a = pass.layers[layer]
+                    let p = { (kind: ParameterKind) in self.parameters.pointer(kind, layer: layer) }
+                    // MLP block: output = middle + down(silu(gate) * up); dx holds d(output).
+                    FusedRows.swiGLUForward(output: hiddenOrGradient, gateUp: a.gateUp, rows: t, inner: inner)
+                    GEMM.multiply(transposeA: true, transposeB: false, m: hidden, n: inner, k: t,
+                                  a: dx, b: hiddenOrGradient, beta: 1, c: g(.downWeight, layer))
+                    GEMM.multiply(transposeA: false, transposeB: false, m: t, n: inner, k: hidden,
+                                  a: dx, b: p(.downWeight), c: hiddenOrGradient)
+                    Elementwise.zero(dGateUp, count: t * 2 * inner)
+                    FusedRows.swiGLUBackward(dGateUp: dGateUp, dOutput: hiddenOrGradient, gateUp: a.gateUp, rows: t, inner: inner)
+                    // Gate and up weights are adjacent: one [2I, C] gradient and one product for dNorm.
+                    GEMM.multiply(transposeA: true, transposeB: false, m: 2 * inner, n: hidden, k: t,
+                                  a: dGateUp, b: a.norm2, beta: 1, c: g(.gateWeight, layer))
+                    GEMM.multiply(transposeA: false, transposeB: false, m: t, n: hidden, k: 2 * inner,
+                                  a: dGateUp, b: p(.gateWeight), c: dNorm)
+                    RMSNorm.backward(dInput: dx, dWeight: g(.mlpNorm, layer), dOutput: dNorm, input: a.middle,
+                                     weight: p(.mlpNorm), inverseRMS: a.inverseRMS2, tokens: t, channels: hidden)
+
+                    // Attention block: middle = input + o(attention(rope(q), rope(k), v)); dx holds d(middle).
+                    GEMM.multiply(transposeA: true, transposeB: false, m: hidden, n: qWidth, k: t,
+                                  a: dx, b: a.attention, beta: 1, c: g(.outputWeight, layer))
+                    GEMM.multiply(transposeA: false, transposeB: false, m: t, n: qWidth, k: hidden,
+                                  a: dx, b: p(.outputWeight), c: dAttention)
+                    Elementwise.zero(dQ, count: t * qWidth)
+                    Elementwise.zero(dK, count: t * kvWidth)
+                    Elementwise.zero(dV, count: t * kvWidth)
+                    Attention.backward(dQ: dQ, dK: dK, dV: dV, dOutput: dAttention, q: a.q, k: a.k, v: a.v,
+                                       probabilities: a.probabilities, lengths: lengthBase, batch: b, sequenceLength: s,
+                                       heads: c.attentionHeads, kvHeads: c.keyValueHeads, headDim: c.headDimension)
+                    rotary.applyBackward(inPlace: dQ, positions: positionBase, tokens: t, heads: c.attentionHeads)
+                    rotary.applyBackward(inPlace: dK, positions: positionBase, tokens: t, heads: c.keyValueHeads)
+                    // q/k/v weights (and biases) are adjacent: one [H*D + 2*Hkv*D, C] gradient.
+                    FusedRows.join([dQ, dK, dV], into: dQKV, widths: [qWidth, kvWidth, kvWidth], rows: t)
+                    if c.attentionBias {
+                        accumulateColumnSums(into: g(.queryBias, layer), of: dQKV, rows: t, columns: qkvWidth)
+                    }
+                    GEMM.multiply(transposeA: true, transposeB: false, m: qkvWidth, n: hidden, k: t,
+                                  a: dQKV, b: a.norm1, beta: 1, c: g(.queryWeight, layer))
+                    GEMM.multiply(transposeA: false, transposeB: false, m: t, n: hidden, k: qkvWidth,
+                                  a: dQKV, b: p(.queryWeight), c: dNorm)
+                    RMSNorm.backward(dInput: dx, dWeight: g(.attentionNorm, layer), dOutput: dNorm, input: a.input,
+                                     weight: p(.attentionNorm), inverseRMS: a.inverseRMS1, tokens: t, channels: hidden)
+                }
+            }
+        }
+        pass.ids.withUnsafeBufferPointer { idBuffer in
+            guard let idBase = idBuffer.baseAddress else { return }
+            Embedding.backward(dTable: g(.embedding, 0), dOutput: dx, ids: idBase, tokens: t, channels: hidden,
+                               vocabulary: vocab)
+        }
+    }
+
+    /// `into[j] += sum over rows of matrix[row, j]`, rows in order (deterministic).
+    func accumulateColumnSums(into: UnsafeMutablePointer<Float>, of matrix: UnsafePointer<Float>, rows: Int, columns: Int) {
+        for row in 0..<rows {
+            Elementwise.accumulate(into: into, from: matrix + row * columns, count: columns)
+        }
+    }
+}

@@ -1,0 +1,179 @@
+import IRPOTensor
+
+extension LlamaModel {
+    /// Runs the model over new tokens of several sequences, appending their keys and values to
+    /// `cache`, and returns logits.
+    ///
+    /// Each segment's tokens take the positions after those already cached in its slot, and
+    /// attend to the cached tokens plus the segment's earlier tokens, so a prompt can be
+    /// prefilled in one call and then extended one token per call. Segments are packed without
+    /// padding: T = total new tokens rows go through every projection as one matrix product.
+    ///
+    /// - Parameters:
+    ///   - segments: new tokens per slot; slots must be distinct.
+    ///   - cache: a cache made for this model's configuration.
+    ///   - rows: `.last` (one row per segment) or `.all` (one row per new token).
+    ///   - matmul: kernel for single-token steps (multi-token calls always use BLAS).
+    /// - Returns: logits `[rows, V]` row-major.
+    /// - Throws: `ModelError.invalidInput` for empty segments, repeated or out-of-range slots,
+    ///   token ids outside the vocabulary, a cache of another shape, or a slot that would
+    ///   overflow the cache capacity or the model's sliding window.
+    public func decode(
+        _ segments: [DecodeSegment], cache: KVCache, rows: DecodeLogitRows = .last, matmul: DecodeMatmul = .batchInvariant
+    ) throws -> [Float] {
+        let count = try validateDecode(segments, cache: cache)
+        let rowCount = rows == .last ? segments.count : count
+        var logits = [Float](repeating: 0, count: rowCount * configuration.vocabularySize)
+        logits.withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            runDecode(segments, tokenCount: count, cache: cache, rows: rows, matmul: matmul, logits: base)
+        }
+        return logits
+    }
+
+    /// `decode(_:cache:rows:)` writing the logits into `logits` (`[rows, V]`, caller-owned), so
+    /// a generation loop can reuse one buffer.
+    public func decode(
+        _ segments: [DecodeSegment], cache: KVCache, rows: DecodeLogitRows = .last,
+        matmul: DecodeMatmul = .batchInvariant, into logits: UnsafeMutablePointer<Float>
+    ) throws {
+        let count = try validateDecode(segments, cache: cache)
+        runDecode(segments, tokenCount: count, cache: cache, rows: rows, matmul: matmul, logits: logits)
+    }
+
+    /// Checks the segments against the cache; returns the total number of new tokens.
+    private func validateDecode(_ segments: [DecodeSegment], cache: KVCache) throws -> Int {
+        let c = configuration
+        guard cache.layerCount == c.layerCount, cache.rowWidth == c.keyValueWidth else {
+            throw ModelError.invalidInput("the KV cache was made for another model shape (\(cache.layerCount) layers x \(cache.rowWidth) floats, this model needs \(c.layerCount) x \(c.keyValueWidth)); make the cache from this model's configuration")
+        }
+        guard !segments.isEmpty else { throw ModelError.invalidInput("decode was given no segments; pass at least one") }
+        var seen = Set<Int>()
+        var total = 0
+        for (index, segment) in segments.enumerated() {
+            guard segment.slot >= 0 && segment.slot < cache.slotCount else {
+                throw ModelError.invalidInput("decode segment \(index): slot \(segment.slot) is outside the cache's 0..<\(cache.slotCount)")
+            }
+            guard seen.insert(segment.slot).inserted else {
+                throw ModelError.invalidInput("decode segment \(index): slot \(segment.slot) appears twice in one call; merge the segments")
+            }
+            guard !segment.tokens.isEmpty else {
+                throw ModelError.invalidInput("decode segment \(index) (slot \(segment.slot)) has no tokens")
+            }
+            if let bad = segment.tokens.first(where: { $0 < 0 || Int($0) >= c.vocabularySize }) {
+                throw ModelError.invalidInput("decode segment \(index): token id \(bad) is outside the vocabulary 0..<\(c.vocabularySize); check the tokenizer matches the model")
+            }
+            let end = cache.length(of: segment.slot) + segment.tokens.count
+            guard end <= cache.capacity else {
+                throw ModelError.invalidInput("decode segment \(index): slot \(segment.slot) would hold \(end) tokens, more than the cache capacity \(cache.capacity); make a larger cache or stop earlier")
+            }
+            try checkLength(end)
+            total += segment.tokens.count
+        }
+        return total
+    }
+
+    /// The decode pass proper (inputs validated).
+    private func runDecode(
+        _ segments: [DecodeSegment], tokenCount t: Int, cache: KVCache, rows: DecodeLogitRows,
+        matmul: DecodeMatmul, logits: UnsafeMutablePointer<Float>
+    ) {
+        let c = configuration
+        let hidden = c.hiddenSize, qWidth = c.queryWidth, kvWidth = c.keyValueWidth, inner = c.intermediateSize
+        let epsilon = Float(c.rmsNormEpsilon)
+
+        // Packed inputs: ids [T], positions [T], and each segment's first row and start position.
+        var ids = [Int32](), positions = [Int32]()
+        ids.reserveCapacity(t)
+        positions.reserveCapacity(t)
+        var plan: [DecodeAttention.Segment] = []
+        var maxEnd = 0
+        for segment in segments {
+            let start = cache.length(of: segment.slot)
+            plan.append(DecodeAttention.Segment(slot: segment.slot, firstRow: ids.count, start: start, count: segment.tokens.count))
+            for (i, id) in segment.tokens.enumerated() {
+                ids.append(id)
+                positions.append(Int32(start + i))
+            }
+            maxEnd = max(maxEnd, start + segment.tokens.count)
+        }
+        let rotary = rotary(covering: maxEnd)
+        let storage = ActivationStorage()
+        let residual = storage.allocate(t * hidden)      // [T, C]
+        let normed = storage.allocate(t * hidden)        // [T, C]
+        let inverseRMS = storage.allocate(t)             // [T]
+        let q = storage.allocate(t * qWidth)             // [T, H*D]
+        let k = storage.allocate(t * kvWidth)            // [T, Hkv*D]
+        let v = storage.allocate(t * kvWidth)            // [T, Hkv*D]
+        let attention = storage.allocate(t * qWidth)     // [T, H*D]
+        let gate = storage.allocate(t * inner)           // [T, I]
+        let up = storage.allocate(t * inner)             // [T, I]
+        let activated = storage.allocate(t * inner)      // [T, I]
+        let shape = DecodeAttention.Shape(heads: c.attentionHeads, kvHeads: c.keyValueHeads, headDim: c.headDimension)
+        // Single-token steps use the batch-invariant kernel (a sequence's logits must not depend on
+        // its batch); multi-token prefills use BLAS, and the generator always prefills a prompt alone.
+        let invariant = matmul == .batchInvariant && segments.allSatisfy { $0.tokens.count == 1 }
+        /// y [rows, n] (+)= x [rows, k] W^T with W [n, k].
+        func linear(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
+                    rows: Int, n: Int, k: Int, accumulate: Bool = false) {
+            if invariant {
+                InvariantMatmul.multiply(y: y, x: x, w: w, rows: rows, outputs: n, inner: k, accumulate: accumulate)
+            } else {
+                GEMM.multiply(transposeA: false, transposeB: true, m: rows, n: n, k: k, a: x, b: w, beta: accumulate ? 1 : 0, c: y)
+            }
+        }
+
+        ids.withUnsafeBufferPointer { idBuffer in
+            positions.withUnsafeBufferPointer { positionBuffer in
+                guard let idBase = idBuffer.baseAddress, let positionBase = positionBuffer.baseAddress else { return }
+                Embedding.forward(output: residual, ids: idBase, table: parameters.pointer(.embedding),
+                                  tokens: t, channels: hidden, vocabulary: c.vocabularySize)
+                for layer in 0..<c.layerCount {
+                    let p = { (kind: ParameterKind) in self.parameters.pointer(kind, layer: layer) }
+                    // Attention block.
+                    RMSNorm.forward(output: normed, inverseRMS: inverseRMS, input: residual, weight: p(.attentionNorm),
+                                    tokens: t, channels: hidden, epsilon: epsilon)
+                    linear(q, normed, p(.queryWeight), rows: t, n: qWidth, k: hidden)
+                    linear(k, normed, p(.keyWeight), rows: t, n: kvWidth, k: hidden)
+                    linear(v, normed, p(.valueWeight), rows: t, n: kvWidth, k: hidden)
+                    if c.attentionBias {
+                        Elementwise.addBias(q, bias: p(.queryBias), rows: t, columns: qWidth)
+                        Elementwise.addBias(k, bias: p(.keyBias), rows: t, columns: kvWidth)
+                        Elementwise.addBias(v, bias: p(.valueBias), rows: t, columns: kvWidth)
+                    }
+                    rotary.apply(inPlace: q, positions: positionBase, tokens: t, heads: c.attentionHeads)
+                    rotary.apply(inPlace: k, positions: positionBase, tokens: t, heads: c.keyValueHeads)
+                    // Append the new keys and values to the cache.
+                    for segment in plan {
+                        let offset = cache.rowOffset(layer: layer, slot: segment.slot, position: segment.start)
+                        (cache.keys + offset).update(from: k + segment.firstRow * kvWidth, count: segment.count * kvWidth)
+                        (cache.values + offset).update(from: v + segment.firstRow * kvWidth, count: segment.count * kvWidth)
+                    }
+                    DecodeAttention.forward(
+                        output: attention, q: q,
+                        keys: cache.keys + cache.rowOffset(layer: layer, slot: 0, position: 0),
+                        values: cache.values + cache.rowOffset(layer: layer, slot: 0, position: 0),
+                        slotStride: cache.capacity * kvWidth, segments: plan, shape: shape)
+                    linear(residual, attention, p(.outputWeight), rows: t, n: hidden, k: qWidth, accumulate: true)
+                    // MLP block.
+                    RMSNorm.forward(output: normed, inverseRMS: inverseRMS, input: residual, weight: p(.mlpNorm),
+                                    tokens: t, channels: hidden, epsilon: epsilon)
+                    linear(gate, normed, p(.gateWeight), rows: t, n: inner, k: hidden)
+                    linear(up, normed, p(.upWeight), rows: t, n: inner, k: hidden)
+                    SwiGLU.forward(output: activated, gate: gate, up: up, count: t * inner)
+                    linear(residual, activated, p(.downWeight), rows: t, n: hidden, k: inner, accumulate: true)
+                }
+            }
+        }
+        for segment in plan { cache.advance(slot: segment.slot, by: segment.count) }
+
+        // Final norm and LM head at the requested rows.
+        let headRows: [Int32] = rows == .last ? plan.map { Int32($0.firstRow + $0.count - 1) } : (0..<t).map { Int32($0) }
+        let n = headRows.count
+        let gathered = storage.allocate(n * hidden)
+        gatherRows(gathered, from: residual, rows: headRows, width: hidden)
+        RMSNorm.forward(output: normed, inverseRMS: inverseRMS, input: gathered, weight: parameters.pointer(.finalNorm),
+                        tokens: n, channels: hidden, epsilon: epsilon)
+        linear(logits, normed, parameters.pointer(layout.outputEmbeddingKind), rows: n, n: c.vocabularySize, k: hidden)
+    }
+}

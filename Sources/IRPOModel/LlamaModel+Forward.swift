@@ -1,0 +1,230 @@
+import IRPOTensor
+
+extension LlamaModel {
+    /// Runs the model over `batch` and returns the scored tokens' log-probabilities.
+    ///
+    /// Sequences are right-padded internally to the longest one. With `savingForBackward` the
+    /// pass keeps every activation `backward` needs, including the [N, V] logits of the N scored
+    /// tokens (overwritten in place by backward); without it, layers share buffers and the LM
+    /// head runs in row chunks, so memory stays small.
+    ///
+    /// For DPO, put the chosen and the rejected sequences of every pair in one batch (e.g. all
+    /// chosen first, then all rejected) and read `sumLogProbs` by index.
+    /// - Throws: `ModelError.invalidInput` for empty sequences, mismatched masks or ids outside
+    ///   the vocabulary.
+    public func forward(_ batch: TokenBatch, savingForBackward: Bool = true) throws -> ForwardPass {
+        try batch.validate(vocabularySize: configuration.vocabularySize)
+        try checkLength(batch.maxLength)
+        let c = configuration
+        let b = batch.count, s = batch.maxLength, t = b * s
+        let hidden = c.hiddenSize, vocab = c.vocabularySize
+
+        var ids = [Int32](repeating: 0, count: t)
+        var positions = [Int32](repeating: 0, count: t)
+        var lengths = [Int32](repeating: 0, count: b)
+        var scoredRows: [Int32] = [], targets: [Int32] = [], scoredSequence: [Int] = []
+        scoredRows.reserveCapacity(batch.scoredTokenCount)
+        for (index, sequence) in batch.sequences.enumerated() {
+            lengths[index] = Int32(sequence.count)
+            for (position, id) in sequence.enumerated() {
+                ids[index * s + position] = id
+                positions[index * s + position] = Int32(position)
+                if batch.scoreMasks[index][position] {
+                    scoredRows.append(Int32(index * s + position - 1))
+                    targets.append(id)
+                    scoredSequence.append(index)
+                }
+            }
+            for position in sequence.count..<s { positions[index * s + position] = Int32(position) }
+        }
+        let n = scoredRows.count
+        let storage = ActivationStorage(pool: bufferPool)
+        let layers = runTrunk(ids: ids, positions: positions, lengths: lengths, batch: b, sequenceLength: s,
+                              saving: savingForBackward, storage: storage)
+        let finalResidual = savingForBackward ? layers.residuals[c.layerCount] : layers.residuals[0]
+
+        // Final norm only at scored rows.
+        let headInput = storage.allocate(n * hidden)
+        let headNormed = storage.allocate(n * hidden)
+        let headInverseRMS = storage.allocate(n)
+        gatherRows(headInput, from: finalResidual, rows: scoredRows, width: hidden)
+        RMSNorm.forward(output: headNormed, inverseRMS: headInverseRMS, input: headInput,
+                        weight: parameters.pointer(.finalNorm), tokens: n, channels: hidden,
+                        epsilon: Float(c.rmsNormEpsilon))
+
+        // LM head + log-softmax + gather; training keeps the logits, inference uses row chunks.
+        let head = parameters.pointer(layout.outputEmbeddingKind)
+        let logSumExp = storage.allocate(n)
+        var logProbs = [Float](repeating: 0, count: n)
+        let chunkRows = savingForBackward ? max(1, n) : max(1, min(n, 256))
+        let logits = storage.allocate(chunkRows * vocab)
+        targets.withUnsafeBufferPointer { targetBuffer in
+            logProbs.withUnsafeMutableBufferPointer { logProbBuffer in
+                guard let targetBase = targetBuffer.baseAddress, let logProbBase = logProbBuffer.baseAddress else { return }
+                var start = 0
+                while start < n {
+                    let rows = min(chunkRows, n - start)
+                    GEMM.multiply(transposeA: false, transposeB: true, m: rows, n: vocab, k: hidden,
+                                  a: headNormed + start * hidden, b: head, c: logits)
+                    LogSoftmaxGather.forward(logProbs: logProbBase + start, logSumExp: logSumExp + start,
+                                             logits: logits, targets: targetBase + start, tokens: rows, vocab: vocab)
+                    start += rows
+                }
+            }
+        }
+
+        var sums = [Double](repeating: 0, count: b)
+        var counts = [Int](repeating: 0, count: b)
+        var tokenLogProbs = batch.sequences.map { [Float](repeating: 0, count: $0.count) }
+        for i in 0..<n {
+            let sequence = scoredSequence[i]
+            sums[sequence] += Double(logProbs[i])
+            counts[sequence] += 1
+            tokenLogProbs[sequence][Int(scoredRows[i]) - sequence * s + 1] = logProbs[i]
+        }
+        return ForwardPass(
+            sumLogProbs: sums.map { Float($0) }, tokenCounts: counts, tokenLogProbs: tokenLogProbs,
+            savesForBackward: savingForBackward, batchSize: b, sequenceLength: s, ids: ids,
+            positions: positions, lengths: lengths, scoredRows: scoredRows, targets: targets,
+            scoredSequence: scoredSequence, storage: storage, layers: layers.activations,
+            finalResidual: finalResidual, headInput: headInput, headNormed: headNormed,
+            headInverseRMS: headInverseRMS, logits: savingForBackward ? logits : nil, logSumExp: logSumExp)
+    }
+
+    /// Logits of every position of every sequence, `[B, S, V]` row-major with S the longest
+    /// length; rows at padded positions are zero. For tests and inspection (memory B*S*V).
+    /// - Throws: `ModelError.invalidInput` for empty sequences or ids outside the vocabulary.
+    public func logits(_ sequences: [[Int32]]) throws -> [Float] {
+        let batch = TokenBatch(sequences: sequences, scoreMasks: sequences.map { [Bool](repeating: false, count: $0.count) })
+        try batch.validate(vocabularySize: configuration.vocabularySize)
+        try checkLength(batch.maxLength)
+        let c = configuration
+        let b = batch.count, s = batch.maxLength, hidden = c.hiddenSize, vocab = c.vocabularySize
+        var ids = [Int32](repeating: 0, count: b * s)
+        var positions = [Int32](repeating: 0, count: b * s)
+        var lengths = [Int32](repeating: 0, count: b)
+        var rows: [Int32] = []
+        for (index, sequence) in sequences.enumerated() {
+            lengths[index] = Int32(sequence.count)
+            for position in 0..<s { positions[index * s + position] = Int32(position) }
+            for (position, id) in sequence.enumerated() {
+                ids[index * s + position] = id
+                rows.append(Int32(index * s + position))
+            }
+        }
+        let storage = ActivationStorage(pool: bufferPool)
+        let trunk = runTrunk(ids: ids, positions: positions, lengths: lengths, batch: b, sequenceLength: s,
+                             saving: false, storage: storage)
+        let n = rows.count
+        let gathered = storage.allocate(n * hidden), normed = storage.allocate(n * hidden), inverse = storage.allocate(n)
+        gatherRows(gathered, from: trunk.residuals[0], rows: rows, width: hidden)
+        RMSNorm.forward(output: normed, inverseRMS: inverse, input: gathered, weight: parameters.pointer(.finalNorm),
+                        tokens: n, channels: hidden, epsilon: Float(c.rmsNormEpsilon))
+        let compact = storage.allocate(n * vocab)
+        GEMM.multiply(transposeA: false, transposeB: true, m: n, n: vocab, k: hidden,
+                      a: normed, b: parameters.pointer(layout.outputEmbeddingKind), c: compact)
+        var result = [Float](repeating: 0, count: b * s * vocab)
+        result.withUnsafeMutableBufferPointer { output in
+            guard let base = output.baseAddress else { return }
+            for (i, row) in rows.enumerated() {
+                (base + Int(row) * vocab).update(from: compact + i * vocab, count: vocab)
+            }
+        }
+        return result
+    }
+
+    /// Rejects sequences longer than a sliding attention window this engine does not apply.
+    func checkLength(_ length: Int) throws {
+        if let window = configuration.slidingWindow, length > window {
+            throw ModelError.invalidInput("a sequence has \(length) tokens, more than the model's sliding_window \(window), which this engine does not implement; shorten the sequences")
+        }
+    }
+
+    /// Embedding and all decoder layers. Training keeps one set of activations per layer and
+    /// `residuals[0...L]`; inference shares one set and one residual buffer (`residuals[0]`).
+    func runTrunk(
+        ids: [Int32], positions: [Int32], lengths: [Int32], batch b: Int, sequenceLength s: Int,
+        saving: Bool, storage: ActivationStorage
+    ) -> (activations: [LayerActivations], residuals: [UnsafeMutablePointer<Float>]) {
+        let c = configuration
+        let t = b * s, hidden = c.hiddenSize, qWidth = c.queryWidth, kvWidth = c.keyValueWidth, inner = c.intermediateSize
+        let epsilon = Float(c.rmsNormEpsilon)
+        let rotary = rotary(covering: s)
+
+        func makeLayer(input: UnsafeMutablePointer<Float>, middle: UnsafeMutablePointer<Float>) -> LayerActivations {
+            LayerActivations(
+                input: input, norm1: storage.allocate(t * hidden), inverseRMS1: storage.allocate(t),
+                q: storage.allocate(t * qWidth), k: storage.allocate(t * kvWidth), v: storage.allocate(t * kvWidth),
+                attention: storage.allocate(t * qWidth), probabilities: storage.allocate(b * c.attentionHeads * s * s),
+                middle: middle, norm2: storage.allocate(t * hidden), inverseRMS2: storage.allocate(t),
+                gateUp: storage.allocate(t * 2 * inner))
+        }
+        var residuals: [UnsafeMutablePointer<Float>] = [storage.allocate(t * hidden)]
+        var activations: [LayerActivations] = []
+        if saving {
+            for _ in 0..<c.layerCount {
+                let middle = storage.allocate(t * hidden)
+                let output = storage.allocate(t * hidden)
+                activations.append(makeLayer(input: residuals[residuals.count - 1], middle: middle))
+                residuals.append(output)
+            }
+        } else {
+            activations.append(makeLayer(input: residuals[0], middle: residuals[0]))
+        }
+        let swiglu = storage.allocate(t * inner)
+        let qkvWidth = qWidth + 2 * kvWidth
+        let qkv = storage.allocate(t * qkvWidth)   // fused q/k/v projection [T, H*D + 2*Hkv*D]
+
+        ids.withUnsafeBufferPointer { idBuffer in
+            positions.withUnsafeBufferPointer { positionBuffer in
+                lengths.withUnsafeBufferPointer { lengthBuffer in
+                    guard let idBase = idBuffer.baseAddress, let positionBase = positionBuffer.baseAddress,
+                          let lengthBase = lengthBuffer.baseAddress else { return }
+                    Embedding.forward(output: residuals[0], ids: idBase, table: parameters.pointer(.embedding),
+                                      tokens: t, channels: hidden, vocabulary: c.vocabularySize)
+                    for layer in 0..<c.layerCount {
+                        let a = saving ? activations[layer] : activations[0]
+                        let output = saving ? residuals[layer + 1] : residuals[0]
+                        let p = { (kind: ParameterKind) in self.parameters.pointer(kind, layer: layer) }
+                        // Attention block.
+                        RMSNorm.forward(output: a.norm1, inverseRMS: a.inverseRMS1, input: a.input, weight: p(.attentionNorm),
+                                        tokens: t, channels: hidden, epsilon: epsilon)
+                        // q, k, v in one GEMM: their weights (and biases) are adjacent in the layout.
+                        GEMM.multiply(transposeA: false, transposeB: true, m: t, n: qkvWidth, k: hidden,
+                                      a: a.norm1, b: p(.queryWeight), c: qkv)
+                        if c.attentionBias {
+                            Elementwise.addBias(qkv, bias: p(.queryBias), rows: t, columns: qkvWidth)
+                        }
+                        FusedRows.split(qkv, into: [a.q, a.k, a.v], widths: [qWidth, kvWidth, kvWidth], rows: t)
+                        rotary.apply(inPlace: a.q, positions: positionBase, tokens: t, heads: c.attentionHeads)
+                        rotary.apply(inPlace: a.k, positions: positionBase, tokens: t, heads: c.keyValueHeads)
+                        Attention.forward(output: a.attention, probabilities: a.probabilities, q: a.q, k: a.k, v: a.v,
+                                          lengths: lengthBase, batch: b, sequenceLength: s, heads: c.attentionHeads,
+                                          kvHeads: c.keyValueHeads, headDim: c.headDimension)
+                        if a.middle != a.input { a.middle.update(from: a.input, count: t * hidden) }
+                        GEMM.multiply(transposeA: false, transposeB: true, m: t, n: hidden, k: qWidth,
+                                      a: a.attention, b: p(.outputWeight), beta: 1, c: a.middle)
+                        // MLP block.
+                        RMSNorm.forward(output: a.norm2, inverseRMS: a.inverseRMS2, input: a.middle, weight: p(.mlpNorm),
+                                        tokens: t, channels: hidden, epsilon: epsilon)
+                        // gate and up in one GEMM (adjacent weights).
+                        GEMM.multiply(transposeA: false, transposeB: true, m: t, n: 2 * inner, k: hidden,
+                                      a: a.norm2, b: p(.gateWeight), c: a.gateUp)
+                        FusedRows.swiGLUForward(output: swiglu, gateUp: a.gateUp, rows: t, inner: inner)
+                        if output != a.middle { output.update(from: a.middle, count: t * hidden) }
+                        GEMM.multiply(transposeA: false, transposeB: true, m: t, n: hidden, k: inner,
+                                      a: swiglu, b: p(.downWeight), beta: 1, c: output)
+                    }
+                }
+            }
+        }
+        return (activations, residuals)
+    }
+
+    /// `destination[i] = source[rows[i]]` for rows of `width` floats.
+    func gatherRows(_ destination: UnsafeMutablePointer<Float>, from source: UnsafePointer<Float>, rows: [Int32], width: Int) {
+        for (i, row) in rows.enumerated() {
+            (destination + i * width).update(from: source + Int(row) * width, count: width)
+        }
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import IRPOFormats
+
+/// Loading a model from a GGUF file (llama.cpp's format, any supported quantisation) and
+/// exporting one as a GGUF file that llama.cpp loads (F32 or F16).
+extension LlamaModel {
+    /// Loads a model from a GGUF file (`.gguf`) or a Hugging Face folder.
+    ///
+    /// A path naming a regular file whose name ends in `.gguf` (any case) or that starts with
+    /// the GGUF magic is read as GGUF; anything else goes to `loadModel(path:)`.
+    /// - Throws: `FormatError` or `ModelError` naming the file and the fault.
+    public static func load(path: String) throws -> LlamaModel {
+        if isGGUFPath(path) { return try LlamaModel(ggufFile: URL(fileURLWithPath: path)) }
+        return try loadModel(path: path)
+    }
+
+    /// Whether `path` names a regular file that is (by name or by magic) a GGUF file.
+    public static func isGGUFPath(_ path: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else { return false }
+        if path.lowercased().hasSuffix(".gguf") { return true }
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        let magic = (try? handle.read(upToCount: 4)) ?? Data()
+        return magic == Data("GGUF".utf8)
+    }
+
+    /// Loads the GGUF file at `url`: dequantises every weight to Float and undoes llama.cpp's
+    /// rotary row order of the llama Q/K projections, so the model matches the HF layout.
+    /// - Throws: `FormatError` naming the file and the key or tensor at fault.
+    public convenience init(ggufFile url: URL) throws {
+        try self.init(gguf: try GGUFFile(contentsOf: url))
+    }
+
+    /// Loads a model from an opened GGUF file (see `init(ggufFile:)`).
+    public convenience init(gguf file: GGUFFile) throws {
+        let configuration = try LlamaConfiguration(gguf: file)
+        try self.init(configuration: configuration)
+        let architecture = configuration.modelType
+        for entry in layout.entries {
+            let name = GGUFTensorNames.name(of: entry.kind, layer: entry.layer)
+            guard let info = file.tensor(named: name) else {
+                throw FormatError(url: file.url, "has no tensor '\(name)' (\(entry.huggingFaceName)), which the metadata implies; the file is incomplete or not a \(architecture) model")
+            }
+            guard info.rowMajorShape == entry.shape else {
+                throw FormatError(url: file.url, "tensor '\(name)' has shape \(info.rowMajorShape) (row-major), but the metadata implies \(entry.shape); the metadata and the tensors disagree")
+            }
+            let view = parameters.view(entry.kind, layer: entry.layer)
+            try file.readFloats(name, into: view)
+            if GGUFTensorNames.isRotaryInterleaved(entry.kind, architecture: architecture) {
+                let heads = entry.kind == .queryWeight ? configuration.attentionHeads : configuration.keyValueHeads
+                GGUFTensorNames.reorderRotaryRows(view, heads: heads, columns: configuration.hiddenSize, toGGUF: false)
+            }
+        }
+    }
+
+    /// The tokenizer and chat-template metadata of `file` (`tokenizer.*` keys, file order), for
+    /// copying into an exported GGUF.
+    public static func ggufTokenizerMetadata(of file: GGUFFile) -> [(key: String, value: GGUFValue)] {
+        file.metadataKeys.filter { $0.hasPrefix("tokenizer.") }.compactMap { key in
+            file[key].map { (key: key, value: $0) }
+        }
+    }
+
+    /// Writes this model as a GGUF v3 file that llama.cpp loads: llama.cpp tensor names, Q/K
+    /// rows in llama.cpp's rotary order (llama architecture), `rope_freqs.weight` for llama3
+    /// scaling, no `output.weight` when embeddings are tied.
+    ///
+    /// Matrices are stored as `type` (`.f32` or `.f16`); norms, biases and rotary factors stay F32
+    /// as llama.cpp's converter keeps them. `extraMetadata` (e.g. `ggufTokenizerMetadata(of:)`)
+    /// is appended after the model keys; keys already written by this method are rejected.
+    /// - Throws: `FormatError` naming the file when it cannot be written or `type` is unsupported.
+    public func saveGGUF(to url: URL, type: GGMLType = .f32, name: String = "irpo model",
+                         extraMetadata: [(key: String, value: GGUFValue)] = []) throws {
+        guard type == .f32 || type == .f16 else {
+            throw FormatError(url: url, "cannot export GGUF tensors as \(type.name); use F32 or F16")
+        }
+        let c = configuration
+        var metadata = c.ggufMetadata(name: name)
+        metadata.append(("general.file_type", .uint32(type == .f32 ? 0 : 1)))
+        let written = Set(metadata.map(\.key))
+        for item in extraMetadata {
+            guard !written.contains(item.key) else {
+                throw FormatError(url: url, "extra metadata key '\(item.key)' is also written from the model configuration; pass only other keys (e.g. tokenizer.*)")
+            }
+            metadata.append(item)
+        }
+        // Keep permuted copies alive until the writer returns.
+        var owned: [UnsafeMutableBufferPointer<Float>] = []
+        defer { owned.forEach { $0.deallocate() } }
+        func copy(_ values: [Float]) -> UnsafeBufferPointer<Float> {
+            let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(1, values.count))
+            _ = buffer.initialize(from: values)
+            owned.append(buffer)
+            return UnsafeBufferPointer(rebasing: buffer[0..<values.count])
+        }
+        var tensors: [GGUFWriter.Tensor] = []
+        if let scaling = c.ropeScaling {
+            let factors = LlamaConfiguration.llama3RopeFactors(scaling, theta: c.ropeTheta, headDimension: c.headDimension)
+            tensors.append(GGUFWriter.Tensor(name: GGUFTensorNames.ropeFrequencies, dimensions: [factors.count], type: .f32, values: copy(factors)))
+        }
+        for entry in layout.entries {
+            let view = parameters.view(entry.kind, layer: entry.layer)
+            var values = UnsafeBufferPointer(view)
+            if GGUFTensorNames.isRotaryInterleaved(entry.kind, architecture: c.ggufArchitecture) {
+                let heads = entry.kind == .queryWeight ? c.attentionHeads : c.keyValueHeads
+                let permuted = UnsafeMutableBufferPointer<Float>.allocate(capacity: view.count)
+                _ = permuted.initialize(from: view)
+                owned.append(permuted)
+                GGUFTensorNames.reorderRotaryRows(permuted, heads: heads, columns: c.hiddenSize, toGGUF: true)
+                values = UnsafeBufferPointer(permuted)
+            }
+            tensors.append(GGUFWriter.Tensor(name: GGUFTensorNames.name(of: entry.kind, layer: entry.layer),
+                                             dimensions: entry.shape.reversed(), type: entry.shape.count == 1 ? .f32 : type,
+                                             values: values))
+        }
+        try GGUFWriter.write(metadata: metadata, tensors: tensors, to: url)
+    }
+}

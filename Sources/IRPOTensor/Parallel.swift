@@ -1,0 +1,78 @@
+import Dispatch
+import Foundation
+
+/// Deterministic parallel loops over index ranges.
+///
+/// `forEachChunk` splits `0..<count` into contiguous chunks by a fixed rule that depends only on
+/// `count`, `minimumChunk` and `threadCount`, so a kernel whose chunks write disjoint outputs
+/// gives bit-identical results run to run for a given thread count. (The kernels in this module
+/// go further: their results do not depend on the thread count at all.)
+public enum Parallel {
+    private final class Settings: @unchecked Sendable {
+        let lock = NSLock()
+        var threadCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    }
+
+    private static let settings = Settings()
+
+    /// Number of workers `forEachChunk` uses (default: the active processor count). Must be >= 1.
+    public static var threadCount: Int {
+        get { settings.lock.withLock { settings.threadCount } }
+        set {
+            precondition(newValue >= 1, "Parallel.threadCount must be at least 1")
+            settings.lock.withLock { settings.threadCount = newValue }
+        }
+    }
+
+    /// The chunks `forEachChunk` would use, in order: at most `threadCount` contiguous ranges of
+    /// at least `minimumChunk` indices (except when `count < minimumChunk`), sizes differing by
+    /// at most one.
+    public static func chunks(count: Int, minimumChunk: Int = 1, threads: Int? = nil) -> [Range<Int>] {
+        precondition(count >= 0 && minimumChunk >= 1, "Parallel.chunks needs count >= 0 and minimumChunk >= 1")
+        if count == 0 { return [] }
+        let workers = max(1, min(threads ?? threadCount, count / minimumChunk))
+        let base = count / workers
+        let extra = count % workers
+        var ranges: [Range<Int>] = []
+        ranges.reserveCapacity(workers)
+        var start = 0
+        for index in 0..<workers {
+            let size = base + (index < extra ? 1 : 0)
+            ranges.append(start..<(start + size))
+            start += size
+        }
+        return ranges
+    }
+
+    /// Calls `body` once per chunk of `0..<count` (see `chunks`), concurrently when there is
+    /// more than one chunk. Returns when all chunks are done. `body` must only write to
+    /// locations owned by its range.
+    public static func forEachChunk(count: Int, minimumChunk: Int = 1, _ body: (Range<Int>) -> Void) {
+        let ranges = chunks(count: count, minimumChunk: minimumChunk)
+        if ranges.count <= 1 {
+            if let only = ranges.first { body(only) }
+            return
+        }
+        withoutActuallyEscaping(body) { escapable in
+            let box = UncheckedBox(escapable)
+            DispatchQueue.concurrentPerform(iterations: ranges.count) { index in
+                box.value(ranges[index])
+            }
+        }
+    }
+
+    /// Calls `body(i)` for every `i` in `0..<count` with indices grouped into chunks as in
+    /// `forEachChunk`.
+    public static func forEach(count: Int, minimumChunk: Int = 1, _ body: (Int) -> Void) {
+        forEachChunk(count: count, minimumChunk: minimumChunk) { range in
+            for index in range { body(index) }
+        }
+    }
+}
+
+/// Carries a non-Sendable value (a closure that only writes disjoint memory) into
+/// `concurrentPerform`.
+private struct UncheckedBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}

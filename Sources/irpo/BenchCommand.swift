@@ -1,0 +1,9 @@
+import ArgumentParser
+
+/// `irpo bench`: speed measurements (benchmarks live here, never in tests).
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure the engine's speed on this machine.",
+        subcommands: [BenchTrainCommand.self])
+}

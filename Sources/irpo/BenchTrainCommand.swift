@@ -1,0 +1,131 @@
+import ArgumentParser
+import Foundation
+import IRPOModel
+import IRPOTensor
+
+/// `irpo bench train`: a full training step (forward, backward, AdamW) on random weights and
+/// random tokens, in tokens/s and GFLOP/s against the measured sgemm GFLOP/s.
+struct BenchTrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Measure training-step speed (forward + backward + AdamW) on random data.")
+
+    /// The benchmark shapes of issue 2.
+    enum Shape: String, ExpressibleByArgument, CaseIterable {
+        case tiny
+        case smollm135m = "smollm-135m"
+
+        var configuration: LlamaConfiguration {
+            switch self {
+            case .tiny:
+                return LlamaConfiguration(vocabularySize: 512, hiddenSize: 256, intermediateSize: 688, layerCount: 4,
+                                          attentionHeads: 4, keyValueHeads: 4, maxPositionEmbeddings: 2048)
+            case .smollm135m:
+                return LlamaConfiguration(vocabularySize: 49152, hiddenSize: 576, intermediateSize: 1536, layerCount: 30,
+                                          attentionHeads: 9, keyValueHeads: 3, rmsNormEpsilon: 1e-5,
+                                          maxPositionEmbeddings: 2048, tieWordEmbeddings: true)
+            }
+        }
+
+        /// (batch, sequence length)
+        var batchShape: (Int, Int) {
+            switch self {
+            case .tiny: return (8, 256)
+            case .smollm135m: return (4, 512)
+            }
+        }
+
+        var defaultSteps: Int { self == .tiny ? 10 : 3 }
+    }
+
+    @Option(name: .long, help: "tiny or smollm-135m.")
+    var shape: Shape = .tiny
+
+    @Option(name: .long, help: "Timed steps (after one untimed warm-up step).")
+    var steps: Int?
+
+    @Option(name: .long, help: "Worker threads for BLAS and kernels.")
+    var threads = 2
+
+    @Flag(name: .long, help: "Print exactly one JSON line.")
+    var json = false
+
+    func validate() throws {
+        if let steps, steps < 1 { throw ValidationError("--steps must be at least 1, got \(steps)") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    }
+
+    mutating func run() throws {
+        Parallel.threadCount = threads
+        GEMM.threadCount = threads
+        let stepCount = steps ?? shape.defaultSteps
+        let sgemm = BenchSupport.sgemmGFLOPs()
+
+        let configuration = shape.configuration
+        let (batchSize, length) = shape.batchShape
+        let model = try LlamaModel(configuration: configuration, seed: 42)
+        let gradients = ParameterBuffer(layout: model.layout)
+        let optimizer = AdamW(layout: model.layout, settings: .init(learningRate: 1e-5))
+        var generator = SeededGenerator(seed: 7)
+        let sequences = (0..<batchSize).map { _ in
+            (0..<length).map { _ in Int32(generator.next() % UInt64(configuration.vocabularySize)) }
+        }
+        let batch = TokenBatch(sequences: sequences)
+        // Mean-NLL loss like the PyTorch reference: d loss / d sum_b = -1 / scored tokens.
+        let dSum = [Float](repeating: -1 / Float(batch.scoredTokenCount), count: batchSize)
+
+        var phase = [0.0, 0.0, 0.0]   // forward, backward, optimizer
+        func step(timed: Bool) throws {
+            let t0 = BenchSupport.now()
+            gradients.zero()
+            let pass = try model.forward(batch)
+            let t1 = BenchSupport.now()
+            model.backward(pass, dSumLogProbs: dSum, into: gradients)
+            let t2 = BenchSupport.now()
+            optimizer.update(parameters: model.parameters, gradients: gradients)
+            let t3 = BenchSupport.now()
+            if timed {
+                phase[0] += t1 - t0
+                phase[1] += t2 - t1
+                phase[2] += t3 - t2
+            }
+        }
+        try step(timed: false)
+        let start = BenchSupport.now()
+        for _ in 0..<stepCount { try step(timed: true) }
+        let elapsed = BenchSupport.now() - start
+
+        let tokens = Double(batchSize * length * stepCount)
+        let flops = Self.trainingFLOPs(configuration, batch: batchSize, length: length) * Double(stepCount)
+        let tokensPerSecond = tokens / elapsed
+        let gflops = flops / elapsed / 1e9
+        let rss = BenchSupport.peakResidentBytes()
+        if json {
+            print("{\"shape\": \"\(shape.rawValue)\", \"tokens_per_s\": \(Self.round(tokensPerSecond)), \"gflops\": \(Self.round(gflops)), \"sgemm_gflops\": \(Self.round(sgemm)), \"peak_rss_bytes\": \(rss), \"threads\": \(threads), \"steps\": \(stepCount)}")
+        } else {
+            print("shape \(shape.rawValue): \(model.parameterCount) parameters, batch \(batchSize) x \(length), \(threads) threads, \(stepCount) timed steps")
+            print(String(format: "tokens/s %.1f   step %.3f s (forward %.3f, backward %.3f, AdamW %.3f)",
+                         tokensPerSecond, elapsed / Double(stepCount), phase[0] / Double(stepCount),
+                         phase[1] / Double(stepCount), phase[2] / Double(stepCount)))
+            print(String(format: "achieved %.1f GFLOP/s = %.0f%% of measured sgemm %.1f GFLOP/s ([4096x576]x[576x1536])",
+                         gflops, 100 * gflops / sgemm, sgemm))
+            print(String(format: "peak RSS %.2f GB", Double(rss) / 1e9))
+        }
+    }
+
+    /// FLOPs of one training step, counted as bench/reference/README.md does (so GFLOP/s of
+    /// irpo and PyTorch compare directly): `6 * P * B * S + 12 * L * B * S^2 * H` with `P` the
+    /// parameters in matrix products (q, k, v, o, gate, up, down per layer, plus the LM head),
+    /// 6 = forward 2 + backward 4 per parameter and token, and attention's `QK^T` and `PV` over
+    /// the full square, times 3 for forward + backward. (This engine skips most of the masked
+    /// half of attention and computes the LM head at the B*(S-1) scored rows only.)
+    static func trainingFLOPs(_ c: LlamaConfiguration, batch: Int, length: Int) -> Double {
+        let tokens = Double(batch * length)
+        let perLayer = Double(c.hiddenSize * (2 * c.queryWidth + 2 * c.keyValueWidth) + 3 * c.hiddenSize * c.intermediateSize)
+        let matmulParameters = Double(c.layerCount) * perLayer + Double(c.vocabularySize * c.hiddenSize)
+        let attention = 12 * Double(c.layerCount) * Double(batch) * Double(length) * Double(length) * Double(c.queryWidth)
+        return 6 * matmulParameters * tokens + attention
+    }
+
+    static func round(_ value: Double) -> Double { (value * 100).rounded() / 100 }
+}

@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import IRPOFormats
+import IRPOModel
+
+/// `irpo inspect MODEL`: architecture, parameter count, dtypes and tensor list of a model.
+struct InspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Show a model's architecture, parameter count, dtypes and tensors.")
+
+    @Argument(help: "A Hugging Face model folder (config.json + safetensors).")
+    var model: String
+
+    @Flag(name: .long, help: "Do not list every tensor.")
+    var summary = false
+
+    mutating func run() throws {
+        let loaded = try LlamaModel.loadModel(path: model)
+        let c = loaded.configuration
+        var lines: [String] = []
+        lines.append("model: \(model)")
+        lines.append("architecture: \(c.modelType)\(c.attentionBias ? " (q/k/v bias)" : "")")
+        lines.append("vocab_size: \(c.vocabularySize)  hidden_size: \(c.hiddenSize)  intermediate_size: \(c.intermediateSize)")
+        lines.append("layers: \(c.layerCount)  heads: \(c.attentionHeads)  kv_heads: \(c.keyValueHeads)  head_dim: \(c.headDimension)")
+        var rope = "rope_theta: \(c.ropeTheta)"
+        if let s = c.ropeScaling {
+            rope += "  rope_scaling: llama3 (factor \(s.factor), low \(s.lowFrequencyFactor), high \(s.highFrequencyFactor), original_max_position_embeddings \(s.originalMaxPositionEmbeddings))"
+        }
+        lines.append(rope)
+        lines.append("max_position_embeddings: \(c.maxPositionEmbeddings)  rms_norm_eps: \(c.rmsNormEpsilon)  tie_word_embeddings: \(c.tieWordEmbeddings)")
+        if let window = c.slidingWindow { lines.append("sliding_window: \(window) (not applied; longer sequences are rejected)") }
+        lines.append("parameters: \(loaded.parameterCount) (\(Self.millions(loaded.parameterCount)), \(Self.megabytes(loaded.parameterCount * 4)) as fp32)")
+
+        // Stored dtypes come from the checkpoint headers.
+        let checkpoint = try SafetensorsCheckpoint(directory: URL(fileURLWithPath: model))
+        var dtypeCounts: [String: Int] = [:]
+        for entry in loaded.layout.entries {
+            let dtype = checkpoint.info(entry.huggingFaceName)?.dtype.rawValue ?? "?"
+            dtypeCounts[dtype, default: 0] += entry.count
+        }
+        lines.append("stored dtypes: " + dtypeCounts.keys.sorted().map { "\($0) \(dtypeCounts[$0] ?? 0)" }.joined(separator: ", "))
+        let unused = checkpoint.tensorNames.filter { name in !loaded.layout.entries.contains { $0.huggingFaceName == name } }
+        if !unused.isEmpty { lines.append("unused tensors in the checkpoint: \(unused.joined(separator: ", "))") }
+        if !summary {
+            lines.append("tensors (\(loaded.layout.entries.count)):")
+            for entry in loaded.layout.entries {
+                let dtype = checkpoint.info(entry.huggingFaceName)?.dtype.rawValue ?? "?"
+                lines.append("  \(entry.huggingFaceName)  \(dtype)  \(entry.shape)")
+            }
+        }
+        print(lines.joined(separator: "\n"))
+    }
+
+    static func millions(_ count: Int) -> String { String(format: "%.2fM", Double(count) / 1e6) }
+    static func megabytes(_ bytes: Int) -> String { String(format: "%.1f MB", Double(bytes) / 1e6) }
+}

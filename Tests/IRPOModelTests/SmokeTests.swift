@@ -1,6 +1,0 @@
-import XCTest
-@testable import IRPOModel
-
-final class IRPOModelSmokeTests: XCTestCase {
-    func testModuleLinks() { XCTAssertNotNil(IRPOModel.self) }
-}

@@ -1,6 +1,0 @@
-import XCTest
-@testable import IRPOTensor
-
-final class IRPOTensorSmokeTests: XCTestCase {
-    func testModuleLinks() { XCTAssertNotNil(IRPOTensor.self) }
-}
