@@ -1,2 +1,0 @@
-/// Preference-optimisation losses, AdamW, schedules, the trainer loop and checkpoints.
-public enum IRPOTraining {}

@@ -1,0 +1,58 @@
+import Foundation
+import IRPOModel
+
+/// Adapts `IRPOModel.LlamaModel` to the trainer: owns the gradient buffer (same layout as the
+/// parameters) and the last training `ForwardPass` until its backward.
+public final class LlamaTrainingModel: TrainableLanguageModel {
+    /// The wrapped model.
+    public let model: LlamaModel
+    /// Gradients with the model's layout.
+    public let gradients: ParameterBuffer
+    private var pendingPass: ForwardPass?
+
+    /// Wraps `model` with zero gradients.
+    public init(_ model: LlamaModel) {
+        self.model = model
+        self.gradients = ParameterBuffer(layout: model.layout)
+        gradients.zero()
+    }
+
+    /// Loads a model folder (see `LlamaModel.loadModel(path:)`) and wraps it.
+    public convenience init(path: String) throws {
+        self.init(try LlamaModel.loadModel(path: path))
+    }
+
+    public var parameterCount: Int { model.parameterCount }
+    public var parameterPointer: UnsafeMutablePointer<Float> { model.parameters.base }
+    public var gradientPointer: UnsafeMutablePointer<Float> { gradients.base }
+
+    public func zeroGradients() { gradients.zero() }
+
+    public func forward(_ sequences: [ScoredSequence]) throws -> [Double] {
+        pendingPass = nil
+        let pass = try model.forward(Self.batch(sequences), savingForBackward: true)
+        pendingPass = pass
+        return pass.sumLogProbs.map(Double.init)
+    }
+
+    public func backward(dLogProbs: [Float]) throws {
+        guard let pass = pendingPass else {
+            throw TrainingError.model("backward called without a pending training forward")
+        }
+        pendingPass = nil
+        model.backward(pass, dSumLogProbs: dLogProbs, into: gradients)
+    }
+
+    public func logProbs(_ sequences: [ScoredSequence]) throws -> [Double] {
+        try model.forward(Self.batch(sequences), savingForBackward: false).sumLogProbs.map(Double.init)
+    }
+
+    public func save(to directory: URL) throws {
+        try model.save(to: directory, dtype: .f32)
+    }
+
+    static func batch(_ sequences: [ScoredSequence]) -> TokenBatch {
+        TokenBatch(sequences: sequences.map(\.tokens),
+                   scoreMasks: sequences.map { sequence in sequence.tokens.indices.map { $0 >= sequence.scoredFrom } })
+    }
+}

@@ -1,0 +1,176 @@
+import ArgumentParser
+import Foundation
+import IRPOModel
+import IRPOTensor
+import IRPOTokenizer
+import IRPOTraining
+
+/// `irpo train`: DPO + NLL (the paper's RPO loss), DPO, IPO or SFT on a pairs / SFT JSONL file.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a model on preference pairs (rpo = DPO + alpha * NLL, dpo, ipo) or SFT rows (sft).",
+        discussion: """
+        Pairs are JSONL rows in TRL's preference format: prompt/chosen/rejected as text (tokenised with the
+        model's tokenizer.json: the prompt with special tokens, completions without, plus EOS) or as
+        prompt_ids/chosen_ids/rejected_ids. SFT rows are prompt/completion (or *_ids).
+        Reference log-probs are computed once under --reference (default: --model) and cached next to the
+        pairs as <pairs>.ref_logps.json. The output folder gets metrics.jsonl (TRL's names), checkpoint-NNNNNN/
+        folders (HF model + optimizer state) and model/ when done; --resume continues from the newest
+        checkpoint and ends with the weights an uninterrupted run would have.
+        """)
+
+    enum Loss: String, ExpressibleByArgument, CaseIterable { case rpo, dpo, ipo, sft }
+
+    @Option(name: .long, help: "The model to train (Hugging Face folder), M_{t-1}.")
+    var model: String
+    @Option(name: .long, help: "Pairs (or SFT rows) as JSONL.")
+    var pairs: String
+    @Option(name: .long, help: "Output folder (metrics.jsonl, checkpoints, model/).")
+    var output: String
+    @Option(name: .long, help: "Frozen reference model for the DPO term (default: --model).")
+    var reference: String?
+    @Option(name: .long, help: "Loss preset: rpo (DPO + alpha*NLL), dpo, ipo, sft.")
+    var loss: Loss = .rpo
+    @Option(name: .long, help: "beta of the DPO/IPO term (paper: 0.1).")
+    var beta: Double = 0.1
+    @Option(name: .long, help: "alpha, the weight of the NLL term in rpo (paper: 1).")
+    var alpha: Double = 1
+    @Option(name: .long, help: "NLL normalisation: sequence (paper) or token (TRL's sft).")
+    var nll: String = "sequence"
+    @Option(name: .long, help: "Peak learning rate (paper: 7e-7).")
+    var lr: Double = 7e-7
+    @Option(name: .long, help: "Learning-rate schedule: constant, linear, cosine.")
+    var schedule: String = "constant"
+    @Option(name: .long, help: "Linear warmup steps.")
+    var warmupSteps: Int = 0
+    @Option(name: .long, help: "Pairs per optimizer step (paper: 16).")
+    var batchSize: Int = 16
+    @Option(name: .long, help: "Pairs per forward/backward; gradients accumulate to --batch-size.")
+    var microBatchSize: Int = 4
+    @Option(name: .long, help: "Optimizer steps (overrides --epochs).")
+    var steps: Int?
+    @Option(name: .long, help: "Epochs over the pairs when --steps is not given.")
+    var epochs: Int = 1
+    @Option(name: .long, help: "Longest prompt + completion in tokens; longer pairs are dropped and counted.")
+    var maxLength: Int = 1024
+    @Option(name: .long, help: "AdamW decoupled weight decay.")
+    var weightDecay: Float = 0
+    @Option(name: .long, help: "Global gradient-norm clipping (0: off).")
+    var maxGradNorm: Double = 1
+    @Option(name: .long, help: "Seed of the data order.")
+    var seed: UInt64 = 42
+    @Option(name: .long, help: "Checkpoint every N steps (0: only at the end).")
+    var checkpointEvery: Int = 0
+    @Option(name: .long, help: "Step checkpoints to keep.")
+    var checkpointLimit: Int = 2
+    @Option(name: .long, help: "Worker threads for BLAS and kernels (default: all cores).")
+    var threads: Int?
+    @Flag(name: .long, help: "Continue from the newest checkpoint in --output.")
+    var resume = false
+
+    func validate() throws {
+        guard NLLNormalization(rawValue: nll) != nil else { throw ValidationError("--nll must be sequence or token, got \(nll)") }
+        guard LearningRateSchedule.Kind(rawValue: schedule) != nil else {
+            throw ValidationError("--schedule must be constant, linear or cosine, got \(schedule)")
+        }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        do { try trainerConfiguration().validate() } catch { throw ValidationError("\(error)") }
+    }
+
+    func trainerConfiguration() -> TrainerConfiguration {
+        let normalization = NLLNormalization(rawValue: nll) ?? .perSequence
+        var configuration = TrainerConfiguration()
+        switch loss {
+        case .rpo: configuration.objective = .rpo(alpha: alpha, beta: beta, nllNormalization: normalization)
+        case .dpo: configuration.objective = .dpo(beta: beta)
+        case .ipo: configuration.objective = .ipo(beta: beta)
+        case .sft: configuration.objective = .sft(normalization: normalization)
+        }
+        configuration.optimizer = AdamWConfiguration(weightDecay: weightDecay)
+        configuration.learningRate = lr
+        configuration.scheduleKind = LearningRateSchedule.Kind(rawValue: schedule) ?? .constant
+        configuration.warmupSteps = warmupSteps
+        configuration.batchSize = batchSize
+        configuration.microBatchSize = microBatchSize
+        configuration.maxSteps = steps
+        configuration.epochs = epochs
+        configuration.maxLength = maxLength
+        configuration.maxGradNorm = maxGradNorm
+        configuration.seed = seed
+        configuration.checkpointEvery = checkpointEvery
+        configuration.checkpointLimit = checkpointLimit
+        return configuration
+    }
+
+    mutating func run() throws {
+        if let threads {
+            Parallel.threadCount = threads
+            GEMM.threadCount = threads
+        }
+        let configuration = trainerConfiguration()
+        let pairsURL = URL(fileURLWithPath: pairs)
+        let outputURL = URL(fileURLWithPath: output)
+        let dataset = try PreferenceDataset(contentsOf: pairsURL)
+        let examples = try dataset.tokenized(using: dataset.needsTokenizer ? try Self.textTokenizer(model: model) : nil)
+        let selection = try ExampleSelection(examples, maxLength: configuration.maxLength, file: pairs)
+        log("\(pairs): \(selection.examples.count) \(dataset.isPreferencePairs ? "pairs" : "SFT rows") kept, "
+            + "\(selection.droppedCount) dropped as longer than \(configuration.maxLength) tokens"
+            + (selection.droppedCount > 0 ? " (first at line \(selection.droppedLines[0]))" : ""))
+
+        var referenceValues: ReferenceLogProbs?
+        if configuration.objective.needsReference {
+            let referencePath = reference ?? model
+            let cacheURL = URL(fileURLWithPath: pairs + ".ref_logps.json")
+            let identity = URL(fileURLWithPath: referencePath).standardizedFileURL.path
+            let result = try ReferenceLogProbs.cached(
+                at: cacheURL, examples: selection.examples, referenceModel: identity,
+                sequencesPerForward: 2 * configuration.microBatchSize,
+                makeModel: { try LlamaTrainingModel(path: referencePath) },
+                progress: { done, total in if done == total || done % 256 < 2 * configuration.microBatchSize { log("reference log-probs: \(done)/\(total)") } })
+            referenceValues = result.values
+            log(result.reused ? "reference log-probs reused from \(cacheURL.path)" : "reference log-probs written to \(cacheURL.path)")
+        }
+
+        let checkpoint = resume ? Trainer<LlamaTrainingModel>.latestCheckpoint(in: outputURL) : nil
+        if resume && checkpoint == nil { log("--resume: no checkpoint in \(output); starting from step 0") }
+        let modelPath = checkpoint.map { $0.appendingPathComponent("model").path } ?? model
+        let trainable = try LlamaTrainingModel(path: modelPath)
+        let trainer = try Trainer(model: trainable, examples: selection.examples, reference: referenceValues,
+                                  configuration: configuration, outputDirectory: outputURL)
+        if let checkpoint {
+            try trainer.resume(from: checkpoint)
+            log("resumed from \(checkpoint.path) at step \(trainer.completedSteps)")
+        }
+        let total = trainer.totalSteps
+        let start = Date()
+        let summary = try trainer.train { metrics in
+            var line = String(format: "step %d/%d loss %.5f nll %.4f logps/chosen %.3f", metrics.step, total, metrics.loss,
+                              metrics.nll, metrics.logpsChosen)
+            if let margin = metrics.rewardsMargins, let accuracy = metrics.rewardsAccuracies {
+                line += String(format: " margin %.4f acc %.2f", margin, accuracy)
+            }
+            line += String(format: " grad_norm %.3f lr %.3g (%.1f s)", metrics.gradNorm, metrics.learningRate, Date().timeIntervalSince(start))
+            log(line)
+            return .proceed
+        }
+        if let finalModel = summary.finalModel { print(finalModel.path) }
+    }
+
+    /// Text tokenisation for the data: prompts with the tokenizer's special tokens (BOS),
+    /// completions without, followed by EOS when the tokenizer defines one.
+    static func textTokenizer(model: String) throws -> (String, PreferenceDataset.FieldRole) throws -> [Int32] {
+        let tokenizer = try Tokenizer(contentsOf: URL(fileURLWithPath: model))
+        let eos = tokenizer.configuration.eosTokenID.map { [Int32($0)] } ?? []
+        return { text, role in
+            switch role {
+            case .prompt: return tokenizer.encode(text, addSpecialTokens: true).map { Int32($0) }
+            case .completion: return tokenizer.encode(text, addSpecialTokens: false).map { Int32($0) } + eos
+            }
+        }
+    }
+}
+
+private func log(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}
