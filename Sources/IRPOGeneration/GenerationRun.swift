@@ -1,0 +1,194 @@
+import IRPOModel
+import IRPOTensor
+
+/// One `Generator.generate` call: the scheduler (admission into slots, shared prefills,
+/// batched decode steps) and the per-sample bookkeeping.
+struct GenerationRun {
+    let generator: Generator
+    let prompts: [[Int32]]
+    let parameters: GenerateParameters
+    let samplesPerPrompt: Int
+    /// Stream identity of each prompt.
+    let promptIDs: [Int]
+    let onToken: ((GenerationEvent) -> Void)?
+    let sampler: Sampler
+    let vocabulary: Int
+
+    /// Results by `[prompt][sample]`, filled as samples finish.
+    var results: [[GenerationResult?]]
+    /// Per slot: the sample decoding there.
+    var slots: [SequenceState?]
+    /// Per prompt: a slot whose first `prompt.count` cached tokens are that prompt, and the
+    /// logits after its last token; dropped once every sample of the prompt has started.
+    var prefixes: [Int: (slot: Int, logits: [Float])] = [:]
+
+    init(generator: Generator, prompts: [[Int32]], parameters: GenerateParameters, samplesPerPrompt: Int,
+         promptIDs: [Int], onToken: ((GenerationEvent) -> Void)?) {
+        self.promptIDs = promptIDs
+        self.generator = generator
+        self.prompts = prompts
+        self.parameters = parameters
+        self.samplesPerPrompt = samplesPerPrompt
+        self.onToken = onToken
+        sampler = Sampler(parameters: parameters)
+        vocabulary = generator.model.configuration.vocabularySize
+        results = prompts.map { _ in [GenerationResult?](repeating: nil, count: samplesPerPrompt) }
+        slots = []
+    }
+
+    mutating func execute() throws -> [[GenerationResult]] {
+        let total = prompts.count * samplesPerPrompt
+        guard total > 0 else { return prompts.map { _ in [] } }
+        if parameters.maxNewTokens == 0 {
+            return prompts.indices.map { i in
+                (0..<samplesPerPrompt).map { j in
+                    GenerationResult(promptIndex: i, sampleIndex: j, tokens: [], text: generator.tokenizer == nil ? nil : "",
+                                     finishReason: .length, logProbs: parameters.returnLogProbs ? [] : nil)
+                }
+            }
+        }
+        let longestPrompt = prompts.map(\.count).max() ?? 1
+        let slotCount = min(generator.maxBatchSize, total)
+        let cache = try KVCache(configuration: generator.model.configuration, slots: slotCount,
+                                capacity: longestPrompt + parameters.maxNewTokens)
+        slots = [SequenceState?](repeating: nil, count: slotCount)
+        var next = 0  // next (prompt, sample) to admit, prompt-major
+        let logits = UnsafeMutablePointer<Float>.allocate(capacity: slotCount * vocabulary)
+        defer { logits.deallocate() }
+
+        while true {
+            // Admission: fill free slots with waiting samples.
+            var admitted = false
+            for slot in 0..<slotCount where slots[slot] == nil && next < total {
+                try admit(promptIndex: next / samplesPerPrompt, sampleIndex: next % samplesPerPrompt, slot: slot, cache: cache)
+                next += 1
+                admitted = true
+            }
+            let active = (0..<slotCount).filter { slots[$0] != nil }
+            if active.isEmpty {
+                if next >= total { break }
+                if !admitted { break }
+                continue
+            }
+            // One decode step for every active sample.
+            let segments = active.map { DecodeSegment(slot: $0, tokens: [slots[$0]?.pending ?? 0]) }
+            try generator.model.decode(segments, cache: cache, rows: .last, matmul: generator.matmul, into: logits)
+            let drawn = sampleRows(logits, slots: active)
+            for (row, slot) in active.enumerated() {
+                accept(drawn[row], slot: slot, cache: cache)
+            }
+        }
+        return try results.enumerated().map { i, samples in
+            try samples.enumerated().map { j, result in
+                guard let result else {
+                    throw GenerationError.invalidRequest("internal error: sample \(j) of prompt \(i) did not finish; please report this")
+                }
+                return result
+            }
+        }
+    }
+
+    /// Starts sample `sampleIndex` of prompt `promptIndex` in `slot`: shares or runs the prompt's
+    /// prefill, then samples the first token.
+    mutating func admit(promptIndex: Int, sampleIndex: Int, slot: Int, cache: KVCache) throws {
+        let prompt = prompts[promptIndex]
+        var rowLogits: [Float]
+        if let prefix = prefixes[promptIndex] {
+            cache.copyPrefix(from: prefix.slot, to: slot, length: prompt.count)
+            rowLogits = prefix.logits
+        } else {
+            cache.reset(slot: slot)
+            rowLogits = try generator.model.decode([DecodeSegment(slot: slot, tokens: prompt)], cache: cache, rows: .last)
+        }
+        if sampleIndex + 1 < samplesPerPrompt {
+            prefixes[promptIndex] = (slot, rowLogits)
+        } else {
+            prefixes[promptIndex] = nil
+        }
+        var state = SequenceState(promptIndex: promptIndex, sampleIndex: sampleIndex, promptLength: prompt.count,
+                                  stream: SampleStream(seed: parameters.seed, prompt: promptIDs[promptIndex], sample: sampleIndex))
+        if parameters.repetitionPenalty != 1 { state.seen = Set(prompt) }
+        if let tokenizer = generator.tokenizer {
+            state.text = SequenceState.TextState(decoder: IncrementalTextDecoder(tokenizer: tokenizer),
+                                                 matcher: StopStringMatcher(stops: parameters.stop))
+        }
+        slots[slot] = state
+        let drawn = rowLogits.withUnsafeMutableBufferPointer { buffer -> SampledToken in
+            guard let base = buffer.baseAddress else { return SampledToken(token: 0, logProb: 0) }
+            return sampler.sample(logits: base, vocabularySize: vocabulary, seenTokens: state.seen,
+                                  stream: &state.stream, computeLogProb: parameters.returnLogProbs)
+        }
+        slots[slot]?.stream = state.stream
+        accept(drawn, slot: slot, cache: cache)
+    }
+
+    /// Samples one token per active slot from `logits` rows (in parallel; each row uses only its
+    /// own stream, so the split does not matter).
+    mutating func sampleRows(_ logits: UnsafeMutablePointer<Float>, slots active: [Int]) -> [SampledToken] {
+        var streams = active.map { slots[$0]?.stream ?? SampleStream(seed: 0, prompt: 0, sample: 0) }
+        let seen = active.map { slots[$0]?.seen ?? [] }
+        var drawn = [SampledToken](repeating: SampledToken(token: 0, logProb: 0), count: active.count)
+        let sampler = self.sampler, vocabulary = self.vocabulary, wantLogProbs = parameters.returnLogProbs
+        streams.withUnsafeMutableBufferPointer { streamBuffer in
+            drawn.withUnsafeMutableBufferPointer { drawnBuffer in
+                guard let streamBase = streamBuffer.baseAddress, let drawnBase = drawnBuffer.baseAddress else { return }
+                let streamPointer = SendablePointer(streamBase), drawnPointer = SendablePointer(drawnBase)
+                let rows = SendablePointer(logits)
+                Parallel.forEach(count: active.count) { row in
+                    drawnPointer.pointer[row] = sampler.sample(
+                        logits: rows.pointer + row * vocabulary, vocabularySize: vocabulary, seenTokens: seen[row],
+                        stream: &streamPointer.pointer[row], computeLogProb: wantLogProbs)
+                }
+            }
+        }
+        for (row, slot) in active.enumerated() { slots[slot]?.stream = streams[row] }
+        return drawn
+    }
+
+    /// Records a sampled token for the sample in `slot`, reports it, and retires the sample if
+    /// it is finished.
+    mutating func accept(_ drawn: SampledToken, slot: Int, cache: KVCache) {
+        guard var state = slots[slot] else { return }
+        let token = drawn.token
+        state.tokens.append(token)
+        if parameters.returnLogProbs { state.logProbs.append(drawn.logProb) }
+        if parameters.repetitionPenalty != 1 { state.seen.insert(token) }
+        state.pending = token
+        var piece: String?
+        let isEOS = generator.endOfSequenceTokenIDs.contains(token)
+        if var text = state.text {
+            var newText = isEOS ? "" : text.decoder.append(Int(token))
+            if isEOS || state.tokens.count >= parameters.maxNewTokens { newText += text.decoder.flush() }
+            var released = text.matcher.append(newText)
+            if text.matcher.stopped {
+                state.finishReason = .stop
+            } else if isEOS || state.tokens.count >= parameters.maxNewTokens || cache.length(of: slot) >= cache.capacity {
+                released += text.matcher.finish()
+            }
+            text.output += released
+            piece = released
+            state.text = text
+        }
+        if state.finishReason == nil {
+            if isEOS {
+                state.finishReason = .eos
+            } else if state.tokens.count >= parameters.maxNewTokens || cache.length(of: slot) >= cache.capacity {
+                state.finishReason = .length
+            }
+        }
+        onToken?(GenerationEvent(promptIndex: state.promptIndex, sampleIndex: state.sampleIndex, token: token,
+                                 logProb: drawn.logProb, text: piece, finishReason: state.finishReason))
+        if let reason = state.finishReason {
+            results[state.promptIndex][state.sampleIndex] = GenerationResult(
+                promptIndex: state.promptIndex, sampleIndex: state.sampleIndex, tokens: state.tokens,
+                text: state.text?.output, finishReason: reason, logProbs: parameters.returnLogProbs ? state.logProbs : nil)
+            slots[slot] = nil
+            // Keep the slot's cache while it still serves as a prompt's shared prefix.
+            if let owner = prefixes.first(where: { $0.value.slot == slot })?.key {
+                prefixes[owner] = nil
+            }
+        } else {
+            slots[slot] = state
+        }
+    }
+}

@@ -1,2 +1,0 @@
-/// Sampling and batched generation over the model's KV cache.
-public enum IRPOGeneration {}

@@ -1,6 +1,0 @@
-import XCTest
-@testable import IRPOGeneration
-
-final class IRPOGenerationSmokeTests: XCTestCase {
-    func testModuleLinks() { XCTAssertNotNil(IRPOGeneration.self) }
-}
