@@ -26,6 +26,7 @@ let package = Package(
         .library(name: "IRPOTasks", targets: ["IRPOTasks"]),
         .library(name: "IRPOGeneration", targets: ["IRPOGeneration"]),
         .library(name: "IRPOTraining", targets: ["IRPOTraining"]),
+        .library(name: "IRPOPipeline", targets: ["IRPOPipeline"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -43,11 +44,12 @@ let package = Package(
         .target(name: "IRPOTasks"),
         .target(name: "IRPOGeneration", dependencies: ["IRPOModel", "IRPOTensor", "IRPOTokenizer"], swiftSettings: numericSettings),
         .target(name: "IRPOTraining", dependencies: ["IRPOModel", "IRPOTensor", "IRPOFormats"], swiftSettings: numericSettings),
+        .target(name: "IRPOPipeline", dependencies: ["IRPOTasks", "IRPOModel", "IRPOGeneration", "IRPOTraining", "IRPOTokenizer", "IRPOTensor", "IRPOFormats"], swiftSettings: numericSettings),
         .executableTarget(
             name: "irpo",
             dependencies: [
                 "IRPOFormats", "IRPOTensor", "IRPOModel", "IRPOTokenizer", "IRPOTasks",
-                "IRPOGeneration", "IRPOTraining",
+                "IRPOGeneration", "IRPOTraining", "IRPOPipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: numericSettings
@@ -57,6 +59,7 @@ let package = Package(
         .testTarget(name: "IRPOModelTests", dependencies: ["IRPOModel", "IRPOFormats", "IRPOTensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "IRPOTokenizerTests", dependencies: ["IRPOTokenizer", "IRPOFormats"], resources: [.copy("Fixtures")]),
         .testTarget(name: "IRPOTasksTests", dependencies: ["IRPOTasks"]),
+        .testTarget(name: "IRPOPipelineTests", dependencies: ["IRPOPipeline", "IRPOTasks", "IRPOModel", "IRPOTraining", "IRPOGeneration"]),
         .testTarget(name: "IRPOGenerationTests", dependencies: ["IRPOGeneration", "IRPOModel", "IRPOTensor"]),
         .testTarget(name: "IRPOTrainingTests", dependencies: ["IRPOTraining", "IRPOModel", "IRPOTensor", "IRPOFormats"], resources: [.copy("Fixtures")]),
     ]

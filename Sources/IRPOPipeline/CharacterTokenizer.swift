@@ -1,0 +1,74 @@
+import Foundation
+import IRPOGeneration
+
+/// A character-level vocabulary for the built-in demo: `<pad>`, `<bos>`, `<eos>`, newline and
+/// printable ASCII. Characters outside the vocabulary encode as "?".
+///
+/// Saved next to the model as `irpo_char_vocab.json` (`{"format": "irpo-char-v1", "tokens": [...]}`)
+/// so a trained model folder reloads with its tokenizer.
+public struct CharacterTokenizer: TextTokenizer, Equatable {
+    /// The file name inside a model folder.
+    public static let fileName = "irpo_char_vocab.json"
+    static let formatTag = "irpo-char-v1"
+
+    /// Token strings by id; ids 0, 1, 2 are `<pad>`, `<bos>`, `<eos>`.
+    public let tokens: [String]
+    private let ids: [Character: Int32]
+    /// Beginning of sequence.
+    public let bos: Int32 = 1
+    /// End of sequence.
+    public let eos: Int32 = 2
+    private let unknown: Int32
+
+    /// The standard vocabulary (99 tokens).
+    public init() {
+        var tokens = ["<pad>", "<bos>", "<eos>", "\n"]
+        for scalar in 32...126 { tokens.append(String(UnicodeScalar(UInt8(scalar)))) }
+        self.init(tokens: tokens)
+    }
+
+    init(tokens: [String]) {
+        self.tokens = tokens
+        var ids: [Character: Int32] = [:]
+        for (index, token) in tokens.enumerated().dropFirst(3) where token.count == 1 {
+            ids[Character(token)] = Int32(index)
+        }
+        self.ids = ids
+        self.unknown = ids["?"] ?? 0
+    }
+
+    /// Reads a vocabulary file.
+    public init(contentsOf url: URL) throws {
+        struct File: Decodable { var format: String; var tokens: [String] }
+        let file: File
+        do { file = try JSONDecoder().decode(File.self, from: Data(contentsOf: url)) } catch {
+            throw PipelineError("\(url.path) is not a character vocabulary (\(error)); delete it or re-create the model with `irpo demo`")
+        }
+        guard file.format == Self.formatTag, file.tokens.count >= 4, Array(file.tokens.prefix(3)) == ["<pad>", "<bos>", "<eos>"] else {
+            throw PipelineError("\(url.path) has format \(file.format) or special tokens this version does not read; expected \(Self.formatTag)")
+        }
+        self.init(tokens: file.tokens)
+    }
+
+    /// Number of tokens.
+    public var vocabularySize: Int { tokens.count }
+
+    /// Writes `irpo_char_vocab.json` into `folder`.
+    public func save(inFolder folder: URL) throws {
+        struct File: Encodable { var format: String; var tokens: [String] }
+        try AtomicFile.writeJSON(File(format: Self.formatTag, tokens: tokens), to: folder.appendingPathComponent(Self.fileName))
+    }
+
+    /// The ids of `text` (no special tokens).
+    public func encode(_ text: String) -> [Int32] { text.map { ids[$0] ?? unknown } }
+
+    public func encodePrompt(_ text: String) -> [Int32] { [bos] + encode(text) }
+
+    public func encodeCompletion(_ text: String) -> [Int32] { encode(text) + [eos] }
+
+    public func decode(_ tokens: [Int]) -> String {
+        var text = ""
+        for id in tokens where id > 2 && id < self.tokens.count { text += self.tokens[id] }
+        return text
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+
+/// Reads one JSON object of a config file, key by key, with defaults, type checks that name the
+/// key path and value, and a final check that rejects unknown keys with the nearest valid key.
+struct ConfigReader {
+    /// Dotted path of this object ("" for the top level, "sampling" for a section).
+    let path: String
+    let object: [String: ConfigValue]
+    /// Keys this section knows (used or not), for the unknown-key check.
+    private(set) var known: [String] = []
+
+    init(path: String, object: [String: ConfigValue]) {
+        self.path = path
+        self.object = object
+    }
+
+    /// Parses a whole file's bytes as a JSON object.
+    static func parse(_ data: Data, file: String) throws -> ConfigReader {
+        let value: ConfigValue
+        do {
+            value = try JSONDecoder().decode(ConfigValue.self, from: data)
+        } catch {
+            throw PipelineError("\(file) is not valid JSON (\(error)); fix the syntax (comments are not allowed)")
+        }
+        guard case let .object(object) = value else {
+            throw PipelineError("\(file) must hold one JSON object ({\"seed_model\": ..., ...})")
+        }
+        return ConfigReader(path: "", object: object)
+    }
+
+    func keyPath(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+    private func fail(_ key: String, _ value: ConfigValue, _ expected: String) -> PipelineError {
+        PipelineError("config key `\(keyPath(key))` has value \(value), expected \(expected)")
+    }
+
+    private mutating func raw(_ key: String) -> ConfigValue? {
+        known.append(key)
+        guard let value = object[key], value != .null else { return nil }
+        return value
+    }
+
+    mutating func string(_ key: String, default value: String) throws -> String {
+        try optionalString(key) ?? value
+    }
+
+    mutating func optionalString(_ key: String) throws -> String? {
+        guard let value = raw(key) else { return nil }
+        guard case let .string(string) = value else { throw fail(key, value, "a string") }
+        return string
+    }
+
+    mutating func double(_ key: String, default value: Double) throws -> Double {
+        guard let raw = raw(key) else { return value }
+        guard case let .number(number) = raw else { throw fail(key, raw, "a number") }
+        return number
+    }
+
+    mutating func int(_ key: String, default value: Int) throws -> Int {
+        try optionalInt(key) ?? value
+    }
+
+    mutating func optionalInt(_ key: String) throws -> Int? {
+        guard let raw = raw(key) else { return nil }
+        guard case let .number(number) = raw, let int = Int(exactly: number) else { throw fail(key, raw, "an integer") }
+        return int
+    }
+
+    mutating func bool(_ key: String, default value: Bool) throws -> Bool {
+        guard let raw = raw(key) else { return value }
+        guard case let .bool(flag) = raw else { throw fail(key, raw, "true or false") }
+        return flag
+    }
+
+    mutating func doubles(_ key: String, default value: [Double]) throws -> [Double] {
+        guard let raw = raw(key) else { return value }
+        if case let .number(number) = raw { return [number] }
+        guard case let .array(list) = raw else { throw fail(key, raw, "a number or a list of numbers") }
+        return try list.map { element in
+            guard case let .number(number) = element else { throw fail(key, raw, "a list of numbers") }
+            return number
+        }
+    }
+
+    mutating func strings(_ key: String, default value: [String]) throws -> [String] {
+        guard let raw = raw(key) else { return value }
+        if case let .string(single) = raw { return [single] }
+        guard case let .array(list) = raw else { throw fail(key, raw, "a string or a list of strings") }
+        return try list.map { element in
+            guard case let .string(string) = element else { throw fail(key, raw, "a list of strings") }
+            return string
+        }
+    }
+
+    /// A nested section (an empty one when absent).
+    mutating func section(_ key: String) throws -> ConfigReader {
+        guard let raw = raw(key) else { return ConfigReader(path: keyPath(key), object: [:]) }
+        guard case let .object(object) = raw else { throw fail(key, raw, "an object {...}") }
+        return ConfigReader(path: keyPath(key), object: object)
+    }
+
+    /// Throws for the first key (in sorted order) that no reader call asked for.
+    func rejectUnknownKeys() throws {
+        for key in object.keys.sorted() where !known.contains(key) {
+            var message = "unknown config key `\(keyPath(key))`"
+            if let suggestion = NearestName.suggestion(for: key, among: known) {
+                message += "; did you mean `\(keyPath(suggestion))`?"
+            } else {
+                message += "; valid keys here: \(known.joined(separator: ", "))"
+            }
+            throw PipelineError(message)
+        }
+    }
+}

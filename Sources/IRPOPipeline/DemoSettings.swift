@@ -1,0 +1,62 @@
+import Foundation
+
+/// The knobs of `irpo demo`: a small Llama-architecture model trained from scratch on gold chains
+/// of thought of the synthetic task (M0), then iterations of RPO from final answers only.
+/// Defaults follow the "second experiment" of DEMO-NOTES.md, scaled to run in minutes.
+public struct DemoSettings: Sendable, Equatable {
+    /// Model width (d).
+    public var hiddenSize = 128
+    public var layers = 3
+    public var heads = 4
+    public var intermediateSize = 352
+    /// Gold chains of thought for M0 (training phrasing: rare phrasings are seldom seen).
+    public var sftExamples = 2000
+    public var sftSteps = 500
+    public var sftBatchSize = 32
+    public var sftLearningRate = 2e-3
+    /// RPO iterations.
+    public var iterations = 3
+    /// Fresh training questions per iteration (final answers only are used).
+    public var questionsPerIteration = 1000
+    /// N, samples per question.
+    public var samplesPerQuestion = 4
+    public var temperature = 1.0
+    /// K, pairs per question.
+    public var pairsPerQuestion = 2
+    /// Add the gold chain of thought to the winners (off: RPO uses final answers only).
+    public var goldAsWinner = false
+    public var rpoLearningRate = 3e-5
+    public var rpoBatchSize = 32
+    public var alpha = 1.0
+    public var beta = 0.1
+    /// Dev questions (for choosing settings) and test questions (reported).
+    public var devQuestions = 300
+    public var testQuestions = 400
+    /// k of majority vote (0: greedy only).
+    public var majorityK = 0
+    public var seed: UInt64 = 1
+    public var threads: Int?
+
+    public init() {}
+
+    /// A tiny variant for tests: a few seconds end to end.
+    public static var tiny: DemoSettings {
+        var settings = DemoSettings()
+        settings.hiddenSize = 32
+        settings.layers = 1
+        settings.heads = 2
+        settings.intermediateSize = 64
+        settings.sftExamples = 64
+        settings.sftSteps = 4
+        settings.sftBatchSize = 16
+        settings.iterations = 1
+        settings.questionsPerIteration = 12
+        settings.samplesPerQuestion = 2
+        settings.devQuestions = 6
+        settings.testQuestions = 6
+        settings.majorityK = 2
+        settings.rpoBatchSize = 4
+        settings.goldAsWinner = true
+        return settings
+    }
+}

@@ -1,0 +1,181 @@
+import Foundation
+import IRPOModel
+import IRPOTasks
+import IRPOTensor
+import IRPOTraining
+
+extension IterativeRun {
+    /// Writes `data/test.jsonl` (and `data/dev.jsonl`): the evaluation questions of the whole run.
+    func prepareData() throws -> String {
+        var counts: [String] = []
+        for split in Set(config.evaluation.splits + ["test"]).sorted() {
+            var items = try evaluationItems(split: split)
+            if let limit = config.evaluation.limit { items = Array(items.prefix(limit)) }
+            try AtomicFile.write(JSONLines.encode(items), to: directory.dataURL(split: split))
+            counts.append("\(items.count) \(split) questions")
+        }
+        return counts.joined(separator: ", ")
+    }
+
+    func evaluationItems(split: String) throws -> [TaskItem] {
+        if let task = syntheticTask {
+            let count = split == "dev" ? config.task.syntheticDevQuestions : config.task.syntheticTestQuestions
+            return try task.generate(count: count, partition: split == "dev" ? .dev : .test, phrasing: .evaluation, seed: config.seed)
+        }
+        guard let path = split == "dev" ? config.task.dev : config.task.test else {
+            throw PipelineError("no `task.\(split)` file is configured")
+        }
+        return try kind.loadItems(path: path)
+    }
+
+    /// The training questions of iteration `t`.
+    func trainingItems(iteration t: Int) throws -> [TaskItem] {
+        if let task = syntheticTask {
+            let poolSeed = config.task.freshPoolPerIteration ? config.seed &+ UInt64(t) : config.seed
+            return try task.generate(count: config.task.syntheticTrainQuestions, partition: .train, phrasing: .evaluation, seed: poolSeed)
+        }
+        guard let path = config.task.train else { throw PipelineError("no `task.train` file is configured") }
+        return try kind.loadItems(path: path, limit: config.task.trainLimit)
+    }
+
+    /// Step 1: N completions per training question from M_{t-1} -> questions.jsonl, samples.jsonl.
+    func sample(iteration t: Int) throws -> String {
+        let items = try trainingItems(iteration: t)
+        try AtomicFile.write(JSONLines.encode(items), to: directory.file("questions.jsonl", iteration: t))
+        let backend = try makeBackend(modelFolder(iteration: t - 1))
+        let parameters = config.sampling.parameters(iteration: t)
+        let outputs = try backend.complete(prompts: items.map { prompt.render(item: $0) }, promptIDs: Array(items.indices),
+                                           parameters: parameters, samplesPerPrompt: config.sampling.samplesPerQuestion) {
+            progress("iter-\(t) sample", $0, $1)
+        }
+        var rows: [SampleRecord] = []
+        for (item, completions) in zip(items, outputs) {
+            for (index, completion) in completions.enumerated() {
+                rows.append(SampleRecord(questionID: item.id, sampleIndex: index, completion: completion.text,
+                                         tokens: completion.tokenCount, finishReason: completion.finishReason))
+            }
+        }
+        try AtomicFile.write(JSONLines.encode(rows), to: directory.file("samples.jsonl", iteration: t))
+        return "\(rows.count) completions for \(items.count) questions at temperature \(parameters.temperature)"
+    }
+
+    /// Step 2: rewards -> scored.jsonl.
+    func score(iteration t: Int) throws -> String {
+        let items = try JSONLines.read(TaskItem.self, from: directory.file("questions.jsonl", iteration: t))
+        let byID = Dictionary(items.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let samples = try JSONLines.read(SampleRecord.self, from: directory.file("samples.jsonl", iteration: t))
+        var correct = 0
+        let rows = try samples.map { sample -> ScoredRecord in
+            guard let item = byID[sample.questionID] else {
+                throw PipelineError("samples.jsonl of iteration \(t) names question \(sample.questionID), which is not in questions.jsonl; delete iter-\(t) and rerun")
+            }
+            let result = reward.score(completion: sample.completion, item: item)
+            if result.reward > 0.5 { correct += 1 }
+            return ScoredRecord(questionID: sample.questionID, sampleIndex: sample.sampleIndex, completion: sample.completion,
+                                reward: result.reward, outcome: result.outcome, extracted: result.extracted)
+        }
+        try AtomicFile.write(JSONLines.encode(rows), to: directory.file("scored.jsonl", iteration: t))
+        return "\(correct)/\(rows.count) samples correct (\(Self.percent(Double(correct) / Double(max(1, rows.count)))))"
+    }
+
+    /// Step 3: round-robin pairs -> pairs.jsonl, pair_stats.json.
+    func pair(iteration t: Int) throws -> String {
+        let items = try JSONLines.read(TaskItem.self, from: directory.file("questions.jsonl", iteration: t))
+        let scored = try JSONLines.read(ScoredRecord.self, from: directory.file("scored.jsonl", iteration: t))
+        let previous = modelFolder(iteration: t - 1)
+        let configuration = try LlamaConfiguration.decode(Data(contentsOf: previous.appendingPathComponent("config.json")),
+                                                          file: previous.appendingPathComponent("config.json").path)
+        let tokenizer = try TokenizerLoader.load(modelFolder: previous,
+                                                 endOfSequence: configuration.eosTokenIDs.first.map { Int32(truncatingIfNeeded: $0) })
+        let (records, statistics) = try PairSelection.build(
+            items: items, scored: scored, prompt: prompt, settings: config.pairs,
+            maxLength: min(config.training.maxLength, configuration.maxPositionEmbeddings), tokenizer: tokenizer,
+            seed: config.seed &+ UInt64(t))
+        try AtomicFile.writeJSON(statistics, to: directory.file("pair_stats.json", iteration: t))
+        guard !records.isEmpty else {
+            throw PipelineError("""
+                iteration \(t): no question yielded a pair (\(statistics.questions) questions: \(statistics.skippedNoLoser) had no wrong \
+                sample, \(statistics.skippedNoWinner) no correct one, \(statistics.droppedTooLong) pairs were longer than max_length); \
+                sample more per question (sampling.samples_per_question), raise the temperature, set pairs.gold_as_winner, \
+                or use harder/easier questions
+                """)
+        }
+        try AtomicFile.write(JSONLines.encode(records), to: directory.file("pairs.jsonl", iteration: t))
+        return "\(statistics.pairs) pairs from \(statistics.questionsWithPairs)/\(statistics.questions) questions "
+            + "(no loser \(statistics.skippedNoLoser), no winner \(statistics.skippedNoWinner), too long \(statistics.droppedTooLong), capped \(statistics.droppedByCap))"
+    }
+
+    func trainingExamples(iteration t: Int) throws -> [TrainingExample] {
+        try PreferenceDataset(contentsOf: directory.file("pairs.jsonl", iteration: t)).tokenized()
+    }
+
+    /// Step 4a: log-probs of every pair under M_{t-1} -> ref_logps.json.
+    func referenceLogProbs(iteration t: Int) throws -> String {
+        let configuration = config.trainerConfiguration(pairCount: 1)
+        guard configuration.objective.needsReference else { return "not needed by loss \(config.training.loss)" }
+        let examples = try trainingExamples(iteration: t)
+        let previous = modelFolder(iteration: t - 1)
+        let (_, reused) = try ReferenceLogProbs.cached(
+            at: directory.file("ref_logps.json", iteration: t), examples: examples, referenceModel: previous.path,
+            makeModel: { try LlamaTrainingModel(path: previous.path) }, progress: { progress("iter-\(t) refcache", $0, $1) })
+        return "\(examples.count) pairs" + (reused ? " (cache reused)" : "")
+    }
+
+    /// Step 4b: M_t from M_{t-1} -> train/ (metrics.jsonl, checkpoints), model/.
+    func train(iteration t: Int) throws -> String {
+        let manager = FileManager.default
+        let trainFolder = directory.file("train", iteration: t)
+        let finalFolder = directory.file("model", iteration: t)
+        let previous = modelFolder(iteration: t - 1)
+        let examples = try trainingExamples(iteration: t)
+        let configuration = config.trainerConfiguration(pairCount: examples.count)
+        let reference = configuration.objective.needsReference
+            ? try ReferenceLogProbs.load(from: directory.file("ref_logps.json", iteration: t)) : nil
+        var summary = "already trained"
+        if !manager.fileExists(atPath: trainFolder.appendingPathComponent("model/config.json").path) {
+            let checkpoint = Trainer<LlamaTrainingModel>.latestCheckpoint(in: trainFolder)
+            if checkpoint == nil { try? manager.removeItem(at: trainFolder) }
+            let model = try LlamaTrainingModel(path: (checkpoint?.appendingPathComponent("model") ?? previous).path)
+            let trainer = try Trainer(model: model, examples: examples, reference: reference, configuration: configuration,
+                                      outputDirectory: trainFolder)
+            if let checkpoint { try trainer.resume(from: checkpoint) }
+            let total = trainer.totalSteps
+            let result = try trainer.train { metrics in
+                progress("iter-\(t) train", metrics.step, total)
+                return .proceed
+            }
+            summary = "\(result.completedSteps) steps on \(examples.count) pairs"
+            if let last = result.lastMetrics { summary += String(format: ", last loss %.4f", last.loss) }
+        }
+        let trained = trainFolder.appendingPathComponent("model")
+        try TokenizerLoader.copyCompanionFiles(from: previous, to: trained)
+        try? manager.removeItem(at: finalFolder)
+        try manager.copyItem(at: trained, to: finalFolder)
+        return summary
+    }
+
+    /// Step 5: greedy and maj@k accuracy of M_t -> eval.json.
+    func evaluate(iteration t: Int) throws -> String {
+        let folder = modelFolder(iteration: t)
+        let backend = try makeBackend(folder)
+        let evaluator = Evaluator(reward: reward, prompt: prompt, settings: config.evaluation, seed: config.seed,
+                                  syntheticTask: syntheticTask)
+        var splits: [SplitEvaluation] = []
+        for split in config.evaluation.splits {
+            let items = try JSONLines.read(TaskItem.self, from: directory.dataURL(split: split))
+            splits.append(try evaluator.evaluate(items: items, split: split, backend: backend) { what, done, total in
+                progress("iter-\(t) eval \(split) \(what)", done, total)
+            })
+        }
+        try AtomicFile.writeJSON(IterationEvaluation(iteration: t, model: folder.path, splits: splits), to: directory.file("eval.json", iteration: t))
+        return splits.map { split in
+            var parts = ["\(split.split):"]
+            if let greedy = split.greedyAccuracy { parts.append("greedy \(Self.percent(greedy))") }
+            if let majority = split.majorityAccuracy { parts.append("maj@\(split.majorityK) \(Self.percent(majority))") }
+            if let failures = split.greedyExtractionFailureRate { parts.append("no answer \(Self.percent(failures))") }
+            return parts.joined(separator: " ")
+        }.joined(separator: "; ")
+    }
+
+    static func percent(_ value: Double) -> String { String(format: "%.1f%%", value * 100) }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import IRPOGeneration
+import IRPOTasks
+import IRPOTensor
+import IRPOTraining
+
+/// The loop of PAPER.md driven by a `RunConfig`: for t = 1...T, sample, score, pair, refcache,
+/// train, eval, each stage reading files and writing its outputs atomically, with completion
+/// recorded in `state.json` so that `resume` skips finished stages.
+public final class IterativeRun {
+    /// The configuration.
+    public let config: RunConfig
+    /// The run directory.
+    public let directory: RunDirectory
+    /// One line per stage, progress updates (the CLI prints them).
+    public let log: (String) -> Void
+    /// Progress of long stages: (what, done, total).
+    public let progress: (String, Int, Int) -> Void
+    /// Makes the backend that samples from a model folder (the local engine by default).
+    public var makeBackend: (URL) throws -> any InferenceBackend
+
+    let kind: TaskKind
+    let reward: any RewardFunction
+    let prompt: PromptTemplate
+    let syntheticTask: SyntheticArithmeticTask?
+    var state: RunState
+
+    /// Prepares a run in `directory`.
+    /// - Parameter resume: continue a run whose `state.json` exists; without it an existing run is an error.
+    /// - Throws: `PipelineError` when the directory holds another run, or the config differs on resume.
+    public init(config: RunConfig, directory: URL, resume: Bool,
+                log: @escaping (String) -> Void = { _ in }, progress: @escaping (String, Int, Int) -> Void = { _, _, _ in }) throws {
+        try config.validate()
+        self.config = config
+        self.directory = RunDirectory(root: directory)
+        self.log = log
+        self.progress = progress
+        let batch = config.sampling.batchSize
+        self.makeBackend = { try LocalInferenceBackend(modelFolder: $0, batchSize: batch) }
+        kind = config.taskKind
+        reward = try RewardRegistry.standard.reward(named: config.task.reward ?? kind.defaultRewardName)
+        prompt = kind.defaultPrompt
+        syntheticTask = kind == .syntheticArithmetic ? try SyntheticArithmeticTask() : nil
+        let manager = FileManager.default
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let resolved = try encoder.encode(config)
+        if manager.fileExists(atPath: self.directory.stateURL.path) || manager.fileExists(atPath: self.directory.configURL.path) {
+            guard resume else {
+                throw PipelineError("\(directory.path) already holds a run; pass --resume to continue it or --output to start a new one elsewhere")
+            }
+            if let saved = try? Data(contentsOf: self.directory.configURL), saved != resolved {
+                throw PipelineError("the config differs from the one \(directory.path) was started with (\(self.directory.configURL.path)); resume with the same config or start a new run with --output")
+            }
+        }
+        try manager.createDirectory(at: directory, withIntermediateDirectories: true)
+        try AtomicFile.write(resolved, to: self.directory.configURL)
+        state = try self.directory.loadState()
+        if let threads = config.threads {
+            Parallel.threadCount = threads
+            GEMM.threadCount = threads
+        }
+    }
+
+    /// The model M_t: the seed model for t = 0, else `iter-<t>/model`.
+    public func modelFolder(iteration t: Int) -> URL {
+        t == 0 ? URL(fileURLWithPath: config.seedModel) : directory.file("model", iteration: t)
+    }
+
+    /// Runs every unfinished stage, then writes the report.
+    /// - Returns: the evaluation of every model evaluated (M0 first when enabled).
+    @discardableResult
+    public func run() throws -> [IterationEvaluation] {
+        try stage("data") { try prepareData() }
+        if config.evaluation.evaluateSeedModel {
+            try stage("iter-0/eval") { try evaluate(iteration: 0) }
+        }
+        for t in 1...config.iterations {
+            try stage("iter-\(t)/sample") { try sample(iteration: t) }
+            try stage("iter-\(t)/score") { try score(iteration: t) }
+            try stage("iter-\(t)/pair") { try pair(iteration: t) }
+            try stage("iter-\(t)/refcache") { try referenceLogProbs(iteration: t) }
+            try stage("iter-\(t)/train") { try train(iteration: t) }
+            try stage("iter-\(t)/eval") { try evaluate(iteration: t) }
+        }
+        let report = try RunReport(directory: directory.root)
+        try report.write()
+        log("report: \(directory.root.appendingPathComponent("report.md").path)")
+        return report.evaluations
+    }
+
+    /// Runs `body` unless `name` is recorded as done, then records it.
+    func stage(_ name: String, _ body: () throws -> String) throws {
+        if state.isDone(name) {
+            log("\(name): done earlier, skipped")
+            return
+        }
+        let start = Date()
+        let summary = try body()
+        state.markDone(name)
+        try directory.save(state)
+        let line = "\(name): \(summary) (\(String(format: "%.1f", Date().timeIntervalSince(start))) s)"
+        log(line)
+        appendLog(line)
+    }
+
+    func appendLog(_ line: String) {
+        let url = directory.logURL
+        if !FileManager.default.fileExists(atPath: url.path) { FileManager.default.createFile(atPath: url.path, contents: nil) }
+        guard let handle = try? FileHandle(forWritingTo: url) else { return }
+        defer { try? handle.close() }
+        _ = try? handle.seekToEnd()
+        try? handle.write(contentsOf: Data((line + "\n").utf8))
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import IRPOTraining
+
+/// The report of a run directory: `report.md` (accuracy table, pair counts, extraction failures,
+/// error breakdown) and SVG charts `accuracy.svg`, `loss.svg`, `logps.svg`. Built from files
+/// only, so `irpo report RUN_DIR` works on any finished or partial run.
+public struct RunReport {
+    public let directory: RunDirectory
+    /// eval.json of every evaluated model, by iteration.
+    public let evaluations: [IterationEvaluation]
+    /// pair_stats.json by iteration.
+    public let pairStatistics: [Int: PairStatistics]
+    /// metrics.jsonl by iteration.
+    public let metrics: [Int: [StepMetrics]]
+
+    /// Reads what exists in `directory`.
+    /// - Throws: `PipelineError` if the folder is not a run directory or a file is damaged.
+    public init(directory url: URL) throws {
+        directory = RunDirectory(root: url)
+        guard FileManager.default.fileExists(atPath: directory.stateURL.path) else {
+            throw PipelineError("\(url.path) is not a run directory (no state.json); pass the --output folder of `irpo run`")
+        }
+        var evaluations: [IterationEvaluation] = []
+        var pairStatistics: [Int: PairStatistics] = [:]
+        var metrics: [Int: [StepMetrics]] = [:]
+        let decoder = JSONDecoder()
+        for t in 0...1000 {
+            let folder = directory.iteration(t)
+            guard FileManager.default.fileExists(atPath: folder.path) else { if t > 0 { break } else { continue } }
+            func read<T: Decodable>(_ type: T.Type, _ name: String) throws -> T? {
+                let file = folder.appendingPathComponent(name)
+                guard FileManager.default.fileExists(atPath: file.path) else { return nil }
+                do { return try decoder.decode(T.self, from: Data(contentsOf: file)) } catch {
+                    throw PipelineError("\(file.path) is damaged (\(error)); rerun its stage")
+                }
+            }
+            if let evaluation = try read(IterationEvaluation.self, "eval.json") { evaluations.append(evaluation) }
+            if let statistics = try read(PairStatistics.self, "pair_stats.json") { pairStatistics[t] = statistics }
+            let metricsFile = folder.appendingPathComponent("train/metrics.jsonl")
+            if FileManager.default.fileExists(atPath: metricsFile.path) {
+                metrics[t] = try JSONLines.read(StepMetrics.self, from: metricsFile)
+            }
+        }
+        self.evaluations = evaluations
+        self.pairStatistics = pairStatistics
+        self.metrics = metrics
+    }
+
+    static func percent(_ value: Double?) -> String { value.map { String(format: "%.1f", $0 * 100) } ?? "-" }
+
+    /// The Markdown summary.
+    public func markdown() -> String {
+        var lines = ["# irpo run report", "", "Run directory: `\(directory.root.path)`", ""]
+        let splits = evaluations.flatMap { $0.splits.map(\.split) }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        for split in splits {
+            lines += ["## Accuracy on \(split) (%)", "", "| model | greedy | maj@k | no answer (greedy) | no answer (maj@k samples) |", "|---|---|---|---|---|"]
+            for evaluation in evaluations {
+                guard let s = evaluation.splits.first(where: { $0.split == split }) else { continue }
+                let k = s.majorityK > 0 ? " (k=\(s.majorityK))" : ""
+                lines.append("| M\(evaluation.iteration) | \(Self.percent(s.greedyAccuracy)) | \(Self.percent(s.majorityAccuracy))\(k) | \(Self.percent(s.greedyExtractionFailureRate)) | \(Self.percent(s.majorityExtractionFailureRate)) |")
+            }
+            lines.append("")
+            let kinds = evaluations.compactMap { $0.splits.first { $0.split == split }?.greedyDiagnosis }.flatMap(\.keys)
+            let uniqueKinds = Array(Set(kinds)).sorted()
+            if !uniqueKinds.isEmpty {
+                lines += ["### Greedy completions by kind (\(split))", "", "| model | " + uniqueKinds.joined(separator: " | ") + " |",
+                          "|---|" + uniqueKinds.map { _ in "---|" }.joined()]
+                for evaluation in evaluations {
+                    guard let diagnosis = evaluation.splits.first(where: { $0.split == split })?.greedyDiagnosis else { continue }
+                    lines.append("| M\(evaluation.iteration) | " + uniqueKinds.map { String(diagnosis[$0] ?? 0) }.joined(separator: " | ") + " |")
+                }
+                lines.append("")
+            }
+        }
+        if !pairStatistics.isEmpty {
+            lines += ["## Pairs per iteration", "", "| iteration | questions | with pairs | no loser | no winner | too long | capped | pairs | sample accuracy |",
+                      "|---|---|---|---|---|---|---|---|---|"]
+            for t in pairStatistics.keys.sorted() {
+                let s = pairStatistics[t]!
+                lines.append("| \(t) | \(s.questions) | \(s.questionsWithPairs) | \(s.skippedNoLoser) | \(s.skippedNoWinner) | \(s.droppedTooLong) | \(s.droppedByCap) | \(s.pairs) | \(Self.percent(s.sampleAccuracy)) |")
+            }
+            lines.append("")
+        }
+        if !metrics.isEmpty {
+            lines += ["## Training", "", "| iteration | steps | first loss | last loss | logps/chosen first -> last | logps/rejected first -> last |", "|---|---|---|---|---|---|"]
+            for t in metrics.keys.sorted() {
+                guard let rows = metrics[t], let first = rows.first, let last = rows.last else { continue }
+                let rejected = first.logpsRejected.flatMap { a in last.logpsRejected.map { String(format: "%.2f -> %.2f", a, $0) } } ?? "-"
+                lines.append(String(format: "| %d | %d | %.4f | %.4f | %.2f -> %.2f | %@ |", t, rows.count, first.loss, last.loss,
+                                    first.logpsChosen, last.logpsChosen, rejected))
+            }
+            lines += ["", "Charts: [accuracy](accuracy.svg), [training loss](loss.svg), [chosen/rejected log-probs](logps.svg).", ""]
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The charts by file name.
+    public func charts() -> [String: String] {
+        var charts: [String: String] = [:]
+        var accuracy: [SVGLineChart.Series] = []
+        let splits = Array(Set(evaluations.flatMap { $0.splits.map(\.split) })).sorted()
+        for split in splits {
+            let greedy = evaluations.compactMap { e in e.splits.first { $0.split == split }?.greedyAccuracy.map { (x: Double(e.iteration), y: $0 * 100) } }
+            let majority = evaluations.compactMap { e in e.splits.first { $0.split == split }?.majorityAccuracy.map { (x: Double(e.iteration), y: $0 * 100) } }
+            if !greedy.isEmpty { accuracy.append(.init(name: "\(split) greedy", points: greedy)) }
+            if !majority.isEmpty { accuracy.append(.init(name: "\(split) maj@k", points: majority, dashed: true)) }
+        }
+        charts["accuracy.svg"] = SVGLineChart(title: "Accuracy per iteration", xLabel: "iteration (0 = seed model)", yLabel: "accuracy (%)", series: accuracy).render()
+        var loss: [SVGLineChart.Series] = []
+        var logps: [SVGLineChart.Series] = []
+        for t in metrics.keys.sorted() {
+            let rows = metrics[t] ?? []
+            loss.append(.init(name: "iteration \(t)", points: rows.map { (x: Double($0.step), y: $0.loss) }))
+            logps.append(.init(name: "iter \(t) chosen", points: rows.map { (x: Double($0.step), y: $0.logpsChosen) }))
+            let rejected = rows.compactMap { row in row.logpsRejected.map { (x: Double(row.step), y: $0) } }
+            if !rejected.isEmpty { logps.append(.init(name: "iter \(t) rejected", points: rejected, dashed: true)) }
+        }
+        charts["loss.svg"] = SVGLineChart(title: "Training loss", xLabel: "step", yLabel: "loss", series: loss).render()
+        charts["logps.svg"] = SVGLineChart(title: "Log-probabilities of chosen and rejected (policy, per step)", xLabel: "step",
+                                           yLabel: "summed log-prob", series: logps).render()
+        return charts
+    }
+
+    /// Writes report.md and the charts into the run directory.
+    public func write() throws {
+        try AtomicFile.write(markdown(), to: directory.root.appendingPathComponent("report.md"))
+        for (name, svg) in charts() { try AtomicFile.write(svg, to: directory.root.appendingPathComponent(name)) }
+    }
+}

@@ -1,0 +1,32 @@
+import ArgumentParser
+import Foundation
+import IRPOPipeline
+
+/// `irpo run CONFIG [--resume] [--output DIR]`.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run Iterative RPO from a JSON config (sample, score, pair, refcache, train, eval per iteration).")
+
+    @Argument(help: "The run config (JSON). Every key is optional and defaults to the paper's value.")
+    var config: String
+
+    @Flag(name: .long, help: "Continue a run in --output, skipping finished stages.")
+    var resume = false
+
+    @Option(name: .long, help: "The run directory (default: runs/<name>).")
+    var output: String?
+
+    func run() throws {
+        do {
+            let runConfig = try RunConfig(contentsOf: URL(fileURLWithPath: config))
+            let directory = URL(fileURLWithPath: output ?? "runs/\(runConfig.name)")
+            let printer = ProgressPrinter()
+            let run = try IterativeRun(config: runConfig, directory: directory, resume: resume,
+                                       log: { printer.line($0) }, progress: { printer.update($0, $1, $2) })
+            try run.run()
+        } catch let error as PipelineError {
+            throw ValidationError(error.message)
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import XCTest
+@testable import IRPOPipeline
+
+final class RunConfigTests: XCTestCase {
+    var modelFolder: URL!
+
+    override func setUpWithError() throws {
+        modelFolder = FileManager.default.temporaryDirectory.appendingPathComponent("irpo-config-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: modelFolder, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: modelFolder) }
+
+    func config(_ body: String) throws -> RunConfig {
+        let json = "{\"seed_model\": \"\(modelFolder.path)\", \"task\": {\"kind\": \"synthetic-arithmetic\"}\(body.isEmpty ? "" : ", " + body)}"
+        return try RunConfig(json: Data(json.utf8), file: "test.json")
+    }
+
+    func message(_ body: String) -> String {
+        do {
+            _ = try config(body)
+            return "no error"
+        } catch let error as PipelineError {
+            return error.message
+        } catch {
+            return "unexpected \(error)"
+        }
+    }
+
+    func testDefaultsAreThePapers() throws {
+        let c = try config("")
+        XCTAssertEqual(c.sampling.samplesPerQuestion, 30)
+        XCTAssertEqual(c.sampling.temperatures, [0.8, 0.8, 1.3])
+        XCTAssertEqual(c.sampling.parameters(iteration: 1).temperature, 0.8)
+        XCTAssertEqual(c.sampling.parameters(iteration: 4).temperature, 1.3, "the last temperature repeats")
+        XCTAssertEqual(c.pairs.pairsPerQuestion, 10)
+        XCTAssertTrue(c.pairs.goldAsWinner)
+        XCTAssertEqual(c.pairs.maxPairs, 60_000)
+        XCTAssertEqual(c.training.alpha, 1)
+        XCTAssertEqual(c.training.beta, 0.1)
+        XCTAssertEqual(c.training.learningRate, 7e-7)
+        XCTAssertEqual(c.training.batchSize, 16)
+        XCTAssertEqual(c.evaluation.majorityK, 32)
+        XCTAssertEqual(c.evaluation.majorityTemperature, 0.8)
+        XCTAssertEqual(c.iterations, 4)
+        let trainer = c.trainerConfiguration(pairCount: 1_000_000)
+        XCTAssertEqual(trainer.maxSteps, 5000, "at most 5000 steps per iteration")
+        XCTAssertEqual(c.trainerConfiguration(pairCount: 160).maxSteps, 10, "one epoch of 160 pairs at batch 16")
+    }
+
+    func testValuesAreRead() throws {
+        let c = try config("\"iterations\": 2, \"sampling\": {\"samples_per_question\": 4, \"temperatures\": 1.0, \"top_p\": 0.9}, \"training\": {\"loss\": \"dpo\", \"beta\": 0.5}")
+        XCTAssertEqual(c.iterations, 2)
+        XCTAssertEqual(c.sampling.samplesPerQuestion, 4)
+        XCTAssertEqual(c.sampling.temperatures, [1.0])
+        XCTAssertEqual(c.sampling.generation.topP, 0.9)
+        XCTAssertEqual(c.trainerConfiguration(pairCount: 10).objective, .dpo(beta: 0.5))
+    }
+
+    func testUnknownKeySuggestsNearest() {
+        XCTAssertEqual(message("\"iteratons\": 3"), "unknown config key `iteratons`; did you mean `iterations`?")
+        XCTAssertEqual(message("\"sampling\": {\"top_pp\": 0.9}"), "unknown config key `sampling.top_pp`; did you mean `sampling.top_p`?")
+        XCTAssertTrue(message("\"training\": {\"zzzzzzzz\": 1}").contains("valid keys here:"))
+    }
+
+    func testOutOfRangeValuesNameKeyAndValue() {
+        XCTAssertEqual(message("\"training\": {\"beta\": -1}"), "config key `training.beta` has value -1.0, expected a number > 0")
+        XCTAssertTrue(message("\"sampling\": {\"samples_per_question\": 0}").contains("`sampling.samples_per_question` has value 0"))
+        XCTAssertTrue(message("\"training\": {\"loss\": \"rpp\"}").contains("did you mean \"rpo\""))
+        XCTAssertTrue(message("\"sampling\": {\"top_p\": 1.5}").contains("top_p"))
+        XCTAssertEqual(message("\"iterations\": \"three\""), "config key `iterations` has value \"three\", expected an integer")
+    }
+
+    func testMissingFilesAreNamed() {
+        let json = "{\"seed_model\": \"/nonexistent/model\"}"
+        XCTAssertThrowsError(try RunConfig(json: Data(json.utf8))) { error in
+            XCTAssertTrue("\(error)".contains("`seed_model` has value \"/nonexistent/model\""), "\(error)")
+        }
+        let gsm = "{\"seed_model\": \"\(modelFolder.path)\", \"task\": {\"kind\": \"gsm8k\", \"train\": \"/nonexistent/train.jsonl\", \"test\": \"/nonexistent/test.jsonl\"}}"
+        XCTAssertThrowsError(try RunConfig(json: Data(gsm.utf8))) { error in
+            XCTAssertTrue("\(error)".contains("`task.train` has value \"/nonexistent/train.jsonl\""), "\(error)")
+        }
+        XCTAssertThrowsError(try RunConfig(contentsOf: URL(fileURLWithPath: "/nonexistent/run.json"))) { error in
+            XCTAssertTrue("\(error)".contains("/nonexistent/run.json does not exist"), "\(error)")
+        }
+    }
+
+    func testMalformedJSONIsReported() {
+        XCTAssertThrowsError(try RunConfig(json: Data("{\"iterations\": 3".utf8), file: "bad.json")) { error in
+            XCTAssertTrue("\(error)".hasPrefix("bad.json is not valid JSON"), "\(error)")
+        }
+    }
+}
