@@ -2,8 +2,9 @@ import Foundation
 import IRPOFormats
 
 extension LlamaModel {
-    /// Loads a model from `path`. Today `path` must be a Hugging Face folder (`config.json` +
-    /// safetensors); other formats (GGUF) plug in here, so callers need not change.
+    /// Loads a model from `path`: a Hugging Face folder (`config.json` + safetensors) or a GGUF
+    /// file (by `.gguf` extension or magic; see `LlamaModel(ggufFile:)`). Every command that
+    /// accepts a model goes through here.
     /// - Throws: `ModelError` or `FormatError` naming the file and the fault.
     public static func loadModel(path: String) throws -> LlamaModel {
         let url = URL(fileURLWithPath: path)
@@ -11,8 +12,9 @@ extension LlamaModel {
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
             throw ModelError.unsupportedModelPath(path: path, reason: "does not exist; pass a Hugging Face model folder")
         }
+        if isGGUFPath(path) { return try LlamaModel(ggufFile: url) }
         guard isDirectory.boolValue else {
-            throw ModelError.unsupportedModelPath(path: path, reason: "is a file; pass a Hugging Face model folder (config.json + model.safetensors)")
+            throw ModelError.unsupportedModelPath(path: path, reason: "is a file but not GGUF; pass a Hugging Face model folder (config.json + model.safetensors) or a .gguf file")
         }
         return try LlamaModel(huggingFaceFolder: url)
     }

@@ -4,14 +4,14 @@ import IRPOFormats
 /// Loading a model from a GGUF file (llama.cpp's format, any supported quantisation) and
 /// exporting one as a GGUF file that llama.cpp loads (F32 or F16).
 extension LlamaModel {
-    /// Loads a model from a GGUF file (`.gguf`) or a Hugging Face folder.
+    /// Loads a model from a GGUF file (`.gguf`) or a Hugging Face folder; the same as
+    /// `loadModel(path:)`.
     ///
     /// A path naming a regular file whose name ends in `.gguf` (any case) or that starts with
-    /// the GGUF magic is read as GGUF; anything else goes to `loadModel(path:)`.
+    /// the GGUF magic is read as GGUF.
     /// - Throws: `FormatError` or `ModelError` naming the file and the fault.
     public static func load(path: String) throws -> LlamaModel {
-        if isGGUFPath(path) { return try LlamaModel(ggufFile: URL(fileURLWithPath: path)) }
-        return try loadModel(path: path)
+        try loadModel(path: path)
     }
 
     /// Whether `path` names a regular file that is (by name or by magic) a GGUF file.

@@ -1,4 +1,5 @@
 import Foundation
+import IRPOTasks
 
 /// Reads one JSON object of a config file, key by key, with defaults, type checks that name the
 /// key path and value, and a final check that rejects unknown keys with the nearest valid key.
@@ -103,7 +104,7 @@ struct ConfigReader {
     func rejectUnknownKeys() throws {
         for key in object.keys.sorted() where !known.contains(key) {
             var message = "unknown config key `\(keyPath(key))`"
-            if let suggestion = NearestName.suggestion(for: key, among: known) {
+            if let suggestion = NameSuggestion.nearest(to: key, among: known) {
                 message += "; did you mean `\(keyPath(suggestion))`?"
             } else {
                 message += "; valid keys here: \(known.joined(separator: ", "))"

@@ -143,7 +143,7 @@ extension RunConfig {
         guard pairs.maxPairs >= 1 else { throw fail("pairs.max_pairs", pairs.maxPairs, "an integer >= 1") }
         let losses = ["rpo", "dpo", "sft"]
         guard losses.contains(training.loss) else {
-            let hint = NearestName.suggestion(for: training.loss, among: losses).map { " (did you mean \"\($0)\"?)" } ?? ""
+            let hint = NameSuggestion.nearest(to: training.loss, among: losses).map { " (did you mean \"\($0)\"?)" } ?? ""
             throw fail("training.loss", "\"\(training.loss)\"", "one of \(losses.joined(separator: ", "))\(hint)")
         }
         guard training.alpha.isFinite, training.alpha >= 0 else { throw fail("training.alpha", training.alpha, "a number >= 0") }

@@ -1,8 +1,8 @@
 /// Suggests the closest registered name for a misspelt one ("did you mean ...?").
-enum NameSuggestion {
+public enum NameSuggestion {
     /// The candidate with the smallest edit distance to `name` (case-insensitive), if it is close
     /// enough to be a plausible typo.
-    static func nearest(to name: String, among candidates: [String]) -> String? {
+    public static func nearest(to name: String, among candidates: [String]) -> String? {
         let lowered = Array(name.lowercased().utf8)
         var best: (name: String, distance: Int)?
         for candidate in candidates {

@@ -4,12 +4,12 @@ import IRPOGeneration
 import IRPOModel
 import IRPOTensor
 
-/// `irpo bench-generate`: generation tokens/s on random weights: `--batch` samples of one random
+/// `irpo bench generate`: generation tokens/s on random weights: `--batch` samples of one random
 /// prompt (sharing its prefill), each exactly `--new-tokens` tokens (no EOS), sampled at
 /// temperature 1. Compare with `bench/reference/generate.py` run on the same machine.
 struct BenchGenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench-generate",
+        commandName: "generate",
         abstract: "Measure generation speed (KV-cache decoding + sampling) on random weights.")
 
     @Option(name: .long, help: "tiny or smollm-135m.")

@@ -5,6 +5,10 @@ struct IRPOCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "irpo",
         abstract: "Iterative Reasoning Preference Optimization on CPU.",
-        subcommands: []
+        subcommands: [
+            DemoCommand.self, RunCommand.self, EvalCommand.self, ReportCommand.self,
+            GenerateCommand.self, TrainCommand.self, LogprobsCommand.self, TokenizeCommand.self,
+            InspectCommand.self, ConvertCommand.self, BenchCommand.self,
+        ]
     )
 }

@@ -9,7 +9,7 @@ struct InspectCommand: ParsableCommand {
         commandName: "inspect",
         abstract: "Show a model's architecture, parameter count, dtypes and tensors.")
 
-    @Argument(help: "A Hugging Face model folder (config.json + safetensors).")
+    @Argument(help: "A Hugging Face model folder (config.json + safetensors) or a GGUF file.")
     var model: String
 
     @Flag(name: .long, help: "Do not list every tensor.")
@@ -32,6 +32,11 @@ struct InspectCommand: ParsableCommand {
         if let window = c.slidingWindow { lines.append("sliding_window: \(window) (not applied; longer sequences are rejected)") }
         lines.append("parameters: \(loaded.parameterCount) (\(Self.millions(loaded.parameterCount)), \(Self.megabytes(loaded.parameterCount * 4)) as fp32)")
 
+        if LlamaModel.isGGUFPath(model) {
+            lines += try Self.ggufTensorLines(path: model, summary: summary)
+            print(lines.joined(separator: "\n"))
+            return
+        }
         // Stored dtypes come from the checkpoint headers.
         let checkpoint = try SafetensorsCheckpoint(directory: URL(fileURLWithPath: model))
         var dtypeCounts: [String: Int] = [:]
@@ -50,6 +55,21 @@ struct InspectCommand: ParsableCommand {
             }
         }
         print(lines.joined(separator: "\n"))
+    }
+
+    /// Stored tensor types and the tensor table of a GGUF file.
+    static func ggufTensorLines(path: String, summary: Bool) throws -> [String] {
+        let file = try GGUFFile(contentsOf: URL(fileURLWithPath: path))
+        var lines: [String] = []
+        var typeCounts: [String: Int] = [:]
+        for tensor in file.tensors { typeCounts[tensor.type.name, default: 0] += tensor.elementCount }
+        lines.append("GGUF version \(file.version), \(file.metadataKeys.count) metadata keys")
+        lines.append("stored types: " + typeCounts.keys.sorted().map { "\($0) \(typeCounts[$0] ?? 0)" }.joined(separator: ", "))
+        if !summary {
+            lines.append("tensors (\(file.tensors.count)):")
+            for tensor in file.tensors { lines.append("  \(tensor.name)  \(tensor.type.name)  \(tensor.rowMajorShape)") }
+        }
+        return lines
     }
 
     static func millions(_ count: Int) -> String { String(format: "%.2fM", Double(count) / 1e6) }

@@ -82,6 +82,6 @@ final class GGUFSmolLM2ModelTests: XCTestCase {
         XCTAssertGreaterThan(compared, 1000)
         XCTAssertLessThanOrEqual(worst, 1e-3)
         XCTAssertLessThanOrEqual(worstSum, 1e-4, "mean logit of a row")
-        XCTAssertLessThanOrEqual(worstSquares, 1e-5, "sum of squares of a row")
+        XCTAssertLessThanOrEqual(worstSquares, 1e-4, "sum of squares of a row")
     }
 }

@@ -1,5 +1,6 @@
 import XCTest
 @testable import IRPOPipeline
+import IRPOTasks
 
 final class PairBuilderTests: XCTestCase {
     private func sample(_ text: String, _ reward: Double, _ index: Int) -> ScoredSample {
@@ -58,13 +59,13 @@ final class MajorityVoteTests: XCTestCase {
     }
 }
 
-final class NearestNameTests: XCTestCase {
+final class NameSuggestionInConfigTests: XCTestCase {
     func testSuggestsCloseKeysOnly() {
         let keys = ["samples_per_question", "temperature", "iterations", "learning_rate"]
-        XCTAssertEqual(NearestName.suggestion(for: "temprature", among: keys), "temperature")
-        XCTAssertEqual(NearestName.suggestion(for: "iteration", among: keys), "iterations")
-        XCTAssertEqual(NearestName.suggestion(for: "Learning_Rate", among: keys), "learning_rate")
-        XCTAssertNil(NearestName.suggestion(for: "zzzzzzzz", among: keys))
+        XCTAssertEqual(NameSuggestion.nearest(to: "temprature", among: keys), "temperature")
+        XCTAssertEqual(NameSuggestion.nearest(to: "iteration", among: keys), "iterations")
+        XCTAssertEqual(NameSuggestion.nearest(to: "Learning_Rate", among: keys), "learning_rate")
+        XCTAssertNil(NameSuggestion.nearest(to: "zzzzzzzz", among: keys))
     }
 }
 

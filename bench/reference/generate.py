@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PyTorch reference for `irpo bench-generate`: transformers `generate` on a random Llama.
+"""PyTorch reference for `irpo bench generate`: transformers `generate` on a random Llama.
 
 LlamaForCausalLM in float32 with random init (seed 1), one prompt of `--prompt-length` token ids
 repeated `--batch` times (`num_return_sequences`), `--new-tokens` new tokens per sample with

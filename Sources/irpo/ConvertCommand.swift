@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+import IRPOFormats
+import IRPOModel
+
+/// `irpo convert INPUT OUTPUT`: between GGUF files and Hugging Face folders.
+struct ConvertCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "convert",
+        abstract: "Convert a model between GGUF and a Hugging Face folder (or GGUF to GGUF).",
+        discussion: """
+        INPUT is a .gguf file (any supported quantisation) or a Hugging Face folder (config.json +
+        safetensors). OUTPUT ending in .gguf is written as GGUF (--dtype f32 or f16; tokenizer
+        metadata is copied from a GGUF input, or built from the folder's tokenizer.json);
+        anything else is written as a Hugging Face folder (config.json + model.safetensors in
+        f32, f16 or bf16, plus tokenizer.json and tokenizer_config.json from a GGUF vocabulary).
+        """)
+
+    @Argument(help: "A .gguf file or a Hugging Face model folder.")
+    var input: String
+
+    @Argument(help: "Output: a path ending in .gguf, or a folder for Hugging Face format.")
+    var output: String
+
+    @Option(name: .long, help: "Stored weight type: f32, f16 or bf16 (bf16 only for Hugging Face folders).")
+    var dtype = "f32"
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    func validate() throws {
+        guard ["f32", "f16", "bf16"].contains(dtype) else {
+            throw ValidationError("--dtype must be f32, f16 or bf16, got '\(dtype)'")
+        }
+        if Self.isGGUFOutput(output) && dtype == "bf16" {
+            throw ValidationError("--dtype bf16 cannot be written to GGUF here; use f32 or f16 for \(output)")
+        }
+        guard URL(fileURLWithPath: input).standardizedFileURL != URL(fileURLWithPath: output).standardizedFileURL else {
+            throw ValidationError("INPUT and OUTPUT are the same path (\(input)); write to a new path")
+        }
+    }
+
+    static func isGGUFOutput(_ path: String) -> Bool { path.lowercased().hasSuffix(".gguf") }
+
+    mutating func run() throws {
+        let inputIsGGUF = LlamaModel.isGGUFPath(input)
+        let sourceFile = inputIsGGUF ? try GGUFFile(contentsOf: URL(fileURLWithPath: input)) : nil
+        let model = try sourceFile.map { try LlamaModel(gguf: $0) } ?? LlamaModel.loadModel(path: input)
+        let outputURL = URL(fileURLWithPath: output)
+        var notes: [String] = []
+        if Self.isGGUFOutput(output) {
+            var tokenizerMetadata: [(key: String, value: GGUFValue)] = []
+            if let sourceFile {
+                tokenizerMetadata = LlamaModel.ggufTokenizerMetadata(of: sourceFile)
+            } else {
+                let (metadata, note) = try ConvertTokenizer.ggufMetadata(folder: URL(fileURLWithPath: input))
+                tokenizerMetadata = metadata
+                if let note { notes.append(note) }
+            }
+            if tokenizerMetadata.isEmpty { notes.append("no tokenizer metadata written (the input has no tokenizer)") }
+            let name = sourceFile?["general.name"]?.stringValue ?? URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent
+            try model.saveGGUF(to: outputURL, type: dtype == "f16" ? .f16 : .f32, name: name, extraMetadata: tokenizerMetadata)
+        } else {
+            let stored: SafetensorsDType = dtype == "bf16" ? .bf16 : dtype == "f16" ? .f16 : .f32
+            try model.save(to: outputURL, dtype: stored)
+            if let sourceFile {
+                notes += try ConvertTokenizer.writeHuggingFaceFiles(metadata: sourceFile.metadata, configuration: model.configuration,
+                                                                   folder: outputURL, source: input)
+            } else {
+                notes += try ConvertTokenizer.copyHuggingFaceFiles(from: URL(fileURLWithPath: input), to: outputURL)
+            }
+        }
+        let c = model.configuration
+        print("converted \(input) -> \(output): \(c.modelType), \(c.layerCount) layers, hidden \(c.hiddenSize), vocab \(c.vocabularySize), \(model.parameterCount) parameters, \(dtype)")
+        for note in notes { print("note: \(note)") }
+    }
+}
