@@ -78,24 +78,6 @@ public enum SafetensorsWriter {
         }
     }
 
-    /// A JSON string literal for `text`.
-    static func jsonString(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    result += String(format: "\\u%04x", scalar.value)
-                } else {
-                    result.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return result + "\""
-    }
+    /// A JSON string literal (see `JSONStringLiteral`).
+    static func jsonString(_ text: String) -> String { JSONStringLiteral.quote(text) }
 }

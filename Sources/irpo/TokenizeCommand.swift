@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import IRPOFormats
 import IRPOTokenizer
 
 /// `irpo tokenize`: encode text with a model's tokenizer, one JSON line per input.
@@ -95,19 +96,6 @@ struct TokenizeCommand: ParsableCommand {
                       texts.count, bytes, tokens, Double(bytes) / cold / 1e6, warm, passes)
     }
 
-    static func jsonString(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            default:
-                if scalar.value < 0x20 { result += String(format: "\\u%04x", scalar.value) } else { result.unicodeScalars.append(scalar) }
-            }
-        }
-        return result + "\""
-    }
+    /// A JSON string literal (see `JSONStringLiteral`).
+    static func jsonString(_ text: String) -> String { JSONStringLiteral.quote(text) }
 }

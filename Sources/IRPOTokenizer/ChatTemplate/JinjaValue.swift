@@ -1,4 +1,5 @@
 import Foundation
+import IRPOFormats
 
 /// A value in the template interpreter, with Python's semantics for printing, truthiness and equality.
 indirect enum JinjaValue {
@@ -145,24 +146,8 @@ indirect enum JinjaValue {
         }
     }
 
-    static func jsonString(_ value: String) -> String {
-        var result = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case "\u{08}": result += "\\b"
-            case "\u{0C}": result += "\\f"
-            default:
-                if scalar.value < 0x20 { result += String(format: "\\u%04x", scalar.value) }
-                else { result.unicodeScalars.append(scalar) }
-            }
-        }
-        return result + "\""
-    }
+    /// A JSON string literal (see `JSONStringLiteral`).
+    static func jsonString(_ value: String) -> String { JSONStringLiteral.quote(value) }
 
     /// Python `==` (numbers compare across int, float and bool).
     func equals(_ other: JinjaValue) -> Bool {
