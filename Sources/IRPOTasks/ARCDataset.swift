@@ -8,7 +8,7 @@ import Foundation
 /// Checks per item: the number of options is within `choiceCounts` (ARC has 3-5), labels are
 /// unique and either all letters A-E or all digits 1-5, and the answer key is one of the labels.
 /// The item's `goldAnswer` is the answer key; labels are kept as in the data.
-public struct ARCDataset: Sendable, Hashable, Codable {
+public struct ARCDataset: RecordDataset, Hashable, Codable {
     /// Allowed number of options per question.
     public var choiceCounts: ClosedRange<Int>
 
@@ -19,16 +19,6 @@ public struct ARCDataset: Sendable, Hashable, Codable {
 
     static let letterLabels: Set<String> = ["A", "B", "C", "D", "E"]
     static let digitLabels: Set<String> = ["1", "2", "3", "4", "5"]
-
-    /// Loads the items of an ARC JSONL file (or JSON array), streaming.
-    /// - Throws: `TaskError` naming the file and line of a malformed row, a missing field, a bad
-    ///   label set, or an answer key that is not among the labels; `TaskError.emptyDataset`.
-    public func load(path: String, limit: Int? = nil) throws -> [TaskItem] {
-        let stem = DatasetLoading.stem(of: path)
-        return try DatasetLoading.load(path: path, limit: limit) { record, index in
-            try item(from: record, defaultID: "\(stem)-\(index)")
-        }
-    }
 
     /// Builds one item from a record.
     public func item(from record: JSONRecord, defaultID: String) throws -> TaskItem {

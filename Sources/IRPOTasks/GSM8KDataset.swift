@@ -6,7 +6,7 @@ import Foundation
 /// Each item's `goldAnswer` is N in canonical form (commas removed: "#### 1,200" gives "1200"),
 /// and its `goldSolution` is the worked solution with the annotations removed and the `#### N`
 /// line replaced by "Final answer: N", which the `gsm8k` reward scores 1.
-public struct GSM8KDataset: Sendable, Hashable, Codable {
+public struct GSM8KDataset: RecordDataset, Hashable, Codable {
     /// Field holding the question.
     public var questionField: String
     /// Field holding the worked solution ending in "#### N".
@@ -22,16 +22,6 @@ public struct GSM8KDataset: Sendable, Hashable, Codable {
         self.answerField = answerField
         self.idField = idField
         self.finalAnswerPrefix = finalAnswerPrefix
-    }
-
-    /// Loads the items of a GSM8K JSONL file (or JSON array), streaming.
-    /// - Throws: `TaskError` naming the file and line of a malformed row, a missing field, or an
-    ///   answer without a numeric "#### N"; `TaskError.emptyDataset` when there are no rows.
-    public func load(path: String, limit: Int? = nil) throws -> [TaskItem] {
-        let stem = DatasetLoading.stem(of: path)
-        return try DatasetLoading.load(path: path, limit: limit) { record, index in
-            try item(from: record, defaultID: "\(stem)-\(index)")
-        }
     }
 
     /// Builds one item from a record.

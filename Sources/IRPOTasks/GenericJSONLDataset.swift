@@ -2,7 +2,7 @@ import Foundation
 
 /// Any JSONL (or JSON) dataset with configurable field names; dotted paths reach nested fields
 /// ("data.question"). Numbers in the answer field are accepted (`"answer": 72`).
-public struct GenericJSONLDataset: Sendable, Hashable, Codable {
+public struct GenericJSONLDataset: RecordDataset, Hashable, Codable {
     /// Field holding the question.
     public var questionField: String
     /// Field holding the gold final answer.
@@ -21,16 +21,6 @@ public struct GenericJSONLDataset: Sendable, Hashable, Codable {
         self.solutionField = solutionField
         self.idField = idField
         self.requireNumericAnswer = requireNumericAnswer
-    }
-
-    /// Loads the items at `path`.
-    /// - Throws: `TaskError` naming the location of a malformed record or a missing field;
-    ///   `TaskError.emptyDataset`.
-    public func load(path: String, limit: Int? = nil) throws -> [TaskItem] {
-        let stem = DatasetLoading.stem(of: path)
-        return try DatasetLoading.load(path: path, limit: limit) { record, index in
-            try item(from: record, defaultID: "\(stem)-\(index)")
-        }
     }
 
     /// Builds one item from a record.

@@ -7,7 +7,7 @@ import Foundation
 /// `goldAnswer` is the content of the solution's last `\boxed{}` (nested braces kept:
 /// `\boxed{\frac{1}{2}}` gives `\frac{1}{2}`); `goldSolution` is the solution followed by
 /// "Final answer: <gold>"; `level` and `type` go to `metadata` when present.
-public struct MATHDataset: Sendable, Hashable, Codable {
+public struct MATHDataset: RecordDataset, Hashable, Codable {
     /// Field holding the problem.
     public var problemField: String
     /// Field holding the worked solution with `\boxed{}`.
@@ -20,16 +20,6 @@ public struct MATHDataset: Sendable, Hashable, Codable {
         self.problemField = problemField
         self.solutionField = solutionField
         self.finalAnswerPrefix = finalAnswerPrefix
-    }
-
-    /// Loads the items at `path` (file or directory).
-    /// - Throws: `TaskError` naming the location of a malformed record, a missing field or a
-    ///   solution without `\boxed{}`; `TaskError.emptyDataset`.
-    public func load(path: String, limit: Int? = nil) throws -> [TaskItem] {
-        let stem = DatasetLoading.stem(of: path)
-        return try DatasetLoading.load(path: path, limit: limit) { record, index in
-            try item(from: record, defaultID: "\(stem)-\(index)")
-        }
     }
 
     /// Builds one item from a record.
