@@ -26,10 +26,15 @@ let package = Package(
         .library(name: "IRPOTasks", targets: ["IRPOTasks"]),
         .library(name: "IRPOGeneration", targets: ["IRPOGeneration"]),
         .library(name: "IRPOTraining", targets: ["IRPOTraining"]),
+        .library(name: "IRPOBackends", targets: ["IRPOBackends"]),
+        .library(name: "IRPOServer", targets: ["IRPOServer"]),
         .library(name: "IRPOPipeline", targets: ["IRPOPipeline"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -44,12 +49,36 @@ let package = Package(
         .target(name: "IRPOTasks"),
         .target(name: "IRPOGeneration", dependencies: ["IRPOModel", "IRPOTensor", "IRPOTokenizer"], swiftSettings: numericSettings),
         .target(name: "IRPOTraining", dependencies: ["IRPOModel", "IRPOTensor", "IRPOFormats"], swiftSettings: numericSettings),
-        .target(name: "IRPOPipeline", dependencies: ["IRPOTasks", "IRPOModel", "IRPOGeneration", "IRPOTraining", "IRPOTokenizer", "IRPOTensor", "IRPOFormats"], swiftSettings: numericSettings),
+        .target(
+            name: "IRPOBackends",
+            dependencies: [
+                "IRPOGeneration", "IRPOModel", "IRPOTokenizer", "IRPOFormats",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: numericSettings
+        ),
+        .target(
+            name: "IRPOServer",
+            dependencies: [
+                "IRPOGeneration", "IRPOModel", "IRPOTokenizer", "IRPOBackends",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: numericSettings
+        ),
+        .target(
+            name: "IRPOPipeline",
+            dependencies: [
+                "IRPOTasks", "IRPOModel", "IRPOGeneration", "IRPOTraining", "IRPOTokenizer", "IRPOTensor",
+                "IRPOFormats", "IRPOBackends",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: numericSettings
+        ),
         .executableTarget(
             name: "irpo",
             dependencies: [
                 "IRPOFormats", "IRPOTensor", "IRPOModel", "IRPOTokenizer", "IRPOTasks",
-                "IRPOGeneration", "IRPOTraining", "IRPOPipeline",
+                "IRPOGeneration", "IRPOTraining", "IRPOPipeline", "IRPOBackends", "IRPOServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: numericSettings
@@ -59,7 +88,22 @@ let package = Package(
         .testTarget(name: "IRPOModelTests", dependencies: ["IRPOModel", "IRPOFormats", "IRPOTensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "IRPOTokenizerTests", dependencies: ["IRPOTokenizer", "IRPOFormats"], resources: [.copy("Fixtures")]),
         .testTarget(name: "IRPOTasksTests", dependencies: ["IRPOTasks"]),
-        .testTarget(name: "IRPOPipelineTests", dependencies: ["IRPOPipeline", "IRPOTasks", "IRPOModel", "IRPOTraining", "IRPOGeneration"]),
+        .testTarget(name: "IRPOPipelineTests", dependencies: ["IRPOPipeline", "IRPOTasks", "IRPOModel", "IRPOTraining", "IRPOGeneration", "IRPOBackends"]),
+        .testTarget(
+            name: "IRPOBackendsTests",
+            dependencies: [
+                "IRPOBackends", "IRPOGeneration", "IRPOModel",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(
+            name: "IRPOServerTests",
+            dependencies: [
+                "IRPOServer", "IRPOBackends", "IRPOGeneration", "IRPOModel",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
         .testTarget(name: "IRPOGenerationTests", dependencies: ["IRPOGeneration", "IRPOModel", "IRPOTensor"]),
         .testTarget(name: "IRPOTrainingTests", dependencies: ["IRPOTraining", "IRPOModel", "IRPOTensor", "IRPOFormats"], resources: [.copy("Fixtures")]),
     ]

@@ -2,9 +2,14 @@ import Foundation
 
 /// Writes a file atomically: the bytes go to a temporary file in the same folder, which is then
 /// renamed over the destination, so readers never see a half-written file.
-enum AtomicFileWriter {
+public enum AtomicFileWriter {
+    /// Writes `data` to `url` atomically.
+    public static func write(_ data: Data, to url: URL) throws {
+        try write(to: url) { sink in try data.withUnsafeBytes { try sink($0) } }
+    }
+
     /// Writes the chunks produced by `produce` (each passed to the sink in order) to `url`.
-    static func write(to url: URL, _ produce: (_ sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
+    public static func write(to url: URL, _ produce: (_ sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
         let folder = url.deletingLastPathComponent()
         let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).tmp-\(UUID().uuidString)")
         guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {

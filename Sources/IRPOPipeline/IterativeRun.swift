@@ -1,4 +1,5 @@
 import Foundation
+import IRPOBackends
 import IRPOGeneration
 import IRPOTasks
 import IRPOTensor

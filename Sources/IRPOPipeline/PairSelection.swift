@@ -1,4 +1,5 @@
 import Foundation
+import IRPOBackends
 import IRPOTasks
 
 /// Turns one iteration's scored samples into training pairs: `PairBuilder` per question (the

@@ -1,4 +1,5 @@
 import Foundation
+import IRPOBackends
 import XCTest
 import IRPOTasks
 import IRPOTraining

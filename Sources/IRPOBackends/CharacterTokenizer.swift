@@ -1,4 +1,5 @@
 import Foundation
+import IRPOFormats
 import IRPOGeneration
 
 /// A character-level vocabulary for the built-in demo: `<pad>`, `<bos>`, `<eos>`, newline and
@@ -42,10 +43,10 @@ public struct CharacterTokenizer: TextTokenizer, Equatable {
         struct File: Decodable { var format: String; var tokens: [String] }
         let file: File
         do { file = try JSONDecoder().decode(File.self, from: Data(contentsOf: url)) } catch {
-            throw PipelineError("\(url.path) is not a character vocabulary (\(error)); delete it or re-create the model with `irpo demo`")
+            throw BackendError("\(url.path) is not a character vocabulary (\(error)); delete it or re-create the model with `irpo demo`")
         }
         guard file.format == Self.formatTag, file.tokens.count >= 4, Array(file.tokens.prefix(3)) == ["<pad>", "<bos>", "<eos>"] else {
-            throw PipelineError("\(url.path) has format \(file.format) or special tokens this version does not read; expected \(Self.formatTag)")
+            throw BackendError("\(url.path) has format \(file.format) or special tokens this version does not read; expected \(Self.formatTag)")
         }
         self.init(tokens: file.tokens)
     }
@@ -56,7 +57,10 @@ public struct CharacterTokenizer: TextTokenizer, Equatable {
     /// Writes `irpo_char_vocab.json` into `folder`.
     public func save(inFolder folder: URL) throws {
         struct File: Encodable { var format: String; var tokens: [String] }
-        try AtomicFile.writeJSON(File(format: Self.formatTag, tokens: tokens), to: folder.appendingPathComponent(Self.fileName))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFileWriter.write(encoder.encode(File(format: Self.formatTag, tokens: tokens)),
+                                   to: folder.appendingPathComponent(Self.fileName))
     }
 
     /// The ids of `text` (no special tokens).

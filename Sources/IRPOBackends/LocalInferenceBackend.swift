@@ -23,7 +23,7 @@ public final class LocalInferenceBackend: InferenceBackend {
 
     /// Wraps a model already in memory.
     public init(model: LlamaModel, tokenizer: any TextTokenizer, batchSize: Int, name: String) throws {
-        guard batchSize >= 1 else { throw PipelineError("sampling batch size \(batchSize) must be >= 1") }
+        guard batchSize >= 1 else { throw BackendError("sampling batch size \(batchSize) must be >= 1") }
         self.model = model
         self.tokenizer = tokenizer
         self.batchSize = batchSize
@@ -31,12 +31,13 @@ public final class LocalInferenceBackend: InferenceBackend {
     }
 
     public func complete(prompts: [String], promptIDs: [Int], parameters: GenerateParameters, samplesPerPrompt: Int,
-                         progress: (Int, Int) -> Void) throws -> [[BackendCompletion]] {
+                         progress: (Int, Int) -> Void,
+                         promptFinished: (Int, [BackendCompletion]) throws -> Void) throws -> [[BackendCompletion]] {
         let generator = Generator(model: model, maxBatchSize: batchSize, tokenizer: tokenizer)
         let encoded = prompts.map { tokenizer.encodePrompt($0) }
         let context = model.configuration.maxPositionEmbeddings
         if let long = encoded.firstIndex(where: { $0.count + parameters.maxNewTokens > context }) {
-            throw PipelineError("prompt \(promptIDs[long]) has \(encoded[long].count) tokens; with max_new_tokens \(parameters.maxNewTokens) it exceeds the model's context of \(context) tokens; lower max_new_tokens")
+            throw BackendError("prompt \(promptIDs[long]) has \(encoded[long].count) tokens; with max_new_tokens \(parameters.maxNewTokens) it exceeds the model's context of \(context) tokens; lower max_new_tokens")
         }
         let total = prompts.count * samplesPerPrompt
         var finished = 0
@@ -49,11 +50,14 @@ public final class LocalInferenceBackend: InferenceBackend {
                 }
             }
         }
-        return results.map { row in
+        // TODO(pipeline): report prompts as they finish, not all at the end.
+        let completions = results.map { row in
             row.map { result in
                 BackendCompletion(text: result.text ?? tokenizer.decode(result.tokens.map(Int.init)),
                                   tokenCount: result.tokens.count, finishReason: result.finishReason)
             }
         }
+        for (index, row) in completions.enumerated() { try promptFinished(index, row) }
+        return completions
     }
 }

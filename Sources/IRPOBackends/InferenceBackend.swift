@@ -18,7 +18,7 @@ public struct BackendCompletion: Sendable, Equatable, Codable {
 }
 
 /// Where completions come from during sampling and evaluation: the local engine today, an
-/// OpenAI-compatible server later (DESIGN.md, "When one machine is not enough").
+/// OpenAI-compatible server (DESIGN.md, "When one machine is not enough").
 public protocol InferenceBackend {
     /// A short description for logs and reports ("local:<model path>").
     var name: String { get }
@@ -28,6 +28,19 @@ public protocol InferenceBackend {
     ///   - promptIDs: stable numbers of the prompts (dataset rows), so a prompt gets the same
     ///     samples in any request.
     ///   - progress: called with (finished samples, total samples).
+    ///   - promptFinished: called once per prompt, as soon as all of its samples are done (in any
+    ///     order of prompts), with the prompt's index in `prompts` and its completions; the pipeline
+    ///     writes them to disk there so an interrupted stage resumes where it stopped.
     func complete(prompts: [String], promptIDs: [Int], parameters: GenerateParameters, samplesPerPrompt: Int,
-                  progress: (Int, Int) -> Void) throws -> [[BackendCompletion]]
+                  progress: (Int, Int) -> Void,
+                  promptFinished: (Int, [BackendCompletion]) throws -> Void) throws -> [[BackendCompletion]]
+}
+
+extension InferenceBackend {
+    /// `complete` without a per-prompt callback.
+    public func complete(prompts: [String], promptIDs: [Int], parameters: GenerateParameters, samplesPerPrompt: Int,
+                         progress: (Int, Int) -> Void) throws -> [[BackendCompletion]] {
+        try complete(prompts: prompts, promptIDs: promptIDs, parameters: parameters, samplesPerPrompt: samplesPerPrompt,
+                     progress: progress, promptFinished: { _, _ in })
+    }
 }

@@ -36,7 +36,7 @@ public struct HuggingFaceTextTokenizer: TextTokenizer {
 /// Loads the tokenizer that belongs to a model folder.
 public enum TokenizerLoader {
     /// `irpo_char_vocab.json` (the demo's character vocabulary) if present, else `tokenizer.json`.
-    /// - Throws: `PipelineError` when the folder has neither.
+    /// - Throws: `BackendError` when the folder has neither.
     public static func load(modelFolder: URL, endOfSequence: Int32?) throws -> any TextTokenizer {
         let characterFile = modelFolder.appendingPathComponent(CharacterTokenizer.fileName)
         if FileManager.default.fileExists(atPath: characterFile.path) {
@@ -44,7 +44,7 @@ public enum TokenizerLoader {
         }
         let json = modelFolder.appendingPathComponent("tokenizer.json")
         guard FileManager.default.fileExists(atPath: json.path) else {
-            throw PipelineError("\(modelFolder.path) has no tokenizer.json (nor \(CharacterTokenizer.fileName)); copy the tokenizer files into the model folder")
+            throw BackendError("\(modelFolder.path) has no tokenizer.json (nor \(CharacterTokenizer.fileName)); copy the tokenizer files into the model folder")
         }
         return HuggingFaceTextTokenizer(tokenizer: try Tokenizer(contentsOf: modelFolder), endOfSequence: endOfSequence)
     }
