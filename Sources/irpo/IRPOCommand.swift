@@ -6,7 +6,7 @@ struct IRPOCommand: AsyncParsableCommand {
         commandName: "irpo",
         abstract: "Iterative Reasoning Preference Optimization on CPU.",
         subcommands: [
-            DemoCommand.self, RunCommand.self, EvalCommand.self, ReportCommand.self,
+            DemoCommand.self, RunCommand.self, CompareCommand.self, EvalCommand.self, ReportCommand.self, ServeCommand.self,
             GenerateCommand.self, TrainCommand.self, LogprobsCommand.self, TokenizeCommand.self,
             InspectCommand.self, ConvertCommand.self, BenchCommand.self,
         ]
