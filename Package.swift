@@ -85,7 +85,7 @@ let package = Package(
         ),
         .testTarget(name: "IRPOFormatsTests", dependencies: ["IRPOFormats"], resources: [.copy("Fixtures")]),
         .testTarget(name: "IRPOTensorTests", dependencies: ["IRPOTensor"], swiftSettings: numericSettings),
-        .testTarget(name: "IRPOModelTests", dependencies: ["IRPOModel", "IRPOFormats", "IRPOTensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "IRPOModelTests", dependencies: ["IRPOModel", "IRPOFormats", "IRPOTensor", "IRPOTraining"], resources: [.copy("Fixtures")]),
         .testTarget(name: "IRPOTokenizerTests", dependencies: ["IRPOTokenizer", "IRPOFormats"], resources: [.copy("Fixtures")]),
         .testTarget(name: "IRPOTasksTests", dependencies: ["IRPOTasks"]),
         .testTarget(name: "IRPOPipelineTests", dependencies: ["IRPOPipeline", "IRPOTasks", "IRPOModel", "IRPOTraining", "IRPOGeneration", "IRPOBackends"]),

@@ -41,23 +41,55 @@ public final class LocalInferenceBackend: InferenceBackend {
         }
         let total = prompts.count * samplesPerPrompt
         var finished = 0
-        let results = try withoutActuallyEscaping(progress) { report in
-            try generator.generate(prompts: encoded, parameters: parameters, samplesPerPrompt: samplesPerPrompt,
-                                   promptIDs: promptIDs) { event in
-                if event.finishReason != nil {
-                    finished += 1
-                    if finished % 64 == 0 || finished == total { report(finished, total) }
+        var completions = [[BackendCompletion?]](repeating: [BackendCompletion?](repeating: nil, count: samplesPerPrompt), count: prompts.count)
+        // Streamed state of the unfinished samples: text released so far and token count.
+        var texts: [Int: [Int: (text: String, tokens: Int)]] = [:]
+        var doneSamples = [Int](repeating: 0, count: prompts.count)
+        var callbackError: (any Error)?
+        // Prompts go to the generator in chunks, so that an error thrown by `promptFinished` (an
+        // interrupted run) stops the work after the current chunk instead of at the very end. A
+        // sample depends only on (seed, prompt id, sample index), so chunking changes no sample.
+        let chunk = max(1, (16 * batchSize) / samplesPerPrompt)
+        var start = 0
+        try withoutActuallyEscaping(progress) { report in
+            try withoutActuallyEscaping(promptFinished) { finish in
+                while start < prompts.count, callbackError == nil {
+                    let range = start..<min(prompts.count, start + chunk)
+                    let results = try generator.generate(
+                        prompts: Array(encoded[range]), parameters: parameters, samplesPerPrompt: samplesPerPrompt,
+                        promptIDs: Array(promptIDs[range])
+                    ) { event in
+                        let prompt = range.lowerBound + event.promptIndex
+                        var entry = texts[prompt, default: [:]][event.sampleIndex] ?? (text: "", tokens: 0)
+                        entry.text += event.text ?? ""
+                        entry.tokens += 1
+                        guard let reason = event.finishReason else {
+                            texts[prompt, default: [:]][event.sampleIndex] = entry
+                            return
+                        }
+                        texts[prompt]?[event.sampleIndex] = nil
+                        // The released pieces add up to the result's text (the generator always has a tokenizer here).
+                        completions[prompt][event.sampleIndex] = BackendCompletion(text: entry.text, tokenCount: entry.tokens, finishReason: reason)
+                        finished += 1
+                        if finished % 64 == 0 || finished == total { report(finished, total) }
+                        doneSamples[prompt] += 1
+                        guard doneSamples[prompt] == samplesPerPrompt, callbackError == nil else { return }
+                        texts[prompt] = nil
+                        do { try finish(prompt, completions[prompt].compactMap { $0 }) } catch { callbackError = error }
+                    }
+                    // The generator's results are authoritative (text cut at stop strings, decoded tokens).
+                    for (offset, row) in results.enumerated() {
+                        for result in row {
+                            completions[range.lowerBound + offset][result.sampleIndex] = BackendCompletion(
+                                text: result.text ?? tokenizer.decode(result.tokens.map(Int.init)),
+                                tokenCount: result.tokens.count, finishReason: result.finishReason)
+                        }
+                    }
+                    start = range.upperBound
                 }
             }
         }
-        // TODO(pipeline): report prompts as they finish, not all at the end.
-        let completions = results.map { row in
-            row.map { result in
-                BackendCompletion(text: result.text ?? tokenizer.decode(result.tokens.map(Int.init)),
-                                  tokenCount: result.tokens.count, finishReason: result.finishReason)
-            }
-        }
-        for (index, row) in completions.enumerated() { try promptFinished(index, row) }
-        return completions
+        if let callbackError { throw callbackError }
+        return completions.map { $0.compactMap { $0 } }
     }
 }

@@ -5,7 +5,8 @@ import IRPOTensor
 ///
 /// Query row `i` of a segment sits at position `start + i` and sees cached positions
 /// `0...start + i` of its slot. Single-token segments (decoding) use SIMD dot products, split
-/// across workers by (segment, head); longer segments (prefill) use GEMM with leading
+/// across workers by (segment, kv head), the query heads of a GQA group together so each cached
+/// key and value row is read once per group; longer segments (prefill) use GEMM with leading
 /// dimensions straight on the cache. Each output element is computed by one worker in a fixed
 /// order, so results do not depend on the thread count.
 enum DecodeAttention {
@@ -56,20 +57,81 @@ enum DecodeAttention {
         let maxLength = single.map { $0.start + 1 }.max() ?? 1
         let items = single.count * shape.kvHeads
         Parallel.forEachChunk(count: items, minimumChunk: max(1, 4096 / max(1, maxLength))) { range in
-            let scores = UnsafeMutablePointer<Float>.allocate(capacity: maxLength)
+            let scores = UnsafeMutablePointer<Float>.allocate(capacity: maxLength * shape.group)
             defer { scores.deallocate() }
             for item in range {
                 let segment = single[item / shape.kvHeads]
                 let kvHead = item % shape.kvHeads
-                let length = segment.start + 1
                 let kBase = UnsafePointer(k.pointer) + segment.slot * slotStride + kvHead * shape.headDim
                 let vBase = UnsafePointer(v.pointer) + segment.slot * slotStride + kvHead * shape.headDim
-                for h in (kvHead * shape.group)..<((kvHead + 1) * shape.group) {
-                    let row = segment.firstRow * shape.qRow + h * shape.headDim
-                    attendOne(output: out.pointer + row, q: UnsafePointer(query.pointer) + row, keys: kBase, values: vBase,
-                              length: length, rowStride: shape.kvRow, shape: shape, scores: scores)
+                // The group's query heads are adjacent in the row: one pass over the keys and values.
+                let row = segment.firstRow * shape.qRow + kvHead * shape.group * shape.headDim
+                attendGroup(output: out.pointer + row, q: UnsafePointer(query.pointer) + row, heads: shape.group,
+                            keys: kBase, values: vBase, length: segment.start + 1, rowStride: shape.kvRow,
+                            shape: shape, scores: scores)
+            }
+        }
+    }
+
+    /// `heads` adjacent query heads of one GQA group (query and output rows `headDim` apart)
+    /// against the same `length` cached rows, reading each key and value row once for the whole
+    /// group. Every head's arithmetic is exactly `attendOne`'s (same operations in the same
+    /// order), so grouping changes no result.
+    /// - Parameter scores: scratch of `heads * length` floats.
+    static func attendGroup(
+        output: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>, heads: Int,
+        keys: UnsafePointer<Float>, values: UnsafePointer<Float>, length: Int, rowStride: Int,
+        shape: Shape, scores: UnsafeMutablePointer<Float>
+    ) {
+        let d = shape.headDim
+        guard heads > 1, d % 8 == 0 else {
+            for g in 0..<heads {
+                attendOne(output: output + g * d, q: q + g * d, keys: keys, values: values, length: length,
+                          rowStride: rowStride, shape: shape, scores: scores)
+            }
+            return
+        }
+        let scale = shape.scale
+        for j in 0..<length {
+            let key = keys + j * rowStride
+            for g in 0..<heads { scores[g * length + j] = VectorMath.dot(q + g * d, key, count: d) * scale }
+        }
+        for g in 0..<heads { softmax(scores + g * length, count: length) }
+        output.update(repeating: 0, count: heads * d)
+        var j = 0
+        // As in attendOne: four value rows per pass over each head's output.
+        while j + 4 <= length {
+            let r0 = values + j * rowStride, r1 = r0 + rowStride, r2 = r1 + rowStride, r3 = r2 + rowStride
+            for g in 0..<heads {
+                let p = scores + g * length + j
+                let w0 = SIMD8<Float>(repeating: p[0]), w1 = SIMD8<Float>(repeating: p[1])
+                let w2 = SIMD8<Float>(repeating: p[2]), w3 = SIMD8<Float>(repeating: p[3])
+                let o = output + g * d
+                var c = 0
+                while c < d {
+                    var acc = VectorMath.load(o + c)
+                    acc = acc.addingProduct(w0, VectorMath.load(r0 + c))
+                    acc = acc.addingProduct(w1, VectorMath.load(r1 + c))
+                    acc = acc.addingProduct(w2, VectorMath.load(r2 + c))
+                    acc = acc.addingProduct(w3, VectorMath.load(r3 + c))
+                    VectorMath.store(acc, o + c)
+                    c += 8
                 }
             }
+            j += 4
+        }
+        while j < length {
+            let row = values + j * rowStride
+            for g in 0..<heads {
+                let w = SIMD8<Float>(repeating: scores[g * length + j])
+                let o = output + g * d
+                var c = 0
+                while c < d {
+                    VectorMath.store(VectorMath.load(o + c).addingProduct(w, VectorMath.load(row + c)), o + c)
+                    c += 8
+                }
+            }
+            j += 1
         }
     }
 

@@ -15,16 +15,30 @@ struct ConfigReader {
         self.object = object
     }
 
-    /// Parses a whole file's bytes as a JSON object.
+    /// Whether `file` names a YAML file (`.yaml` / `.yml`); other files are read as JSON.
+    static func isYAML(_ file: String) -> Bool {
+        let lowered = file.lowercased()
+        return lowered.hasSuffix(".yaml") || lowered.hasSuffix(".yml")
+    }
+
+    /// Parses a whole file's bytes as one object: YAML when `file` ends in `.yaml`/`.yml`, else JSON.
     static func parse(_ data: Data, file: String) throws -> ConfigReader {
         let value: ConfigValue
-        do {
-            value = try JSONDecoder().decode(ConfigValue.self, from: data)
-        } catch {
-            throw PipelineError("\(file) is not valid JSON (\(error)); fix the syntax (comments are not allowed)")
+        if isYAML(file) {
+            guard let text = String(data: data, encoding: .utf8) else {
+                throw PipelineError("\(file) is not UTF-8 text; save it as UTF-8")
+            }
+            value = try ConfigValue.parseYAML(text, file: file)
+        } else {
+            do {
+                value = try JSONDecoder().decode(ConfigValue.self, from: data)
+            } catch {
+                throw PipelineError("\(file) is not valid JSON (\(error)); fix the syntax (comments are not allowed), or name the file .yaml to write YAML")
+            }
         }
         guard case let .object(object) = value else {
-            throw PipelineError("\(file) must hold one JSON object ({\"seed_model\": ..., ...})")
+            throw PipelineError(isYAML(file) ? "\(file) must hold one YAML mapping (seed_model: ..., task: ...)"
+                                             : "\(file) must hold one JSON object ({\"seed_model\": ..., ...})")
         }
         return ConfigReader(path: "", object: object)
     }

@@ -12,6 +12,11 @@ public struct Demo {
     public var settings: DemoSettings
     public var log: (String) -> Void
     public var progress: (String, Int, Int) -> Void
+    /// The methods compared after M0 (claims 3(b), 3(c)): the iteration-1 baselines train on RPO
+    /// iteration 1's pairs in `<output>/run/baselines/<name>`.
+    public var baselines: [Baseline] = [.zeroShot, .sftChosen, .dpo, .rpo]
+    /// Called at every interruption point (tests); see `IterativeRun.interruption`.
+    public var interruption: (RunInterruptionPoint) throws -> Void = { _ in }
 
     public init(settings: DemoSettings, log: @escaping (String) -> Void = { _ in },
                 progress: @escaping (String, Int, Int) -> Void = { _, _, _ in }) {
@@ -33,7 +38,8 @@ public struct Demo {
                            eosTokenIDs: [Int(tokenizer.eos)])
     }
 
-    /// Runs (or resumes) the demo in `output`.
+    /// Runs (or resumes) the demo in `output`: M0, the RPO iterations, then the baselines.
+    /// - Returns: the RPO run's evaluations (M0 first).
     @discardableResult
     public func run(output: URL) throws -> [IterationEvaluation] {
         if let threads = settings.threads {
@@ -46,9 +52,12 @@ public struct Demo {
         } else {
             log("m0: done earlier, skipped")
         }
-        let run = try IterativeRun(config: runConfig(seedModel: seedFolder), directory: Self.runFolder(output: output), resume: true,
-                                   log: log, progress: progress)
-        return try run.run()
+        var comparison = Comparison(config: runConfig(seedModel: seedFolder), baselines: baselines, directory: Self.runFolder(output: output),
+                                    log: log, progress: progress)
+        comparison.interruption = interruption
+        let table = try comparison.run(resume: true)
+        for line in table.markdown().split(separator: "\n") { log(String(line)) }
+        return try RunReport(directory: Self.runFolder(output: output)).evaluations
     }
 
     /// The RunConfig of the RPO iterations.
@@ -75,6 +84,8 @@ public struct Demo {
         config.training.loss = "rpo"
         config.training.alpha = settings.alpha
         config.training.beta = settings.beta
+        config.training.nllNormalization = settings.nllNormalization.rawValue
+        config.training.epochs = settings.rpoEpochs
         config.training.learningRate = settings.rpoLearningRate
         config.training.batchSize = settings.rpoBatchSize
         config.training.microBatchSize = min(8, settings.rpoBatchSize)

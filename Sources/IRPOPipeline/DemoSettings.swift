@@ -1,4 +1,5 @@
 import Foundation
+import IRPOTraining
 
 /// The knobs of `irpo demo`: a small Llama-architecture model trained from scratch on gold chains
 /// of thought of the synthetic task (M0), then iterations of RPO from final answers only.
@@ -29,6 +30,10 @@ public struct DemoSettings: Sendable, Equatable {
     public var rpoBatchSize = 32
     public var alpha = 1.0
     public var beta = 0.1
+    /// How the NLL term is normalised (`.perSequence` is the paper's; `.sum` is a named variant).
+    public var nllNormalization = NLLNormalization.perSequence
+    /// Passes over each iteration's pairs.
+    public var rpoEpochs = 1
     /// Dev questions (for choosing settings) and test questions (reported).
     public var devQuestions = 300
     public var testQuestions = 400

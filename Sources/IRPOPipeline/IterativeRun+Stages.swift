@@ -40,14 +40,38 @@ extension IterativeRun {
     }
 
     /// Step 1: N completions per training question from M_{t-1} -> questions.jsonl, samples.jsonl.
+    /// Each question's completions are appended to samples.partial.jsonl as soon as they are done;
+    /// an interrupted stage samples only the questions missing there (a sample depends only on the
+    /// seed, the question's index and the sample index, so the result is the same).
     func sample(iteration t: Int) throws -> String {
         let items = try trainingItems(iteration: t)
         try AtomicFile.write(JSONLines.encode(items), to: directory.file("questions.jsonl", iteration: t))
-        let backend = try makeBackend(modelFolder(iteration: t - 1))
         let parameters = config.sampling.parameters(iteration: t)
-        let outputs = try backend.complete(prompts: items.map { prompt.render(item: $0) }, promptIDs: Array(items.indices),
-                                           parameters: parameters, samplesPerPrompt: config.sampling.samplesPerQuestion) {
-            progress("iter-\(t) sample", $0, $1)
+        let partialURL = directory.file("samples.partial.jsonl", iteration: t)
+        var done = try partialSamples(at: partialURL, items: items)
+        let missing = items.indices.filter { done[$0] == nil }
+        if !done.isEmpty { log("iter-\(t)/sample: \(done.count) questions sampled earlier, \(missing.count) to go") }
+        if !missing.isEmpty {
+            let backend = try makeBackend(modelFolder(iteration: t - 1))
+            let appender = try JSONLinesAppender(url: partialURL)
+            _ = try backend.complete(prompts: missing.map { prompt.render(item: items[$0]) }, promptIDs: missing,
+                                     parameters: parameters, samplesPerPrompt: config.sampling.samplesPerQuestion,
+                                     progress: { progress("iter-\(t) sample", $0, $1) },
+                                     promptFinished: { local, completions in
+                                         let index = missing[local]
+                                         try appender.append(PartialSampleRecord(promptIndex: index, questionID: items[index].id,
+                                                                                 completions: completions))
+                                         done[index] = completions
+                                         try interruptionPoint(.promptsSampled(iteration: t, prompts: done.count))
+                                     })
+        }
+        // Rows come from what was written to samples.partial.jsonl, so an interrupted and an
+        // uninterrupted stage build samples.jsonl from the same data.
+        let outputs = try items.indices.map { index -> [BackendCompletion] in
+            guard let row = done[index] else {
+                throw PipelineError("the sampling backend did not return question \(items[index].id) of iteration \(t); rerun with --resume")
+            }
+            return row
         }
         var rows: [SampleRecord] = []
         for (item, completions) in zip(items, outputs) {
@@ -57,6 +81,7 @@ extension IterativeRun {
             }
         }
         try AtomicFile.write(JSONLines.encode(rows), to: directory.file("samples.jsonl", iteration: t))
+        try? FileManager.default.removeItem(at: partialURL)
         return "\(rows.count) completions for \(items.count) questions at temperature \(parameters.temperature)"
     }
 
@@ -114,6 +139,7 @@ extension IterativeRun {
     func referenceLogProbs(iteration t: Int) throws -> String {
         let configuration = config.trainerConfiguration(pairCount: 1)
         guard configuration.objective.needsReference else { return "not needed by loss \(config.training.loss)" }
+        guard config.externalTrainer == nil else { return "skipped: the external trainer computes its own reference log-probs" }
         let examples = try trainingExamples(iteration: t)
         let previous = modelFolder(iteration: t - 1)
         let (_, reused) = try ReferenceLogProbs.cached(
@@ -130,10 +156,24 @@ extension IterativeRun {
         let previous = modelFolder(iteration: t - 1)
         let examples = try trainingExamples(iteration: t)
         let configuration = config.trainerConfiguration(pairCount: examples.count)
-        let reference = configuration.objective.needsReference
+        let reference = configuration.objective.needsReference && config.externalTrainer == nil
             ? try ReferenceLogProbs.load(from: directory.file("ref_logps.json", iteration: t)) : nil
         var summary = "already trained"
-        if !manager.fileExists(atPath: trainFolder.appendingPathComponent("model/config.json").path) {
+        if let external = config.externalTrainer, !manager.fileExists(atPath: trainFolder.appendingPathComponent("model/config.json").path) {
+            // The command writes into train/external; only a checked model becomes train/model.
+            let referenceURL = directory.file("ref_logps.json", iteration: t)
+            let job = config.externalTrainerJob(iteration: t, inputModel: previous, pairs: directory.file("pairs.jsonl", iteration: t),
+                                                referenceLogProbs: manager.fileExists(atPath: referenceURL.path) ? referenceURL : nil,
+                                                output: trainFolder.appendingPathComponent("external"), pairCount: examples.count)
+            log("iter-\(t)/train: running \(try external.arguments(for: job).joined(separator: " "))")
+            try external.run(job: job) { line in
+                log("  trainer: \(line)")
+                appendLog("iter-\(t)/train trainer: \(line)")
+            }
+            try? manager.removeItem(at: trainFolder.appendingPathComponent("model"))
+            try manager.moveItem(at: job.outputDirectory, to: trainFolder.appendingPathComponent("model"))
+            summary = "external trainer on \(examples.count) pairs"
+        } else if !manager.fileExists(atPath: trainFolder.appendingPathComponent("model/config.json").path) {
             let checkpoint = Trainer<LlamaTrainingModel>.latestCheckpoint(in: trainFolder)
             if checkpoint == nil { try? manager.removeItem(at: trainFolder) }
             let model = try LlamaTrainingModel(path: (checkpoint?.appendingPathComponent("model") ?? previous).path)
@@ -143,6 +183,7 @@ extension IterativeRun {
             let total = trainer.totalSteps
             let result = try trainer.train { metrics in
                 progress("iter-\(t) train", metrics.step, total)
+                try interruptionPoint(.trainingStep(iteration: t, step: metrics.step))
                 return .proceed
             }
             summary = "\(result.completedSteps) steps on \(examples.count) pairs"
@@ -152,6 +193,10 @@ extension IterativeRun {
         try TokenizerLoader.copyCompanionFiles(from: previous, to: trained)
         try? manager.removeItem(at: finalFolder)
         try manager.copyItem(at: trained, to: finalFolder)
+        if let hook = try config.serverReloadHook() {
+            log("iter-\(t)/train: reloading the sampling server with \(finalFolder.path)")
+            try hook.run(model: finalFolder, iteration: t) { line in log("  reload: \(line)") }
+        }
         return summary
     }
 

@@ -19,6 +19,10 @@ public final class IterativeRun {
     public let progress: (String, Int, Int) -> Void
     /// Makes the backend that samples from a model folder (the local engine by default).
     public var makeBackend: (URL) throws -> any InferenceBackend
+    /// Called at every point where the run can stop and resume losslessly (after each sampled
+    /// question, stage and training step); throwing there stops the run (tests inject
+    /// interruptions this way). A `RunCancellation` request also stops the run at these points.
+    public var interruption: (RunInterruptionPoint) throws -> Void = { _ in }
 
     let kind: TaskKind
     let reward: any RewardFunction
@@ -36,8 +40,7 @@ public final class IterativeRun {
         self.directory = RunDirectory(root: directory)
         self.log = log
         self.progress = progress
-        let batch = config.sampling.batchSize
-        self.makeBackend = { try LocalInferenceBackend(modelFolder: $0, batchSize: batch) }
+        self.makeBackend = try config.backendFactory()
         kind = config.taskKind
         reward = try RewardRegistry.standard.reward(named: config.task.reward ?? kind.defaultRewardName)
         prompt = kind.defaultPrompt
@@ -72,22 +75,45 @@ public final class IterativeRun {
     /// - Returns: the evaluation of every model evaluated (M0 first when enabled).
     @discardableResult
     public func run() throws -> [IterationEvaluation] {
-        try stage("data") { try prepareData() }
-        if config.evaluation.evaluateSeedModel {
-            try stage("iter-0/eval") { try evaluate(iteration: 0) }
-        }
-        for t in 1...config.iterations {
-            try stage("iter-\(t)/sample") { try sample(iteration: t) }
-            try stage("iter-\(t)/score") { try score(iteration: t) }
-            try stage("iter-\(t)/pair") { try pair(iteration: t) }
-            try stage("iter-\(t)/refcache") { try referenceLogProbs(iteration: t) }
-            try stage("iter-\(t)/train") { try train(iteration: t) }
-            try stage("iter-\(t)/eval") { try evaluate(iteration: t) }
-        }
+        try runStages(through: nil)
         let report = try RunReport(directory: directory.root)
         try report.write()
         log("report: \(directory.root.appendingPathComponent("report.md").path)")
         return report.evaluations
+    }
+
+    /// The stages of the run in order, by name ("data", "iter-0/eval", "iter-1/sample", ...).
+    var stagePlan: [(name: String, body: () throws -> String)] {
+        var plan: [(name: String, body: () throws -> String)] = [("data", { try self.prepareData() })]
+        if config.evaluation.evaluateSeedModel { plan.append(("iter-0/eval", { try self.evaluate(iteration: 0) })) }
+        for t in 1...config.iterations {
+            plan.append(("iter-\(t)/sample", { try self.sample(iteration: t) }))
+            plan.append(("iter-\(t)/score", { try self.score(iteration: t) }))
+            plan.append(("iter-\(t)/pair", { try self.pair(iteration: t) }))
+            plan.append(("iter-\(t)/refcache", { try self.referenceLogProbs(iteration: t) }))
+            plan.append(("iter-\(t)/train", { try self.train(iteration: t) }))
+            plan.append(("iter-\(t)/eval", { try self.evaluate(iteration: t) }))
+        }
+        return plan
+    }
+
+    /// Runs every unfinished stage in order up to and including `last` (nil: all), without the report.
+    /// - Throws: `PipelineError` when `last` is not a stage of this run, and any stage's error.
+    public func runStages(through last: String?) throws {
+        let plan = stagePlan
+        if let last, !plan.contains(where: { $0.name == last }) {
+            throw PipelineError("\(last) is not a stage of this run (stages: \(plan.map(\.name).joined(separator: ", ")))")
+        }
+        for (name, body) in plan {
+            try stage(name, body)
+            if name == last { return }
+        }
+    }
+
+    /// Calls `interruption` and honours a `RunCancellation` request.
+    func interruptionPoint(_ point: RunInterruptionPoint) throws {
+        try interruption(point)
+        if RunCancellation.isRequested { throw RunCancellation.error }
     }
 
     /// Runs `body` unless `name` is recorded as done, then records it.
@@ -103,6 +129,7 @@ public final class IterativeRun {
         let line = "\(name): \(summary) (\(String(format: "%.1f", Date().timeIntervalSince(start))) s)"
         log(line)
         appendLog(line)
+        try interruptionPoint(.stageFinished(name))
     }
 
     func appendLog(_ line: String) {

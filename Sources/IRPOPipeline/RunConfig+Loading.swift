@@ -17,7 +17,8 @@ extension RunConfig {
         try self.init(json: data, file: url.path)
     }
 
-    /// Parses JSON bytes (every key optional) and validates the result.
+    /// Parses config bytes (every key optional) and validates the result: YAML when `file` ends in
+    /// `.yaml`/`.yml` (same keys and checks), JSON otherwise.
     public init(json data: Data, file: String = "config") throws {
         var root = try ConfigReader.parse(data, file: file)
         var config = RunConfig()
@@ -53,6 +54,8 @@ extension RunConfig {
         config.sampling.generation.maxNewTokens = try sampling.int("max_new_tokens", default: s.generation.maxNewTokens)
         config.sampling.generation.stop = try sampling.strings("stop", default: s.generation.stop)
         config.sampling.generation.seed = config.seed
+        var backend = try sampling.section("backend")
+        config.sampling.backend = try SamplingBackend.read(&backend)
         try sampling.rejectUnknownKeys()
 
         var pairs = try root.section("pairs")
@@ -90,6 +93,9 @@ extension RunConfig {
         config.evaluation.splits = try evaluation.strings("splits", default: e.splits)
         config.evaluation.evaluateSeedModel = try evaluation.bool("evaluate_seed_model", default: e.evaluateSeedModel)
         try evaluation.rejectUnknownKeys()
+
+        var trainer = try root.section("trainer")
+        config.trainer = try TrainerSettings.read(&trainer)
 
         try root.rejectUnknownKeys()
         try config.validate()
@@ -149,7 +155,7 @@ extension RunConfig {
         guard training.alpha.isFinite, training.alpha >= 0 else { throw fail("training.alpha", training.alpha, "a number >= 0") }
         guard training.beta.isFinite, training.beta > 0 else { throw fail("training.beta", training.beta, "a number > 0") }
         guard NLLNormalization(rawValue: training.nllNormalization) != nil else {
-            throw fail("training.nll_normalization", "\"\(training.nllNormalization)\"", "\"sequence\" (paper) or \"token\" (TRL)")
+            throw fail("training.nll_normalization", "\"\(training.nllNormalization)\"", "\"sequence\" (paper), \"token\" (TRL) or \"sum\" (summed, a variant)")
         }
         guard LearningRateSchedule.Kind(rawValue: training.schedule) != nil else {
             throw fail("training.schedule", "\"\(training.schedule)\"", "constant, linear or cosine")
@@ -175,6 +181,7 @@ extension RunConfig {
             throw fail("evaluation.splits", "\"dev\"", "a `task.dev` file to evaluate the dev split")
         }
         if let threads, threads < 1 { throw fail("threads", threads, "an integer >= 1 (or null for all cores)") }
+        try validateBackendAndTrainer()
     }
 
     /// The trainer settings of one iteration with `pairCount` pairs: `epochs` epochs, at most

@@ -1,4 +1,5 @@
 import Foundation
+import IRPOBackends
 import IRPOGeneration
 import IRPOTasks
 import IRPOTraining
@@ -57,10 +58,12 @@ public struct RunConfig: Sendable, Equatable, Encodable {
         public var generation = GenerateParameters(temperature: 0.8, topP: 1, maxNewTokens: 512)
         /// KV-cache slots of the local engine.
         public var batchSize: Int = 32
+        /// Where completions come from: the local engine or an OpenAI-compatible server (`sampling.backend`).
+        public var backend = SamplingBackend()
         public init() {}
         enum CodingKeys: String, CodingKey {
             case samplesPerQuestion = "samples_per_question"
-            case temperatures, generation
+            case temperatures, generation, backend
             case batchSize = "batch_size"
         }
         /// The parameters of iteration `t` (1-based).
@@ -172,12 +175,221 @@ public struct RunConfig: Sendable, Equatable, Encodable {
     public var threads: Int?
     /// Seed of everything random (question pools, subsampling, data order, sampling).
     public var seed: UInt64 = 0
+    /// Who trains: the built-in trainer or an external command (`trainer`).
+    public var trainer = TrainerSettings()
 
     /// The paper's defaults.
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case name, task, sampling, pairs, training, iterations, evaluation, threads, seed
+        case name, task, sampling, pairs, training, iterations, evaluation, threads, seed, trainer
         case seedModel = "seed_model"
+    }
+}
+
+extension RunConfig {
+    /// `sampling.backend`: where sampling and evaluation completions come from.
+    ///
+    /// ```json
+    /// "backend": {"type": "openai", "base_url": "http://127.0.0.1:8000", "model": "m0",
+    ///             "api_key_env": "OPENAI_API_KEY", "max_concurrency": 16, "seed_mode": "irpo"}
+    /// ```
+    public struct SamplingBackend: Sendable, Equatable, Encodable {
+        /// "local" (the built-in engine on the model folder) or "openai" (an OpenAI-compatible server).
+        public var type: String = "local"
+        /// The server's root URL (openai).
+        public var baseURL: String?
+        /// The served model name sent in every request (openai).
+        public var model: String?
+        /// The NAME of the environment variable holding the API key (never the key).
+        public var apiKeyEnv: String?
+        /// Most requests in flight.
+        public var maxConcurrency: Int = 8
+        /// Seconds per attempt.
+        public var timeoutSeconds: Double = 600
+        /// Retries per prompt on connection errors, timeouts, 429 and 5xx.
+        public var maxRetries: Int = 5
+        /// Use /v1/chat/completions with the prompt as a user message.
+        public var chat: Bool = false
+        /// "per_prompt" (seed derived from seed and prompt id; any server) or "irpo" (`irpo serve`:
+        /// the local engine's exact samples).
+        public var seedMode: String = OpenAICompatibleConfiguration.SeedMode.perPrompt.rawValue
+        public init() {}
+        enum CodingKeys: String, CodingKey {
+            case type, model, chat
+            case baseURL = "base_url"
+            case apiKeyEnv = "api_key_env"
+            case maxConcurrency = "max_concurrency"
+            case timeoutSeconds = "timeout_seconds"
+            case maxRetries = "max_retries"
+            case seedMode = "seed_mode"
+        }
+
+        /// The HTTP client's settings (nil for the local engine).
+        public func openAIConfiguration() throws -> OpenAICompatibleConfiguration? {
+            guard type == "openai" else { return nil }
+            var configuration = OpenAICompatibleConfiguration(baseURL: baseURL ?? "", model: model ?? "", apiKeyEnvironmentVariable: apiKeyEnv)
+            configuration.maxConcurrency = maxConcurrency
+            configuration.timeoutSeconds = timeoutSeconds
+            configuration.maxRetries = maxRetries
+            configuration.chat = chat
+            guard let mode = OpenAICompatibleConfiguration.SeedMode(rawValue: seedMode) else {
+                throw PipelineError("config key `sampling.backend.seed_mode` has value \"\(seedMode)\", expected \"per_prompt\" or \"irpo\"")
+            }
+            configuration.seedMode = mode
+            return configuration
+        }
+
+        static func read(_ reader: inout ConfigReader) throws -> SamplingBackend {
+            var backend = SamplingBackend()
+            backend.type = try reader.string("type", default: backend.type)
+            backend.baseURL = try reader.optionalString("base_url")
+            backend.model = try reader.optionalString("model")
+            backend.apiKeyEnv = try reader.optionalString("api_key_env")
+            backend.maxConcurrency = try reader.int("max_concurrency", default: backend.maxConcurrency)
+            backend.timeoutSeconds = try reader.double("timeout_seconds", default: backend.timeoutSeconds)
+            backend.maxRetries = try reader.int("max_retries", default: backend.maxRetries)
+            backend.chat = try reader.bool("chat", default: backend.chat)
+            backend.seedMode = try reader.string("seed_mode", default: backend.seedMode)
+            try reader.rejectUnknownKeys()
+            return backend
+        }
+    }
+
+    /// `trainer`: the built-in trainer, or an external command (e.g. examples/trl/train_dpo.py).
+    ///
+    /// ```json
+    /// "trainer": {"type": "external", "command": ["python", "examples/trl/train_dpo.py"],
+    ///             "env": {"CUDA_VISIBLE_DEVICES": "0"},
+    ///             "server_reload": {"command": ["sh", "-c", "restart-vllm.sh {model}"], "timeout_seconds": 900}}
+    /// ```
+    public struct TrainerSettings: Sendable, Equatable, Encodable {
+        /// "builtin" or "external".
+        public var type: String = "builtin"
+        /// The external command (argv, no shell) with `ExternalTrainerJob` placeholders.
+        public var command: [String] = []
+        /// Extra environment of the command (written to config.json: no secrets here, export them instead).
+        public var env: [String: String] = [:]
+        /// Run after every training stage so the sampling server serves the new model.
+        public var serverReload: ServerReload?
+        public init() {}
+        enum CodingKeys: String, CodingKey {
+            case type, command, env
+            case serverReload = "server_reload"
+        }
+
+        /// `trainer.server_reload`.
+        public struct ServerReload: Sendable, Equatable, Encodable {
+            /// Command with `{model}` and `{iteration}`; may be empty (only wait for readiness).
+            public var command: [String] = []
+            /// Polled until 2xx; default: `sampling.backend.base_url` + `/v1/models`.
+            public var readyURL: String?
+            public var timeoutSeconds: Double = 600
+            public init() {}
+            enum CodingKeys: String, CodingKey {
+                case command
+                case readyURL = "ready_url"
+                case timeoutSeconds = "timeout_seconds"
+            }
+        }
+
+        static func read(_ reader: inout ConfigReader) throws -> TrainerSettings {
+            var trainer = TrainerSettings()
+            trainer.type = try reader.string("type", default: trainer.type)
+            trainer.command = try reader.strings("command", default: [])
+            let env = try reader.section("env")
+            for key in env.object.keys.sorted() {
+                guard case let .string(value)? = env.object[key] else {
+                    throw PipelineError("config key `trainer.env.\(key)` has value \(env.object[key].map(\.description) ?? "null"), expected a string")
+                }
+                trainer.env[key] = value
+            }
+            var reload = try reader.section("server_reload")
+            if !reload.object.isEmpty {
+                var hook = ServerReload()
+                hook.command = try reload.strings("command", default: [])
+                hook.readyURL = try reload.optionalString("ready_url")
+                hook.timeoutSeconds = try reload.double("timeout_seconds", default: hook.timeoutSeconds)
+                try reload.rejectUnknownKeys()
+                trainer.serverReload = hook
+            }
+            try reader.rejectUnknownKeys()
+            return trainer
+        }
+    }
+
+    /// Checks `sampling.backend` and `trainer`.
+    /// - Throws: `PipelineError` naming the key and the value.
+    func validateBackendAndTrainer() throws {
+        let backend = sampling.backend
+        guard ["local", "openai"].contains(backend.type) else {
+            throw PipelineError("config key `sampling.backend.type` has value \"\(backend.type)\", expected \"local\" or \"openai\"")
+        }
+        if backend.type == "openai" {
+            guard backend.baseURL != nil else { throw PipelineError("config key `sampling.backend.base_url` is missing; the openai backend needs the server URL, e.g. http://127.0.0.1:8000") }
+            guard backend.model != nil else { throw PipelineError("config key `sampling.backend.model` is missing; give the served model name (GET /v1/models)") }
+            do { try backend.openAIConfiguration()?.validate() } catch { throw PipelineError("config section `sampling.backend`: \(error)") }
+        }
+        guard ["builtin", "external"].contains(trainer.type) else {
+            throw PipelineError("config key `trainer.type` has value \"\(trainer.type)\", expected \"builtin\" or \"external\"")
+        }
+        if trainer.type == "external" {
+            do { try ExternalTrainer(command: trainer.command).validate() } catch { throw PipelineError("config section `trainer`: \(error)") }
+        }
+        if trainer.serverReload != nil {
+            do {
+                guard let hook = try serverReloadHook() else {
+                    throw PipelineError("config key `trainer.server_reload.ready_url` is missing; set it or use sampling.backend.type openai (its base_url + /v1/models is polled)")
+                }
+                try hook.validate()
+            } catch let error as PipelineError { throw error } catch { throw PipelineError("config section `trainer.server_reload`: \(error)") }
+        }
+    }
+
+    /// The external trainer (nil for the built-in one).
+    public var externalTrainer: ExternalTrainer? {
+        trainer.type == "external" ? ExternalTrainer(command: trainer.command, environment: trainer.env) : nil
+    }
+
+    /// The reload hook with its readiness URL resolved (nil when none is configured or no URL is known).
+    public func serverReloadHook() throws -> OpenAICompatibleServerReload? {
+        guard let reload = trainer.serverReload else { return nil }
+        let base = sampling.backend.type == "openai" ? try sampling.backend.openAIConfiguration()?.baseURL : nil
+        var root = base ?? ""
+        while root.hasSuffix("/") { root.removeLast() }
+        if root.hasSuffix("/v1") { root.removeLast(3) }
+        guard let url = reload.readyURL ?? (base == nil ? nil : root + "/v1/models") else { return nil }
+        var hook = OpenAICompatibleServerReload(command: reload.command, readinessURL: url, timeoutSeconds: reload.timeoutSeconds)
+        hook.environment = trainer.env
+        return hook
+    }
+
+    /// Makes the sampling backend for a model folder: the local engine, or one HTTP client for the
+    /// configured server (which must be serving that model; see `trainer.server_reload`).
+    /// - Throws: `BackendError` when the API key variable is unset.
+    public func backendFactory() throws -> (URL) throws -> any InferenceBackend {
+        guard let configuration = try sampling.backend.openAIConfiguration() else {
+            let batch = sampling.batchSize
+            return { try LocalInferenceBackend(modelFolder: $0, batchSize: batch) }
+        }
+        _ = try configuration.apiKey()
+        return { _ in try OpenAICompatibleBackend(configuration: configuration) }
+    }
+
+    /// The external trainer's job of iteration `t`.
+    public func externalTrainerJob(iteration t: Int, inputModel: URL, pairs: URL, referenceLogProbs: URL?, output: URL,
+                                   pairCount: Int) -> ExternalTrainerJob {
+        var job = ExternalTrainerJob(inputModel: inputModel, pairs: pairs, referenceLogProbs: referenceLogProbs,
+                                     outputDirectory: output, iteration: t)
+        job.loss = training.loss
+        job.alpha = training.loss == "dpo" ? 0 : training.alpha
+        job.beta = training.beta
+        job.nllNormalization = training.nllNormalization
+        job.learningRate = training.learningRate
+        job.epochs = training.epochs
+        job.batchSize = training.batchSize
+        job.maxSteps = trainerConfiguration(pairCount: pairCount).maxSteps ?? training.maxSteps
+        job.seed = seed
+        return job
     }
 }

@@ -12,6 +12,10 @@ public struct RunReport {
     public let pairStatistics: [Int: PairStatistics]
     /// metrics.jsonl by iteration.
     public let metrics: [Int: [StepMetrics]]
+    /// metrics.jsonl of the iteration-1 baselines in `baselines/<name>` (see `Comparison`).
+    public let baselineMetrics: [Baseline: [StepMetrics]]
+    /// The methods table when the run has baselines (nil otherwise).
+    public let comparison: ComparisonTable?
 
     /// Reads what exists in `directory`.
     /// - Throws: `PipelineError` if the folder is not a run directory or a file is damaged.
@@ -44,6 +48,31 @@ public struct RunReport {
         self.evaluations = evaluations
         self.pairStatistics = pairStatistics
         self.metrics = metrics
+        var baselineMetrics: [Baseline: [StepMetrics]] = [:]
+        var hasBaselines = false
+        for baseline in Baseline.allCases where baseline.isIterationOneBaseline {
+            let folder = ComparisonTable.baselineFolder(run: url, baseline: baseline)
+            guard FileManager.default.fileExists(atPath: folder.path) else { continue }
+            hasBaselines = true
+            let file = folder.appendingPathComponent("iter-1/train/metrics.jsonl")
+            if FileManager.default.fileExists(atPath: file.path) {
+                baselineMetrics[baseline] = try JSONLines.read(StepMetrics.self, from: file)
+            }
+        }
+        self.baselineMetrics = baselineMetrics
+        if hasBaselines { comparison = try ComparisonTable(run: url) } else { comparison = nil }
+    }
+
+    /// The iteration-1 training curves to compare: RPO's iteration 1 and each baseline's, in table order.
+    var iterationOneCurves: [(title: String, rows: [StepMetrics])] {
+        var curves: [(title: String, rows: [StepMetrics])] = []
+        if let rows = metrics[1], !baselineMetrics.isEmpty { curves.append(("RPO iter 1", rows)) }
+        for baseline in Baseline.allCases {
+            if let rows = baselineMetrics[baseline] {
+                curves.append((baseline == .dpo ? "DPO" : baseline == .sftChosen ? "SFT on chosen" : "SFT on gold", rows))
+            }
+        }
+        return curves
     }
 
     static func percent(_ value: Double?) -> String { value.map { String(format: "%.1f", $0 * 100) } ?? "-" }
@@ -91,6 +120,24 @@ public struct RunReport {
             }
             lines += ["", "Charts: [accuracy](accuracy.svg), [training loss](loss.svg), [chosen/rejected log-probs](logps.svg).", ""]
         }
+        if let comparison, !comparison.rows.isEmpty {
+            lines += ["## Methods on the same data (paper's Table 1 layout, accuracy %)", "",
+                      "The iteration-1 baselines train from the seed model on iteration 1's pairs (SFT on gold: the gold",
+                      "solutions of the same questions); they differ from RPO iteration 1 only in the loss.", "",
+                      comparison.markdown()]
+        }
+        let curves = iterationOneCurves
+        if curves.count > 1 {
+            lines += ["## Iteration 1: log-probs of chosen and rejected by loss", "",
+                      "| method | steps | logps/chosen first -> last | logps/rejected first -> last |", "|---|---|---|---|"]
+            for curve in curves {
+                guard let first = curve.rows.first, let last = curve.rows.last else { continue }
+                let rejected = first.logpsRejected.flatMap { a in last.logpsRejected.map { String(format: "%.2f -> %.2f", a, $0) } } ?? "-"
+                let chosen = String(format: "%.2f -> %.2f", first.logpsChosen, last.logpsChosen)
+                lines.append("| \(curve.title) | \(curve.rows.count) | \(chosen) | \(rejected) |")
+            }
+            lines += ["", "Chart: [chosen/rejected log-probs, RPO vs baselines](logps-baselines.svg).", ""]
+        }
         return lines.joined(separator: "\n")
     }
 
@@ -118,6 +165,17 @@ public struct RunReport {
         charts["loss.svg"] = SVGLineChart(title: "Training loss", xLabel: "step", yLabel: "loss", series: loss).render()
         charts["logps.svg"] = SVGLineChart(title: "Log-probabilities of chosen and rejected (policy, per step)", xLabel: "step",
                                            yLabel: "summed log-prob", series: logps).render()
+        let curves = iterationOneCurves
+        if curves.count > 1 {
+            var series: [SVGLineChart.Series] = []
+            for curve in curves {
+                series.append(.init(name: "\(curve.title) chosen", points: curve.rows.map { (x: Double($0.step), y: $0.logpsChosen) }))
+                let rejected = curve.rows.compactMap { row in row.logpsRejected.map { (x: Double(row.step), y: $0) } }
+                if !rejected.isEmpty { series.append(.init(name: "\(curve.title) rejected", points: rejected, dashed: true)) }
+            }
+            charts["logps-baselines.svg"] = SVGLineChart(title: "Iteration 1: log-probs of chosen and rejected, RPO vs baselines",
+                                                         xLabel: "step", yLabel: "summed log-prob", series: series).render()
+        }
         return charts
     }
 

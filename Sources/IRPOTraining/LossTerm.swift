@@ -7,6 +7,10 @@ public enum NLLNormalization: String, Codable, Sendable, CaseIterable {
     /// TRL's `sft` loss type: -sum_i log pi(w_i|x_i) / sum_i |w_i| over the batch the term is
     /// evaluated on (TRL evaluates it per micro-batch).
     case perToken = "token"
+    /// A variant that departs from the paper: mean over pairs of the summed -log pi(w|x) (no
+    /// division by |w|), so every winner token gets weight alpha / pairs whatever its length.
+    /// It protects the tokens winners and losers share more strongly than the paper's form.
+    case sum = "sum"
 }
 
 /// One term of a training objective. Each term maps the per-pair scores of a batch to a value
@@ -70,6 +74,11 @@ public enum LossTerm: Codable, Sendable, Equatable {
                 let count = Double(pair.chosenTokens)
                 result.value += -pair.policyChosen / count * inverseCount
                 result.dPolicyChosen[index] = -1 / count * inverseCount
+            }
+        case .nll(.sum):
+            for (index, pair) in pairs.enumerated() {
+                result.value += -pair.policyChosen * inverseCount
+                result.dPolicyChosen[index] = -inverseCount
             }
         case .nll(.perToken):
             let totalTokens = Double(pairs.reduce(0) { $0 + $1.chosenTokens })

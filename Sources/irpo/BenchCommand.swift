@@ -5,5 +5,5 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure the engine's speed on this machine.",
-        subcommands: [BenchTrainCommand.self, BenchGenerateCommand.self])
+        subcommands: [BenchTrainCommand.self, BenchDPOCommand.self, BenchGenerateCommand.self])
 }

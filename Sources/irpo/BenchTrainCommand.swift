@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import IRPOModel
 import IRPOTensor
+import IRPOTraining
 
 /// `irpo bench train`: a full training step (forward, backward, AdamW) on random weights and
 /// random tokens, in tokens/s and GFLOP/s against the measured sgemm GFLOP/s.
@@ -65,7 +66,8 @@ struct BenchTrainCommand: ParsableCommand {
         let (batchSize, length) = shape.batchShape
         let model = try LlamaModel(configuration: configuration, seed: 42)
         let gradients = ParameterBuffer(layout: model.layout)
-        let optimizer = AdamW(layout: model.layout, settings: .init(learningRate: 1e-5))
+        // AdamW as in train_step.py: torch.optim.AdamW(lr=1e-4, weight_decay=0.01).
+        let optimizer = AdamWOptimizer(count: model.parameterCount, configuration: AdamWConfiguration(weightDecay: 0.01))
         var generator = SeededGenerator(seed: 7)
         let sequences = (0..<batchSize).map { _ in
             (0..<length).map { _ in Int32(generator.next() % UInt64(configuration.vocabularySize)) }
@@ -82,7 +84,7 @@ struct BenchTrainCommand: ParsableCommand {
             let t1 = BenchSupport.now()
             model.backward(pass, dSumLogProbs: dSum, into: gradients)
             let t2 = BenchSupport.now()
-            optimizer.update(parameters: model.parameters, gradients: gradients)
+            optimizer.update(parameters: model.parameters.base, gradients: gradients.base, learningRate: 1e-4)
             let t3 = BenchSupport.now()
             if timed {
                 phase[0] += t1 - t0

@@ -1,8 +1,10 @@
 import ArgumentParser
 import Foundation
 import IRPOPipeline
+import IRPOTraining
 
 /// `irpo demo`: the built-in end-to-end demonstration on the synthetic task.
+/// Every setting the demo's experiments varied has a flag (defaults: `DemoSettings()`).
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
@@ -14,17 +16,65 @@ struct DemoCommand: ParsableCommand {
     @Option(name: .long, help: "RPO iterations.")
     var iterations = 3
 
-    @Option(name: .long, help: "SFT steps of M0 (default 500).")
+    @Option(name: .long, help: "Model width d (M0 is trained from scratch).")
+    var hiddenSize: Int?
+
+    @Option(name: .long, help: "Transformer layers.")
+    var layers: Int?
+
+    @Option(name: .long, help: "Attention heads.")
+    var heads: Int?
+
+    @Option(name: .long, help: "SwiGLU intermediate size.")
+    var intermediateSize: Int?
+
+    @Option(name: .long, help: "Gold CoTs for M0.")
+    var sftExamples: Int?
+
+    @Option(name: .long, help: "SFT steps of M0.")
     var sftSteps: Int?
 
-    @Option(name: .long, help: "Fresh training questions per RPO iteration (default 1000).")
+    @Option(name: .long, help: "SFT learning rate of M0.")
+    var sftLr: Double?
+
+    @Option(name: .long, help: "Fresh training questions per RPO iteration.")
     var questions: Int?
 
-    @Option(name: .long, help: "Samples per training question, N (default 4).")
+    @Option(name: .long, help: "Samples per training question, N.")
     var samples: Int?
 
-    @Option(name: .long, help: "Dev and test questions (default 300 and 400).")
+    @Option(name: .long, help: "Sampling temperature.")
+    var temperature: Double?
+
+    @Option(name: .long, help: "Pairs per question, K.")
+    var pairs: Int?
+
+    @Option(name: .long, help: "RPO learning rate.")
+    var lr: Double?
+
+    @Option(name: .long, help: "RPO batch size (pairs).")
+    var batchSize: Int?
+
+    @Option(name: .long, help: "Epochs over each iteration's pairs.")
+    var epochs: Int?
+
+    @Option(name: .long, help: "Weight of the NLL term, alpha.")
+    var alpha: Double?
+
+    @Option(name: .long, help: "DPO beta.")
+    var beta: Double?
+
+    @Option(name: .long, help: "NLL normalisation: sequence (paper), token (TRL) or sum (variant).")
+    var nll: String?
+
+    @Option(name: .long, help: "Dev and test questions (sets both).")
     var evaluationQuestions: Int?
+
+    @Option(name: .long, help: "Dev questions.")
+    var devQuestions: Int?
+
+    @Option(name: .long, help: "Test questions.")
+    var testQuestions: Int?
 
     @Option(name: .long, help: "Worker threads (default: all cores).")
     var threads: Int?
@@ -32,23 +82,61 @@ struct DemoCommand: ParsableCommand {
     @Option(name: .long, help: "Seed.")
     var seed: UInt64 = 1
 
-    func run() throws {
+    /// The settings with every given flag applied; throws naming the flag at fault.
+    func settings() throws -> DemoSettings {
         var settings = DemoSettings()
         settings.iterations = iterations
         settings.threads = threads
         settings.seed = seed
-        for (name, value) in [("--iterations", iterations), ("--sft-steps", sftSteps ?? 1), ("--questions", questions ?? 1),
-                              ("--samples", samples ?? 1), ("--evaluation-questions", evaluationQuestions ?? 1), ("--threads", threads ?? 1)]
-        where value < 1 {
-            throw ValidationError("\(name) must be >= 1, got \(value)")
+        let counts: [(String, Int?)] = [("--iterations", iterations), ("--hidden-size", hiddenSize), ("--layers", layers), ("--heads", heads),
+                                        ("--intermediate-size", intermediateSize), ("--sft-examples", sftExamples), ("--sft-steps", sftSteps),
+                                        ("--questions", questions), ("--samples", samples), ("--pairs", pairs), ("--batch-size", batchSize),
+                                        ("--epochs", epochs), ("--evaluation-questions", evaluationQuestions), ("--dev-questions", devQuestions),
+                                        ("--test-questions", testQuestions), ("--threads", threads)]
+        for (name, value) in counts {
+            if let value, value < 1 { throw ValidationError("\(name) must be >= 1, got \(value)") }
         }
+        let positives: [(String, Double?)] = [("--sft-lr", sftLr), ("--temperature", temperature), ("--lr", lr), ("--beta", beta)]
+        for (name, value) in positives {
+            if let value, !(value.isFinite && value > 0) { throw ValidationError("\(name) must be a number > 0, got \(value)") }
+        }
+        if let alpha, !(alpha.isFinite && alpha >= 0) { throw ValidationError("--alpha must be a number >= 0, got \(alpha)") }
+        if let hiddenSize { settings.hiddenSize = hiddenSize }
+        if let layers { settings.layers = layers }
+        if let heads { settings.heads = heads }
+        if let intermediateSize { settings.intermediateSize = intermediateSize }
+        guard settings.hiddenSize % settings.heads == 0 else {
+            throw ValidationError("--hidden-size \(settings.hiddenSize) must be a multiple of --heads \(settings.heads)")
+        }
+        if let sftExamples { settings.sftExamples = sftExamples }
         if let sftSteps { settings.sftSteps = sftSteps }
+        if let sftLr { settings.sftLearningRate = sftLr }
         if let questions { settings.questionsPerIteration = questions }
         if let samples { settings.samplesPerQuestion = samples }
+        if let temperature { settings.temperature = temperature }
+        if let pairs { settings.pairsPerQuestion = pairs }
+        if let lr { settings.rpoLearningRate = lr }
+        if let batchSize { settings.rpoBatchSize = batchSize }
+        if let epochs { settings.rpoEpochs = epochs }
+        if let alpha { settings.alpha = alpha }
+        if let beta { settings.beta = beta }
+        if let nll {
+            guard let normalization = NLLNormalization(rawValue: nll) else {
+                throw ValidationError("--nll must be sequence, token or sum, got \"\(nll)\"")
+            }
+            settings.nllNormalization = normalization
+        }
         if let evaluationQuestions {
             settings.devQuestions = evaluationQuestions
             settings.testQuestions = evaluationQuestions
         }
+        if let devQuestions { settings.devQuestions = devQuestions }
+        if let testQuestions { settings.testQuestions = testQuestions }
+        return settings
+    }
+
+    func run() throws {
+        let settings = try settings()
         let printer = ProgressPrinter()
         let start = Date()
         do {

@@ -6,9 +6,10 @@ import IRPOPipeline
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run Iterative RPO from a JSON config (sample, score, pair, refcache, train, eval per iteration).")
+        abstract: "Run Iterative RPO from a JSON or YAML config (sample, score, pair, refcache, train, eval per iteration).",
+        discussion: "Ctrl-C stops at the next safe point (after a sampled question, a training step or a stage); run again with --resume to continue.")
 
-    @Argument(help: "The run config (JSON). Every key is optional and defaults to the paper's value.")
+    @Argument(help: "The run config (.json, or .yaml/.yml). Every key is optional and defaults to the paper's value.")
     var config: String
 
     @Flag(name: .long, help: "Continue a run in --output, skipping finished stages.")
@@ -22,6 +23,7 @@ struct RunCommand: ParsableCommand {
             let runConfig = try RunConfig(contentsOf: URL(fileURLWithPath: config))
             let directory = URL(fileURLWithPath: output ?? "runs/\(runConfig.name)")
             let printer = ProgressPrinter()
+            RunCancellation.installInterruptHandler()
             let run = try IterativeRun(config: runConfig, directory: directory, resume: resume,
                                        log: { printer.line($0) }, progress: { printer.update($0, $1, $2) })
             try run.run()

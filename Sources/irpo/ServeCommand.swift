@@ -1,11 +1,65 @@
 import ArgumentParser
+import Foundation
+import IRPOServer
+import IRPOTensor
 
-/// `irpo serve` (being built: issue 9).
-struct ServeCommand: ParsableCommand {
+/// `irpo serve`: an OpenAI-compatible HTTP server over the local engine.
+struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "serve", abstract: "Serve a model over an OpenAI-compatible HTTP API (not built yet).")
+        commandName: "serve",
+        abstract: "Serve a model over an OpenAI-compatible HTTP API (/v1/models, /v1/completions, /v1/chat/completions).",
+        discussion: """
+        Loads MODEL (a Hugging Face folder with tokenizer.json or the demo's irpo_char_vocab.json, or a
+        .gguf file) and listens on http://HOST:PORT/v1 (127.0.0.1 by default). Concurrent requests with
+        the same sampling parameters are batched into one engine round. With "seed": S, choice i of
+        prompt p equals the local engine's sample (S, irpo_prompt_id or p, i). Stop with Ctrl-C.
+        """)
 
-    func run() throws {
-        throw ValidationError("irpo serve is not built yet")
+    @Option(name: .long, help: "A Hugging Face model folder or a .gguf file.")
+    var model: String
+
+    @Option(name: .long, help: "Address to bind.")
+    var host = "127.0.0.1"
+
+    @Option(name: .long, help: "TCP port (0 = any free port).")
+    var port = 8000
+
+    @Option(name: .long, help: "Model id shown by /v1/models and expected in requests (default: the model's folder or file name).")
+    var name: String?
+
+    @Option(name: .long, help: "Most samples the engine decodes together.")
+    var maxBatch = 32
+
+    @Option(name: .long, help: "max_tokens of requests that do not set it.")
+    var defaultMaxTokens = 256
+
+    @Option(name: .long, help: "Largest request body in bytes.")
+    var maxBodyBytes = 1 << 20
+
+    @Option(name: .long, help: "Worker threads for BLAS and kernels (default: all cores).")
+    var threads: Int?
+
+    func validate() throws {
+        guard (0...65_535).contains(port) else { throw ValidationError("--port must be in 0...65535, got \(port)") }
+        guard maxBatch >= 1 else { throw ValidationError("--max-batch must be at least 1, got \(maxBatch)") }
+        guard defaultMaxTokens >= 1 else { throw ValidationError("--default-max-tokens must be at least 1, got \(defaultMaxTokens)") }
+        guard maxBodyBytes >= 1 else { throw ValidationError("--max-body-bytes must be at least 1, got \(maxBodyBytes)") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    }
+
+    func run() async throws {
+        if let threads {
+            Parallel.threadCount = threads
+            GEMM.threadCount = threads
+        }
+        let modelName = name ?? URL(fileURLWithPath: model).standardizedFileURL.lastPathComponent
+        let configuration = OpenAIServerConfiguration(host: host, port: port, modelName: modelName, maxBodyBytes: maxBodyBytes,
+                                                      maxBatchSize: maxBatch, defaultMaxTokens: defaultMaxTokens)
+        let server = try OpenAIServer(modelPath: model, configuration: configuration)
+        let host = self.host
+        try await server.run { port in
+            // Written unbuffered, so a supervising process sees the URL at once.
+            FileHandle.standardOutput.write(Data("irpo serve: model '\(modelName)' on http://\(host):\(port)/v1 (Ctrl-C to stop)\n".utf8))
+        }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import IRPOModel
+import IRPOTraining
 
 /// Forward/backward on tiny random models: finite differences, padding, accumulation.
 final class LlamaModelTrainingTests: XCTestCase {
@@ -107,7 +108,7 @@ final class LlamaModelTrainingTests: XCTestCase {
         func run() throws -> [Float] {
             let model = try LlamaModel(configuration: TestSupport.tinyConfiguration(), seed: 11)
             let gradients = ParameterBuffer(layout: model.layout)
-            let optimizer = AdamW(layout: model.layout, settings: .init(learningRate: 1e-2, weightDecay: 0))
+            let optimizer = AdamWOptimizer(count: model.parameterCount, configuration: AdamWConfiguration(weightDecay: 0))
             let batch = TokenBatch(sequences: sequences)
             var before: Float = 0
             for step in 0..<5 {
@@ -116,7 +117,7 @@ final class LlamaModelTrainingTests: XCTestCase {
                 if step == 0 { before = pass.sumLogProbs.reduce(0, +) }
                 // Maximise the log-likelihood: d(-sum)/d(sum) = -1.
                 model.backward(pass, dSumLogProbs: [-1, -1, -1], into: gradients)
-                optimizer.update(parameters: model.parameters, gradients: gradients)
+                optimizer.update(parameters: model.parameters.base, gradients: gradients.base, learningRate: 1e-2)
             }
             let after = try model.forward(batch, savingForBackward: false).sumLogProbs.reduce(0, +)
             // Descending on -sum must raise the log-likelihood.

@@ -65,6 +65,13 @@ final class EndToEndTests: XCTestCase {
                                          "iter-1/train", "iter-1/eval"])
         let report = try String(contentsOf: exists("report.md"), encoding: .utf8)
         XCTAssertTrue(report.contains("| M1 |"))
+        // Claims 3(b) and 3(c): the iteration-1 baselines on the same pairs, and their log-prob curves.
+        XCTAssertTrue(report.contains("| SFT on chosen (STaR, 1 iteration) |"), report)
+        XCTAssertTrue(report.contains("| DPO without NLL (alpha = 0, iteration 1) |"), report)
+        XCTAssertTrue(report.contains("| RPO iter 1 |") && report.contains("| DPO |") && report.contains("| SFT on chosen |"), report)
+        XCTAssertEqual(try JSONLines.read(PairRecord.self, from: exists("baselines/dpo/iter-1/pairs.jsonl")), pairs)
+        _ = exists("baselines/sft-chosen/iter-1/model/model.safetensors")
+        XCTAssertTrue(try String(contentsOf: exists("logps-baselines.svg"), encoding: .utf8).hasPrefix("<svg"))
         for chart in ["accuracy.svg", "loss.svg", "logps.svg"] {
             XCTAssertTrue(try String(contentsOf: exists(chart), encoding: .utf8).hasPrefix("<svg"))
         }
@@ -73,7 +80,9 @@ final class EndToEndTests: XCTestCase {
         lines = []
         let again = try Demo(settings: settings, log: { lines.append($0) }).run(output: output)
         XCTAssertEqual(again, evaluations)
-        XCTAssertEqual(lines.filter { $0.contains("done earlier, skipped") }.count, 9, "\(lines)")
+        // m0 + 8 RPO stages + 7 stages of each of the two baselines (SFT on chosen, DPO).
+        XCTAssertEqual(lines.filter { $0.contains("done earlier, skipped") }.count, 23, "\(lines)")
+        XCTAssertTrue(lines.contains { $0.hasPrefix("| DPO without NLL") }, "the demo prints the comparison table: \(lines)")
     }
 
     func testNoPairIsAClearError() throws {

@@ -1,0 +1,139 @@
+import Foundation
+
+/// Runs a command (an argv array, no shell) with its stdout and stderr merged, handing each line
+/// to a callback on the calling thread while the command runs, and remembering the last lines.
+///
+/// The command's end is its exit, not the end of its output: a command that leaves a server
+/// running in the background (which keeps the pipe open) still returns.
+struct ExternalTrainerProcess {
+    /// The outcome of a run.
+    struct Outcome {
+        var exitCode: Int32
+        /// True when the process ended by a signal rather than `exit`.
+        var signalled: Bool
+        /// The last lines of output (at most `keptLines`).
+        var lastLines: [String]
+    }
+
+    var arguments: [String]
+    var environment: [String: String]
+    var workingDirectory: URL?
+    var keptLines = 20
+
+    /// Finds `arguments[0]` (a path, or a name looked up in PATH).
+    /// - Throws: `BackendError` naming the program when it cannot be found or run.
+    func executable() throws -> URL {
+        guard let program = arguments.first, !program.isEmpty else {
+            throw BackendError("the command is empty; give the program and its arguments as a list, e.g. [\"python\", \"train.py\"]")
+        }
+        let manager = FileManager.default
+        if program.contains("/") {
+            guard manager.isExecutableFile(atPath: program) else {
+                throw BackendError("the program \(program) does not exist or is not executable; check the path in the command")
+            }
+            return URL(fileURLWithPath: program)
+        }
+        let path = environment["PATH"] ?? ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        for folder in path.split(separator: ":") {
+            let candidate = URL(fileURLWithPath: String(folder)).appendingPathComponent(program)
+            if manager.isExecutableFile(atPath: candidate.path) { return candidate }
+        }
+        throw BackendError("the program \(program) was not found in PATH (\(path)); give its full path in the command")
+    }
+
+    /// Runs the command to its exit.
+    /// - Parameter line: called on the calling thread with each output line (without newline).
+    func run(line: (String) -> Void) throws -> Outcome {
+        let process = Process()
+        process.executableURL = try executable()
+        process.arguments = Array(arguments.dropFirst())
+        process.environment = environment
+        if let workingDirectory { process.currentDirectoryURL = workingDirectory }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        process.standardInput = FileHandle.nullDevice
+        let collector = LineCollector()
+        pipe.fileHandleForReading.readabilityHandler = { handle in collector.append(handle.availableData) }
+        process.terminationHandler = { _ in collector.markExited() }
+        do { try process.run() } catch {
+            pipe.fileHandleForReading.readabilityHandler = nil
+            throw BackendError("cannot start \(arguments[0]) (\(error.localizedDescription)); check the command")
+        }
+        try? pipe.fileHandleForWriting.close()
+        var last: [String] = []
+        var exited = false
+        while !exited {
+            let (lines, ended) = collector.wait()
+            exited = ended
+            // Output written just before the exit may still be in the pipe: give it a moment.
+            let batch = ended ? lines + collector.drain(waitingUpTo: 0.5) : lines
+            for text in batch {
+                line(text)
+                last.append(text)
+                if last.count > keptLines { last.removeFirst(last.count - keptLines) }
+            }
+        }
+        process.waitUntilExit()
+        pipe.fileHandleForReading.readabilityHandler = nil
+        return Outcome(exitCode: process.terminationStatus, signalled: process.terminationReason == .uncaughtSignal, lastLines: last)
+    }
+}
+
+/// Splits bytes from the reading thread into lines for the waiting thread.
+private final class LineCollector: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var pending = Data()
+    private var lines: [String] = []
+    private var exited = false
+    private var endOfFile = false
+
+    func append(_ data: Data) {
+        condition.lock()
+        defer { condition.signal(); condition.unlock() }
+        if data.isEmpty {
+            endOfFile = true
+            if !pending.isEmpty { lines.append(String(decoding: pending, as: UTF8.self)); pending.removeAll() }
+            return
+        }
+        pending.append(data)
+        while let newline = pending.firstIndex(of: 0x0A) {
+            var lineBytes = pending[pending.startIndex..<newline]
+            if lineBytes.last == 0x0D { lineBytes = lineBytes.dropLast() }
+            lines.append(String(decoding: lineBytes, as: UTF8.self))
+            pending.removeSubrange(pending.startIndex...newline)
+        }
+    }
+
+    func markExited() {
+        condition.lock()
+        exited = true
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Blocks until there are lines or the process exited; returns the lines and whether it exited.
+    func wait() -> ([String], Bool) {
+        condition.lock()
+        defer { condition.unlock() }
+        while lines.isEmpty && !exited { condition.wait() }
+        let taken = lines
+        lines.removeAll()
+        return (taken, exited)
+    }
+
+    /// The remaining lines, waiting up to `seconds` for the end of the output.
+    func drain(waitingUpTo seconds: Double) -> [String] {
+        condition.lock()
+        defer { condition.unlock() }
+        let deadline = Date().addingTimeInterval(seconds)
+        while !endOfFile && condition.wait(until: deadline) {}
+        var taken = lines
+        lines.removeAll()
+        if !pending.isEmpty {
+            taken.append(String(decoding: pending, as: UTF8.self))
+            pending.removeAll()
+        }
+        return taken
+    }
+}

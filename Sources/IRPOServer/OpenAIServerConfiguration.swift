@@ -1,0 +1,44 @@
+/// Settings of an `OpenAIServer`.
+///
+/// Every field has a default, so `OpenAIServerConfiguration(modelName: "tiny")` serves on
+/// 127.0.0.1:8000; set `port` to 0 to bind any free port (read it back from `OpenAIServer.start()`).
+public struct OpenAIServerConfiguration: Sendable, Equatable {
+    /// Address to bind; the default keeps the server on the loopback interface.
+    public var host: String
+    /// TCP port; `0` binds a free port chosen by the system.
+    public var port: Int
+    /// The model id shown by `GET /v1/models`; requests naming another model get a 400 error.
+    public var modelName: String
+    /// Largest accepted request body; bigger bodies get a 413 error.
+    public var maxBodyBytes: Int
+    /// Most samples the engine decodes together (KV-cache slots of one engine round).
+    public var maxBatchSize: Int
+    /// `max_tokens` of requests that do not set it (lowered to what fits in the context).
+    public var defaultMaxTokens: Int
+    /// Most choices one request may ask for (prompts x `n`).
+    public var maxChoicesPerRequest: Int
+
+    /// Creates a configuration; every argument but the model name is optional.
+    public init(host: String = "127.0.0.1", port: Int = 8000, modelName: String, maxBodyBytes: Int = 1 << 20,
+                maxBatchSize: Int = 32, defaultMaxTokens: Int = 256, maxChoicesPerRequest: Int = 1024) {
+        self.host = host
+        self.port = port
+        self.modelName = modelName
+        self.maxBodyBytes = maxBodyBytes
+        self.maxBatchSize = maxBatchSize
+        self.defaultMaxTokens = defaultMaxTokens
+        self.maxChoicesPerRequest = maxChoicesPerRequest
+    }
+
+    /// Checks every field.
+    /// - Throws: `ServerError` naming the field, its value and the valid range.
+    public func validate() throws {
+        guard !host.isEmpty else { throw ServerError("server host is empty; pass an address such as 127.0.0.1") }
+        guard (0...65_535).contains(port) else { throw ServerError("server port \(port) is outside 0...65535; pass 0 for any free port") }
+        guard !modelName.isEmpty else { throw ServerError("server model name is empty; pass --name") }
+        guard maxBodyBytes >= 1 else { throw ServerError("max body bytes \(maxBodyBytes) must be >= 1") }
+        guard maxBatchSize >= 1 else { throw ServerError("max batch size \(maxBatchSize) must be >= 1; pass --max-batch 1 or more") }
+        guard defaultMaxTokens >= 1 else { throw ServerError("default max_tokens \(defaultMaxTokens) must be >= 1") }
+        guard maxChoicesPerRequest >= 1 else { throw ServerError("max choices per request \(maxChoicesPerRequest) must be >= 1") }
+    }
+}

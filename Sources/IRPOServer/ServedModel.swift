@@ -1,0 +1,52 @@
+import Foundation
+import IRPOBackends
+import IRPOGeneration
+import IRPOModel
+import IRPOTokenizer
+
+/// A model with its tokenizer and chat formatting, as the server uses it.
+///
+/// Text prompts are encoded exactly as `LocalInferenceBackend` encodes them
+/// (`TextTokenizer.encodePrompt`: with BOS when the tokenizer uses one), and generation stops on
+/// the same end-of-sequence ids (the configuration's `eos_token_id`), so a seeded request gives
+/// the local engine's samples.
+public struct ServedModel: Sendable {
+    /// The weights.
+    public let model: LlamaModel
+    /// Encodes prompts and decodes completions.
+    public let tokenizer: any TextTokenizer
+    /// Renders chat messages into a prompt.
+    public let chat: ChatFormatter
+
+    /// Wraps a model already in memory.
+    /// - Parameter chat: defaults to `ChatFormatter.plain` over `tokenizer`.
+    public init(model: LlamaModel, tokenizer: any TextTokenizer, chat: ChatFormatter? = nil) {
+        self.model = model
+        self.tokenizer = tokenizer
+        self.chat = chat ?? .plain(tokenizer)
+    }
+
+    /// Loads a Hugging Face folder (with `tokenizer.json` or the demo's `irpo_char_vocab.json`)
+    /// or a GGUF file (tokenizer and chat template from its metadata).
+    /// - Throws: `ModelError`, `FormatError`, `TokenizerError` or `BackendError` naming the file at fault.
+    public static func load(path: String) throws -> ServedModel {
+        let model = try LlamaModel.loadModel(path: path)
+        let eos = model.configuration.eosTokenIDs.first.map { Int32(truncatingIfNeeded: $0) }
+        let url = URL(fileURLWithPath: path)
+        let tokenizer: any TextTokenizer
+        if LlamaModel.isGGUFPath(path) {
+            tokenizer = HuggingFaceTextTokenizer(tokenizer: try Tokenizer(contentsOf: url), endOfSequence: eos)
+        } else {
+            tokenizer = try TokenizerLoader.load(modelFolder: url, endOfSequence: eos)
+        }
+        if let wrapped = tokenizer as? HuggingFaceTextTokenizer, wrapped.tokenizer.configuration.chatTemplate != nil {
+            return ServedModel(model: model, tokenizer: tokenizer, chat: .template(wrapped.tokenizer))
+        }
+        return ServedModel(model: model, tokenizer: tokenizer)
+    }
+
+    /// The context window in tokens.
+    public var contextLength: Int { model.configuration.maxPositionEmbeddings }
+    /// The vocabulary size of the model.
+    public var vocabularySize: Int { model.configuration.vocabularySize }
+}

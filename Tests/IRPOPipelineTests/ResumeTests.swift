@@ -1,0 +1,145 @@
+import Foundation
+import IRPOBackends
+import IRPOTraining
+import XCTest
+@testable import IRPOPipeline
+
+/// Kill-and-resume: a run interrupted during sampling, between stages and during training, then
+/// resumed, ends with the same files, metrics and bit-identical weights as an uninterrupted run.
+final class ResumeTests: XCTestCase {
+    var output: URL!
+
+    override func setUpWithError() throws {
+        output = FileManager.default.temporaryDirectory.appendingPathComponent("irpo-resume-\(UUID().uuidString)")
+        RunCancellation.reset()
+    }
+
+    override func tearDownWithError() throws {
+        RunCancellation.reset()
+        try? FileManager.default.removeItem(at: output)
+    }
+
+    /// Runs `config` in `directory`, throwing at each of `stops` in turn and resuming after each.
+    /// - Returns: the points actually hit and every backend call.
+    func runInterrupted(_ config: RunConfig, in directory: URL, stops: [RunInterruptionPoint],
+                        beforeResume: (Int) throws -> Void = { _ in }) throws -> (hit: [RunInterruptionPoint], calls: [RecordingBackend.Call]) {
+        var remaining = stops
+        var hit: [RunInterruptionPoint] = []
+        var calls: [RecordingBackend.Call] = []
+        var attempt = 0
+        while true {
+            let run = try IterativeRun(config: config, directory: directory, resume: attempt > 0)
+            let batch = config.sampling.batchSize
+            run.makeBackend = { folder in
+                RecordingBackend(inner: try LocalInferenceBackend(modelFolder: folder, batchSize: batch), model: folder.lastPathComponent) {
+                    calls.append($0)
+                }
+            }
+            run.interruption = { point in
+                if let next = remaining.first, next == point {
+                    remaining.removeFirst()
+                    hit.append(point)
+                    throw TestInterruption(point: point)
+                }
+            }
+            do {
+                try run.run()
+                return (hit, calls)
+            } catch let error as TestInterruption {
+                XCTAssertEqual(error.point, hit.last)
+                try beforeResume(attempt)
+                attempt += 1
+            }
+        }
+    }
+
+    func assertSameOutcome(_ reference: URL, _ resumed: URL, iterations: Int, file: StaticString = #filePath, line: UInt = #line) throws {
+        let bytes = PipelineTestSupport.bytes
+        XCTAssertEqual(bytes(reference, "data/test.jsonl"), bytes(resumed, "data/test.jsonl"), file: file, line: line)
+        for t in 1...iterations {
+            // ref_logps.json names the reference model's folder, which differs between the two runs: compare its values.
+            let referenceA = try XCTUnwrap(ReferenceLogProbs.load(from: reference.appendingPathComponent("iter-\(t)/ref_logps.json")))
+            let referenceB = try XCTUnwrap(ReferenceLogProbs.load(from: resumed.appendingPathComponent("iter-\(t)/ref_logps.json")))
+            XCTAssertEqual(referenceA.chosen, referenceB.chosen, file: file, line: line)
+            XCTAssertEqual(referenceA.rejected, referenceB.rejected, file: file, line: line)
+            XCTAssertEqual(referenceA.examplesChecksum, referenceB.examplesChecksum, file: file, line: line)
+            for name in ["questions.jsonl", "samples.jsonl", "scored.jsonl", "pairs.jsonl", "train/metrics.jsonl",
+                         "model/model.safetensors"] {
+                let a = bytes(reference, "iter-\(t)/\(name)")
+                XCTAssertFalse(a.isEmpty, "iter-\(t)/\(name) is missing", file: file, line: line)
+                XCTAssertEqual(a, bytes(resumed, "iter-\(t)/\(name)"), "iter-\(t)/\(name) differs after resume", file: file, line: line)
+            }
+            XCTAssertFalse(FileManager.default.fileExists(atPath: resumed.appendingPathComponent("iter-\(t)/samples.partial.jsonl").path),
+                           "the partial file is removed once samples.jsonl is written", file: file, line: line)
+        }
+        let decoder = JSONDecoder()
+        for t in 0...iterations {
+            let a = try decoder.decode(IterationEvaluation.self, from: bytes(reference, "iter-\(t)/eval.json"))
+            let b = try decoder.decode(IterationEvaluation.self, from: bytes(resumed, "iter-\(t)/eval.json"))
+            XCTAssertEqual(a.splits, b.splits, "metrics of M\(t) differ after resume", file: file, line: line)
+        }
+    }
+
+    func testInterruptedRunEndsLikeAnUninterruptedOne() throws {
+        let (_, config) = try PipelineTestSupport.tinyRun(output: output, iterations: 2)
+        let reference = output.appendingPathComponent("reference")
+        let plain = try runInterrupted(config, in: reference, stops: [])
+        XCTAssertTrue(plain.hit.isEmpty)
+        let steps = try JSONLines.read(StepMetrics.self, from: reference.appendingPathComponent("iter-1/train/metrics.jsonl")).count
+        XCTAssertGreaterThanOrEqual(steps, 3, "the test needs a few training steps to stop in the middle")
+
+        let stops: [RunInterruptionPoint] = [
+            .promptsSampled(iteration: 1, prompts: 5),       // during sampling
+            .stageFinished("iter-1/pair"),                   // between stages
+            .trainingStep(iteration: 1, step: 2),            // during training, after the step-2 checkpoint
+            .stageFinished("iter-1/eval"),                   // between iterations
+            .promptsSampled(iteration: 2, prompts: 1),       // during sampling from M1
+            .trainingStep(iteration: 2, step: 1),
+        ]
+        let resumed = output.appendingPathComponent("resumed")
+        let result = try runInterrupted(config, in: resumed, stops: stops)
+        XCTAssertEqual(result.hit, stops, "every interruption point was reached")
+        try assertSameOutcome(reference, resumed, iterations: 2)
+
+        // Sampling resumed where it stopped: iteration 1 sampled 5 questions, then only the 7 missing ones.
+        let samplingCalls = result.calls.filter { $0.samplesPerPrompt == config.sampling.samplesPerQuestion && $0.temperature == 1 }
+        XCTAssertEqual(samplingCalls.map(\.promptIDs.count), [12, 7, 12, 11], "\(samplingCalls)")
+        // (Questions finish in any order in a batch, so which 7 remain depends on the engine.)
+        XCTAssertEqual(Set(samplingCalls[1].promptIDs).count, 7)
+        XCTAssertTrue(Set(samplingCalls[1].promptIDs).isSubset(of: Set(0..<12)))
+    }
+
+    func testAHalfWrittenPartialLineIsDropped() throws {
+        let (_, config) = try PipelineTestSupport.tinyRun(output: output)
+        let reference = output.appendingPathComponent("reference")
+        _ = try runInterrupted(config, in: reference, stops: [])
+        let resumed = output.appendingPathComponent("resumed")
+        let result = try runInterrupted(config, in: resumed, stops: [.promptsSampled(iteration: 1, prompts: 4)]) { _ in
+            // A kill in the middle of writing the 5th question's line leaves it without its newline.
+            let partial = resumed.appendingPathComponent("iter-1/samples.partial.jsonl")
+            XCTAssertEqual(try JSONLinesAppender.read(PartialSampleRecord.self, from: partial).count, 4)
+            let handle = try FileHandle(forWritingTo: partial)
+            _ = try handle.seekToEnd()
+            try handle.write(contentsOf: Data("{\"prompt_index\": 4, \"question_id\": \"x\", \"compl".utf8))
+            try handle.close()
+        }
+        XCTAssertEqual(result.hit.count, 1)
+        try assertSameOutcome(reference, resumed, iterations: 1)
+    }
+
+    func testCancellationRequestStopsAtTheNextPointAndResumes() throws {
+        let (_, config) = try PipelineTestSupport.tinyRun(output: output)
+        let directory = output.appendingPathComponent("run")
+        let run = try IterativeRun(config: config, directory: directory, resume: false)
+        run.interruption = { point in
+            if point == .stageFinished("iter-1/score") { RunCancellation.request() }
+        }
+        XCTAssertThrowsError(try run.run()) { error in
+            XCTAssertEqual(error as? PipelineError, RunCancellation.error)
+        }
+        XCTAssertEqual(try RunDirectory(root: directory).loadState().completed.last, "iter-1/score")
+        RunCancellation.reset()
+        try IterativeRun(config: config, directory: directory, resume: true).run()
+        XCTAssertTrue(try RunDirectory(root: directory).loadState().isDone("iter-1/eval"))
+    }
+}
