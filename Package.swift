@@ -34,6 +34,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
     ],
     targets: [
@@ -62,6 +64,7 @@ let package = Package(
             dependencies: [
                 "IRPOGeneration", "IRPOModel", "IRPOTokenizer", "IRPOBackends",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: numericSettings
         ),
@@ -92,14 +95,16 @@ let package = Package(
         .testTarget(
             name: "IRPOBackendsTests",
             dependencies: [
-                "IRPOBackends", "IRPOGeneration", "IRPOModel",
+                "IRPOBackends", "IRPOGeneration", "IRPOModel", "IRPOFormats",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(
             name: "IRPOServerTests",
             dependencies: [
-                "IRPOServer", "IRPOBackends", "IRPOGeneration", "IRPOModel",
+                "IRPOServer", "IRPOBackends", "IRPOGeneration", "IRPOModel", "IRPOTokenizer",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import ServiceLifecycle
 
 /// A loopback OpenAI-style completions server for tests that misbehaves on purpose.
 ///
@@ -55,6 +56,9 @@ final class FaultInjectionServer: @unchecked Sendable {
     let ledger: Ledger
     let port: Int
     private let task: Task<Void, any Error>
+    /// Runs the application; stopped with a graceful shutdown (cancelling the task while
+    /// keep-alive connections are open trips a precondition in SwiftNIO's writer).
+    private let group: ServiceGroup
 
     /// Starts the server on 127.0.0.1 with a free port.
     /// - Parameters:
@@ -107,7 +111,9 @@ final class FaultInjectionServer: @unchecked Sendable {
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
                               onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) })
-        task = Task { try await app.run() }
+        let group = ServiceGroup(configuration: .init(services: [app], logger: app.logger))
+        self.group = group
+        task = Task { try await group.run() }
         let found = PortBox()
         let semaphore = DispatchSemaphore(value: 0)
         Task {
@@ -116,7 +122,7 @@ final class FaultInjectionServer: @unchecked Sendable {
             semaphore.signal()
         }
         guard semaphore.wait(timeout: .now() + 30) == .success, found.port > 0 else {
-            task.cancel()
+            Task { await group.triggerGracefulShutdown() }
             throw FaultServerError.didNotStart
         }
         port = found.port
@@ -128,12 +134,13 @@ final class FaultInjectionServer: @unchecked Sendable {
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
-    /// Stops the server and waits for it.
+    /// Stops the server gracefully (open requests finish, idle connections close) and waits for it.
     func stop() {
-        task.cancel()
         let semaphore = DispatchSemaphore(value: 0)
         let task = self.task
+        let group = self.group
         Task {
+            await group.triggerGracefulShutdown()
             _ = await task.result
             semaphore.signal()
         }

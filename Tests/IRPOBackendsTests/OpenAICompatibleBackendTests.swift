@@ -108,7 +108,8 @@ final class OpenAICompatibleBackendTests: XCTestCase {
         var configuration = OpenAICompatibleConfiguration(baseURL: "http://127.0.0.1:9", model: "m")
         configuration.apiKeyEnvironmentVariable = "IRPO_MISSING_KEY"
         XCTAssertThrowsError(try OpenAICompatibleBackend(configuration: configuration, environment: [:])) { error in
-            XCTAssertTrue("\(error)".contains("IRPO_MISSING_KEY is not set"), "\(error)")
+            let message = "\(error)"
+            XCTAssertTrue(message.contains("IRPO_MISSING_KEY") && message.contains("is not set"), message)
         }
     }
 
