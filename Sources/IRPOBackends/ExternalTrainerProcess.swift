@@ -1,4 +1,9 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Runs a command (an argv array, no shell) with its stdout and stderr merged, handing each line
 /// to a callback on the calling thread while the command runs, and remembering the last lines.
@@ -61,10 +66,19 @@ struct ExternalTrainerProcess {
             throw BackendError("cannot start \(arguments[0]) (\(error.localizedDescription)); check the command")
         }
         try? pipe.fileHandleForWriting.close()
+        let pid = process.processIdentifier
         var last: [String] = []
         var exited = false
+        var peeked: (code: Int32, signalled: Bool)?
         while !exited {
-            let (lines, ended) = collector.wait()
+            // Foundation on Linux learns of the exit only when every copy of an inherited
+            // descriptor closes, which a background child (a restarted server) keeps open; so
+            // also ask the kernel directly, without reaping the child.
+            var (lines, ended) = collector.wait(upTo: 0.2)
+            if !ended, let status = Self.exitStatusWithoutReaping(pid: pid) {
+                peeked = status
+                ended = true
+            }
             exited = ended
             // Output written just before the exit may still be in the pipe: give it a moment.
             let batch = ended ? lines + collector.drain(waitingUpTo: 0.5) : lines
@@ -74,9 +88,27 @@ struct ExternalTrainerProcess {
                 if last.count > keptLines { last.removeFirst(last.count - keptLines) }
             }
         }
-        process.waitUntilExit()
         pipe.fileHandleForReading.readabilityHandler = nil
+        if let peeked {
+            return Outcome(exitCode: peeked.code, signalled: peeked.signalled, lastLines: last)
+        }
+        process.waitUntilExit()
         return Outcome(exitCode: process.terminationStatus, signalled: process.terminationReason == .uncaughtSignal, lastLines: last)
+    }
+
+    /// The exit status of child `pid` if it has ended, leaving it for Foundation to reap; nil while it runs.
+    static func exitStatusWithoutReaping(pid: Int32) -> (code: Int32, signalled: Bool)? {
+        var info = siginfo_t()
+        guard waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 else { return nil }
+        #if canImport(Glibc)
+        let childPID = info._sifields._sigchld.si_pid
+        let status = info._sifields._sigchld.si_status
+        #else
+        let childPID = info.si_pid
+        let status = info.si_status
+        #endif
+        guard childPID == pid else { return nil }
+        return (code: status, signalled: info.si_code != Int32(CLD_EXITED))
     }
 }
 
@@ -112,11 +144,13 @@ private final class LineCollector: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Blocks until there are lines or the process exited; returns the lines and whether it exited.
-    func wait() -> ([String], Bool) {
+    /// Blocks until there are lines, the process exited or `seconds` passed; returns the lines and
+    /// whether it exited.
+    func wait(upTo seconds: Double) -> ([String], Bool) {
         condition.lock()
         defer { condition.unlock() }
-        while lines.isEmpty && !exited { condition.wait() }
+        let deadline = Date().addingTimeInterval(seconds)
+        while lines.isEmpty && !exited && condition.wait(until: deadline) {}
         let taken = lines
         lines.removeAll()
         return (taken, exited)

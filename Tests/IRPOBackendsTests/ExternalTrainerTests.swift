@@ -151,6 +151,23 @@ final class ExternalTrainerTests: XCTestCase {
         XCTAssertEqual(try String(contentsOf: marker, encoding: .utf8), "serving /models/m1\n")
     }
 
+    func testAHookThatLeavesABackgroundChildRunningStillReturns() throws {
+        // Like a reload script that restarts a server with `nohup ... &`: the shell exits at once,
+        // its child keeps running (and holds every inherited descriptor open).
+        let pidFile = folder.appendingPathComponent("child.pid")
+        let process = ExternalTrainerProcess(arguments: ["/bin/sh", "-c", "sleep 60 & echo $! > \"\(pidFile.path)\"; echo started; exit 3"],
+                                             environment: ProcessInfo.processInfo.environment)
+        var lines: [String] = []
+        let outcome = try process.run { lines.append($0) }
+        let child = Int32((try? String(contentsOf: pidFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
+        XCTAssertGreaterThan(child, 0)
+        XCTAssertEqual(kill(child, 0), 0, "the background child is still running when run() returns")
+        kill(child, SIGKILL)
+        XCTAssertEqual(outcome.exitCode, 3)
+        XCTAssertFalse(outcome.signalled)
+        XCTAssertEqual(lines, ["started"])
+    }
+
     func testServerReloadReturnsWhenTheServerAnswers() throws {
         let server = try FaultInjectionServer { _, _ in .answer }
         defer { server.stop() }
