@@ -14,20 +14,14 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-THREADS="${THREADS:-2}"
-SCRATCH="${SCRATCH:-.build-bench}"
-PYTHON="${PYTHON:-python3}"
+. bench/lib.sh
 NEW_TOKENS="${NEW_TOKENS:-128}"
 PROMPT_LENGTH="${PROMPT_LENGTH:-32}"
 CASES=("$@")
 if [ ${#CASES[@]} -eq 0 ]; then CASES=(tiny:1 tiny:32 smollm-135m:1 smollm-135m:32); fi
 read -r -a EXTRA <<< "${IRPO_FLAGS:-}"
 
-if [ -z "${IRPO:-}" ]; then
-  echo "building irpo (release, scratch path $SCRATCH)..." >&2
-  swift build -c release --scratch-path "$SCRATCH" --product irpo >&2
-  IRPO="$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/irpo"
-fi
+ensure_irpo
 
 RESULTS="$(mktemp)"
 trap 'rm -f "$RESULTS"' EXIT

@@ -17,17 +17,11 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-THREADS="${THREADS:-2}"
-SCRATCH="${SCRATCH:-.build-bench}"
-PYTHON="${PYTHON:-python3}"
+. bench/lib.sh
 SHAPES=("$@")
 if [ ${#SHAPES[@]} -eq 0 ]; then SHAPES=(tiny smollm-135m); fi
 
-if [ -z "${IRPO:-}" ]; then
-  echo "building irpo (release, scratch path $SCRATCH)..." >&2
-  swift build -c release --scratch-path "$SCRATCH" --product irpo >&2
-  IRPO="$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/irpo"
-fi
+ensure_irpo
 
 RESULTS="$(mktemp)"
 trap 'rm -f "$RESULTS"' EXIT
