@@ -46,7 +46,7 @@ extension OpenAIResponder {
         }
         let usage = WireFormat.Usage(promptTokens: plan.promptTokenCount,
                                      completionTokens: results.joined().reduce(0) { $0 + $1.tokens.count })
-        return try json(WireFormat.Completion(id: id, created: created, model: name, choices: choices, usage: usage))
+        return try json(WireFormat.Completion(id: id, object: "text_completion", created: created, model: name, choices: choices, usage: usage))
     }
 
     /// OpenAI's completion `logprobs` for sampled `tokens`.
@@ -72,12 +72,12 @@ extension OpenAIResponder {
             let logprobs = wantLogprobs ? completionLogprobs(tokens: [event.token], logprobs: [event.logProb]) : nil
             let choice = WireFormat.CompletionChoice(index: event.promptIndex * plan.n + event.sampleIndex, text: piece,
                                                      logprobs: logprobs, finishReason: event.finishReason.map(WireFormat.finishReason))
-            return [try WireFormat.encode(WireFormat.Completion(id: id, created: created, model: name, choices: [choice], usage: nil))]
+            return [try WireFormat.encode(WireFormat.Completion(id: id, object: "text_completion", created: created, model: name, choices: [choice], usage: nil))]
         } closing: { results in
             guard plan.includeUsage else { return [] }
             let usage = WireFormat.Usage(promptTokens: plan.promptTokenCount,
                                          completionTokens: results.joined().reduce(0) { $0 + $1.tokens.count })
-            return [try WireFormat.encode(WireFormat.Completion(id: id, created: created, model: name, choices: [], usage: usage))]
+            return [try WireFormat.encode(WireFormat.Completion(id: id, object: "text_completion", created: created, model: name, choices: [], usage: usage))]
         }
     }
 }

@@ -70,13 +70,14 @@ enum WireFormat {
         }
     }
 
-    /// `/v1/completions` answer, and (with `object` "text_completion" too) its stream chunks.
-    struct Completion: Encodable {
+    /// The envelope of every completion answer and stream chunk: `id`, `object`, `created`, `model`,
+    /// `choices`, `system_fingerprint` (null) and `usage`.
+    struct Envelope<Choice: Encodable>: Encodable {
         var id: String
-        var object = "text_completion"
+        var object: String
         var created: Int
         var model: String
-        var choices: [CompletionChoice]
+        var choices: [Choice]
         var usage: Usage?
 
         enum CodingKeys: String, CodingKey { case id, object, created, model, choices, usage, systemFingerprint = "system_fingerprint" }
@@ -92,6 +93,9 @@ enum WireFormat {
             try c.encode(usage, forKey: .usage)
         }
     }
+
+    /// `/v1/completions` answer and its stream chunks (`object` "text_completion" for both).
+    typealias Completion = Envelope<CompletionChoice>
 
     /// The assistant message of a chat choice, or the delta of a chunk.
     struct Message: Encodable {
@@ -120,27 +124,7 @@ enum WireFormat {
     }
 
     /// `/v1/chat/completions` answer (`chat.completion`) or chunk (`chat.completion.chunk`).
-    struct ChatCompletion: Encodable {
-        var id: String
-        var object: String
-        var created: Int
-        var model: String
-        var choices: [ChatChoice]
-        var usage: Usage?
-
-        enum CodingKeys: String, CodingKey { case id, object, created, model, choices, usage, systemFingerprint = "system_fingerprint" }
-
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(id, forKey: .id)
-            try c.encode(object, forKey: .object)
-            try c.encode(created, forKey: .created)
-            try c.encode(model, forKey: .model)
-            try c.encode(choices, forKey: .choices)
-            try c.encodeNil(forKey: .systemFingerprint)
-            try c.encode(usage, forKey: .usage)
-        }
-    }
+    typealias ChatCompletion = Envelope<ChatChoice>
 
     /// `GET /v1/models`.
     struct ModelList: Encodable {
