@@ -99,7 +99,7 @@ public struct Demo {
     /// M0: a fresh model trained on gold chains of thought -> `<output>/m0/model`.
     func trainSeedModel(output: URL) throws {
         let start = Date()
-        let task = try SyntheticArithmeticTask()
+        let task = try SyntheticArithmeticTask(config: SyntheticArithmeticConfig(trainingRarePhrasingProbability: settings.sftRarePhrasingProbability))
         let tokenizer = CharacterTokenizer()
         let items = try task.generate(count: settings.sftExamples, partition: .train, phrasing: .training, seed: settings.seed &+ 10_000)
         let prompt = task.prompt

@@ -3,7 +3,11 @@ import IRPOTraining
 
 /// The knobs of `irpo demo`: a small Llama-architecture model trained from scratch on gold chains
 /// of thought of the synthetic task (M0), then iterations of RPO from final answers only.
-/// Defaults follow the "second experiment" of DEMO-NOTES.md, scaled to run in minutes.
+/// Defaults follow the "second experiment" of DEMO-NOTES.md, scaled to run in minutes, with two
+/// changes chosen on the dev split (test never looked at for choosing): M0 sees 16,000 distinct gold
+/// CoTs once (instead of 2,000 eight times, with the rare phrasings kept at ~3 sightings each) and
+/// every iteration samples 2,000 fresh questions. Both made RPO gain more per iteration: an M0 that
+/// memorised 2,000 examples lost its arithmetic under the DPO term.
 public struct DemoSettings: Sendable, Equatable {
     /// Model width (d).
     public var hiddenSize = 128
@@ -11,14 +15,17 @@ public struct DemoSettings: Sendable, Equatable {
     public var heads = 4
     public var intermediateSize = 352
     /// Gold chains of thought for M0 (training phrasing: rare phrasings are seldom seen).
-    public var sftExamples = 2000
+    public var sftExamples = 16000
     public var sftSteps = 500
     public var sftBatchSize = 32
     public var sftLearningRate = 2e-3
+    /// Probability that a + or - step of an M0 gold chain of thought uses a rare phrasing (the task's
+    /// `trainingRarePhrasingProbability`): how often M0 sees each rare phrasing.
+    public var sftRarePhrasingProbability = 0.00125
     /// RPO iterations.
     public var iterations = 3
     /// Fresh training questions per iteration (final answers only are used).
-    public var questionsPerIteration = 1000
+    public var questionsPerIteration = 2000
     /// N, samples per question.
     public var samplesPerQuestion = 4
     public var temperature = 1.0

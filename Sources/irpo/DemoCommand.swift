@@ -31,6 +31,9 @@ struct DemoCommand: ParsableCommand {
     @Option(name: .long, help: "Gold CoTs for M0.")
     var sftExamples: Int?
 
+    @Option(name: .long, help: "Probability that a step of an M0 gold CoT uses a rare phrasing.")
+    var sftRareProbability: Double?
+
     @Option(name: .long, help: "SFT steps of M0.")
     var sftSteps: Int?
 
@@ -100,6 +103,9 @@ struct DemoCommand: ParsableCommand {
         for (name, value) in positives {
             if let value, !(value.isFinite && value > 0) { throw ValidationError("\(name) must be a number > 0, got \(value)") }
         }
+        if let sftRareProbability, !(0...1).contains(sftRareProbability) {
+            throw ValidationError("--sft-rare-probability must be a probability in 0...1, got \(sftRareProbability)")
+        }
         if let alpha, !(alpha.isFinite && alpha >= 0) { throw ValidationError("--alpha must be a number >= 0, got \(alpha)") }
         if let hiddenSize { settings.hiddenSize = hiddenSize }
         if let layers { settings.layers = layers }
@@ -110,6 +116,7 @@ struct DemoCommand: ParsableCommand {
         }
         if let sftExamples { settings.sftExamples = sftExamples }
         if let sftSteps { settings.sftSteps = sftSteps }
+        if let sftRareProbability { settings.sftRarePhrasingProbability = sftRareProbability }
         if let sftLr { settings.sftLearningRate = sftLr }
         if let questions { settings.questionsPerIteration = questions }
         if let samples { settings.samplesPerQuestion = samples }
