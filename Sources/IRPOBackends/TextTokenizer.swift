@@ -22,8 +22,12 @@ public struct HuggingFaceTextTokenizer: TextTokenizer {
         self.endOfSequence = endOfSequence
     }
 
+    /// The prompt's ids with the tokenizer's special tokens; a prompt that already starts with the
+    /// BOS token (a chat template that writes it) does not get a second one.
     public func encodePrompt(_ text: String) -> [Int32] {
-        tokenizer.encode(text, addSpecialTokens: true).map { Int32(truncatingIfNeeded: $0) }
+        var ids = tokenizer.encode(text, addSpecialTokens: true)
+        if ids.count >= 2, let bos = tokenizer.configuration.bosTokenID, ids[0] == bos, ids[1] == bos { ids.removeFirst() }
+        return ids.map { Int32(truncatingIfNeeded: $0) }
     }
 
     public func encodeCompletion(_ text: String) -> [Int32] {

@@ -114,7 +114,7 @@ final class ActivationStorage: @unchecked Sendable {
 
     /// A buffer of `count` floats (at least one) with unspecified contents.
     func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
-        let size = max(1, count)
+        let size = pool == nil ? max(1, count) : BufferPool.sizeClass(count)
         let pointer = pool?.take(size) ?? {
             let fresh = UnsafeMutablePointer<Float>.allocate(capacity: size)
             fresh.initialize(repeating: 0, count: size)
@@ -134,35 +134,69 @@ final class ActivationStorage: @unchecked Sendable {
 
     deinit {
         if let pool {
-            pool.give(blocks)
+            pool.give(blocks, storageFloats: floatCount)
         } else {
             for block in blocks { block.pointer.deallocate() }
         }
     }
 }
 
-/// Freed activation buffers kept for the next pass of the same shapes, so a training loop does
-/// not page-fault fresh memory every step. Thread-safe.
+/// Freed activation buffers kept for the next pass, so a training loop does not page-fault fresh
+/// memory every step. Thread-safe.
+///
+/// Blocks are pooled by size class (sizes rounded up to 8 classes per power of two, at most 12.5%
+/// larger than asked), so passes whose shapes differ a little (micro-batches padded to different
+/// lengths) reuse each other's blocks. The pool keeps at most twice the largest single storage it
+/// has seen and frees what would exceed that, so a run over many shapes stays bounded.
 final class BufferPool: @unchecked Sendable {
     private let lock = NSLock()
     private var free: [Int: [UnsafeMutablePointer<Float>]] = [:]
+    /// Floats currently pooled.
+    private(set) var pooledFloats = 0
+    /// Most floats the pool keeps: twice the largest storage given back so far.
+    private(set) var limitFloats = 0
 
-    /// A free block of exactly `count` floats, if one is pooled.
-    func take(_ count: Int) -> UnsafeMutablePointer<Float>? {
-        lock.withLock { free[count]?.popLast() }
+    /// `count` (at least 1) rounded up to its size class: a multiple of 2^(⌈log2 count⌉ - 4).
+    static func sizeClass(_ count: Int) -> Int {
+        let size = max(1, count)
+        guard size > 16 else { return size }
+        let shift = (Int.bitWidth - (size - 1).leadingZeroBitCount) - 4
+        let step = 1 << shift
+        return (size + step - 1) / step * step
     }
 
-    /// Returns blocks to the pool.
-    func give(_ blocks: [(pointer: UnsafeMutablePointer<Float>, count: Int)]) {
+    /// A free block of exactly `count` floats (a size class), if one is pooled.
+    func take(_ count: Int) -> UnsafeMutablePointer<Float>? {
         lock.withLock {
-            for block in blocks { free[block.count, default: []].append(block.pointer) }
+            guard let block = free[count]?.popLast() else { return nil }
+            pooledFloats -= count
+            return block
         }
+    }
+
+    /// Returns the blocks of a storage that held `storageFloats` floats; frees those that would
+    /// take the pool past its limit.
+    func give(_ blocks: [(pointer: UnsafeMutablePointer<Float>, count: Int)], storageFloats: Int) {
+        let dropped = lock.withLock { () -> [UnsafeMutablePointer<Float>] in
+            limitFloats = max(limitFloats, 2 * storageFloats)
+            var dropped: [UnsafeMutablePointer<Float>] = []
+            for block in blocks {
+                if pooledFloats + block.count <= limitFloats {
+                    free[block.count, default: []].append(block.pointer)
+                    pooledFloats += block.count
+                } else {
+                    dropped.append(block.pointer)
+                }
+            }
+            return dropped
+        }
+        for pointer in dropped { pointer.deallocate() }
     }
 
     /// Frees every pooled block.
     func drain() {
         let blocks = lock.withLock { () -> [UnsafeMutablePointer<Float>] in
-            defer { free = [:] }
+            defer { free = [:]; pooledFloats = 0 }
             return free.values.flatMap { $0 }
         }
         for block in blocks { block.deallocate() }

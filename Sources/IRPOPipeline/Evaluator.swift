@@ -40,14 +40,14 @@ public struct IterationEvaluation: Codable, Sendable, Equatable {
 /// Greedy and majority-vote evaluation of a model through an `InferenceBackend`.
 public struct Evaluator {
     public var reward: any RewardFunction
-    public var prompt: PromptTemplate
+    public var prompt: PromptFormatter
     public var settings: RunConfig.Evaluation
     /// Seed of the majority-vote samples.
     public var seed: UInt64
     /// Diagnoses synthetic completions when set.
     public var syntheticTask: SyntheticArithmeticTask?
 
-    public init(reward: any RewardFunction, prompt: PromptTemplate, settings: RunConfig.Evaluation, seed: UInt64,
+    public init(reward: any RewardFunction, prompt: PromptFormatter, settings: RunConfig.Evaluation, seed: UInt64,
                 syntheticTask: SyntheticArithmeticTask?) {
         self.reward = reward
         self.prompt = prompt
@@ -61,7 +61,7 @@ public struct Evaluator {
     /// Evaluates `items` of `split`.
     public func evaluate(items: [TaskItem], split: String, backend: any InferenceBackend,
                          progress: (String, Int, Int) -> Void) throws -> SplitEvaluation {
-        let prompts = items.map { prompt.render(item: $0) }
+        let prompts = try items.map { try prompt.render(item: $0) }
         let ids = Array(items.indices)
         var result = SplitEvaluation(split: split, questions: items.count, majorityK: settings.majorityK)
         guard !items.isEmpty else { return result }

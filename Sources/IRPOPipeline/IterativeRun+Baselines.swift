@@ -69,7 +69,7 @@ extension IterativeRun {
         var rows: [GoldSFTRecord] = []
         for item in items {
             guard let gold = item.goldSolution else { statistics.skippedNoWinner += 1; continue }
-            let promptText = prompt.render(item: item)
+            let promptText = try prompt.render(item: item)
             let completion = prompt.completionSeparator + gold
             let promptIDs = tokenizer.encodePrompt(promptText)
             let completionIDs = tokenizer.encodeCompletion(completion)

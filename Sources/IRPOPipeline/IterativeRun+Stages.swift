@@ -54,7 +54,7 @@ extension IterativeRun {
         if !missing.isEmpty {
             let backend = try makeBackend(modelFolder(iteration: t - 1))
             let appender = try JSONLinesAppender(url: partialURL)
-            _ = try backend.complete(prompts: missing.map { prompt.render(item: items[$0]) }, promptIDs: missing,
+            _ = try backend.complete(prompts: missing.map { try prompt.render(item: items[$0]) }, promptIDs: missing,
                                      parameters: parameters, samplesPerPrompt: config.sampling.samplesPerQuestion,
                                      progress: { progress("iter-\(t) sample", $0, $1) },
                                      promptFinished: { local, completions in

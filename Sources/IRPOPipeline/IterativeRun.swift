@@ -26,7 +26,7 @@ public final class IterativeRun {
 
     let kind: TaskKind
     let reward: any RewardFunction
-    let prompt: PromptTemplate
+    let prompt: PromptFormatter
     let syntheticTask: SyntheticArithmeticTask?
     var state: RunState
 
@@ -43,7 +43,9 @@ public final class IterativeRun {
         self.makeBackend = try config.backendFactory()
         kind = config.taskKind
         reward = try RewardRegistry.standard.reward(named: config.task.reward ?? kind.defaultRewardName)
-        prompt = kind.defaultPrompt
+        let template = try config.task.prompt.map { try TaskKind(named: $0).defaultPrompt } ?? kind.defaultPrompt
+        prompt = try PromptFormatter.load(template: template, chat: config.task.chat,
+                                          modelFolder: URL(fileURLWithPath: config.seedModel))
         syntheticTask = kind == .syntheticArithmetic ? try SyntheticArithmeticTask() : nil
         let manager = FileManager.default
         let encoder = JSONEncoder()

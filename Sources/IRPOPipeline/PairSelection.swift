@@ -6,7 +6,7 @@ import IRPOTasks
 /// paper's round-robin), tokenisation, dropping pairs longer than the context, and a seeded cap.
 public enum PairSelection {
     /// The pairs (in question order, or a seeded subset in that order) and their statistics.
-    public static func build(items: [TaskItem], scored: [ScoredRecord], prompt: PromptTemplate, settings: RunConfig.Pairs,
+    public static func build(items: [TaskItem], scored: [ScoredRecord], prompt: PromptFormatter, settings: RunConfig.Pairs,
                              maxLength: Int, tokenizer: any TextTokenizer, seed: UInt64) throws -> ([PairRecord], PairStatistics) {
         var samplesByQuestion: [String: [ScoredSample]] = [:]
         var correct = 0
@@ -22,7 +22,7 @@ public enum PairSelection {
         var records: [PairRecord] = []
         for item in items {
             let samples = (samplesByQuestion[item.id] ?? []).sorted { ($0.sampleIndex ?? 0) < ($1.sampleIndex ?? 0) }
-            let promptText = prompt.render(item: item)
+            let promptText = try prompt.render(item: item)
             let gold = item.goldSolution.map { prompt.completionSeparator + $0 }
             switch builder.pairs(questionID: item.id, prompt: promptText, samples: samples, goldSolution: gold) {
             case let .failure(skip):

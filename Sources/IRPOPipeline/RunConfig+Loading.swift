@@ -41,6 +41,8 @@ extension RunConfig {
         config.task.syntheticTestQuestions = try task.int("synthetic_test_questions", default: config.task.syntheticTestQuestions)
         config.task.syntheticDevQuestions = try task.int("synthetic_dev_questions", default: config.task.syntheticDevQuestions)
         config.task.freshPoolPerIteration = try task.bool("fresh_pool_per_iteration", default: config.task.freshPoolPerIteration)
+        config.task.chat = try task.bool("chat", default: config.task.chat)
+        config.task.prompt = try task.optionalString("prompt")
         try task.rejectUnknownKeys()
 
         var sampling = try root.section("sampling")
@@ -130,6 +132,11 @@ extension RunConfig {
                 throw fail(key, value, "an integer >= 1")
             }
             guard task.syntheticDevQuestions >= 0 else { throw fail("task.synthetic_dev_questions", task.syntheticDevQuestions, "an integer >= 0") }
+        }
+        if let prompt = task.prompt {
+            do { _ = try TaskKind(named: prompt) } catch {
+                throw PipelineError("config key `task.prompt`: \(error)")
+            }
         }
         if let reward = task.reward {
             do { _ = try RewardRegistry.standard.reward(named: reward) } catch {

@@ -37,6 +37,11 @@ public struct RunConfig: Sendable, Equatable, Encodable {
         public var syntheticDevQuestions: Int = 400
         /// Synthetic task: draw a fresh training pool every iteration (else one pool for all).
         public var freshPoolPerIteration: Bool = true
+        /// Wrap each prompt as a user message in the seed model's chat template (instruct models).
+        public var chat: Bool = false
+        /// The built-in prompt to use, by task name (nil: the task's own): e.g. `gsm8k`'s paper
+        /// prompt for the synthetic questions, for a pretrained model.
+        public var prompt: String?
         public init() {}
         enum CodingKeys: String, CodingKey {
             case kind, train, test, dev, reward
@@ -45,6 +50,7 @@ public struct RunConfig: Sendable, Equatable, Encodable {
             case syntheticTestQuestions = "synthetic_test_questions"
             case syntheticDevQuestions = "synthetic_dev_questions"
             case freshPoolPerIteration = "fresh_pool_per_iteration"
+            case chat, prompt
         }
     }
 

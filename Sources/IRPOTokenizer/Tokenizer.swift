@@ -38,23 +38,38 @@ public final class Tokenizer: Sendable {
             throw TokenizerError(file: file.path, "cannot be read (\(error.localizedDescription)); "
                 + "the model folder needs the tokenizer.json saved with the model")
         }
-        let configFile = file.deletingLastPathComponent().appendingPathComponent("tokenizer_config.json")
+        let folder = file.deletingLastPathComponent()
+        let configFile = folder.appendingPathComponent("tokenizer_config.json")
         let configData = FileManager.default.fileExists(atPath: configFile.path) ? try? Data(contentsOf: configFile) : nil
+        // transformers >= 4.43 saves the chat template in its own file next to tokenizer_config.json.
+        let templateFile = folder.appendingPathComponent("chat_template.jinja")
+        var chatTemplate: String?
+        if FileManager.default.fileExists(atPath: templateFile.path) {
+            do {
+                chatTemplate = try String(contentsOf: templateFile, encoding: .utf8)
+            } catch {
+                throw TokenizerError(file: templateFile.path, "cannot be read as UTF-8 text (\(error.localizedDescription)); "
+                    + "fix or delete it (the chat template can also live in tokenizer_config.json)")
+            }
+        }
         try self.init(tokenizerJSON: data, file: file.path, tokenizerConfig: configData,
-                      configFile: configFile.path)
+                      configFile: configFile.path, chatTemplate: chatTemplate)
     }
 
     /// Builds a tokenizer from the contents of a tokenizer.json (and optionally a tokenizer_config.json).
-    /// - Parameter file: the name used in error messages.
+    /// - Parameters:
+    ///   - file: the name used in error messages.
+    ///   - chatTemplate: the contents of a `chat_template.jinja`; replaces tokenizer_config.json's
+    ///     `chat_template`, as in transformers.
     public convenience init(tokenizerJSON data: Data, file: String = "tokenizer.json", tokenizerConfig: Data? = nil,
-                configFile: String = "tokenizer_config.json") throws {
+                configFile: String = "tokenizer_config.json", chatTemplate: String? = nil) throws {
         let config = try tokenizerConfig.map { try JSONReader(data: $0, file: configFile) }
-        try self.init(root: try JSONReader(data: data, file: file), config: config)
+        try self.init(root: try JSONReader(data: data, file: file), config: config, chatTemplate: chatTemplate)
     }
 
     /// Builds a tokenizer from parsed tokenizer.json content (also used by the GGUF path, which assembles
     /// the same structure in memory).
-    init(root: JSONReader, config: JSONReader?) throws {
+    init(root: JSONReader, config: JSONReader?, chatTemplate: String? = nil) throws {
         let file = root.file
         _ = try root.object()
         source = file
@@ -78,9 +93,12 @@ public final class Tokenizer: Sendable {
         }
         addedTokens = Dictionary(added.map { ($0.id, $0) }, uniquingKeysWith: { $1 })
         addedVocabulary = AddedVocabulary(tokens: added, normalizer: normalizer)
-        configuration = try TokenizerConfiguration(tokenizerConfig: config, resolve: { [model, addedTokens] token in
+        var configuration = try TokenizerConfiguration(tokenizerConfig: config, resolve: { [model, addedTokens] token in
             addedTokens.values.first { $0.content == token }?.id ?? model.vocabulary[token]
         })
+        // As in transformers, the template file replaces any template in tokenizer_config.json.
+        if let chatTemplate { configuration.chatTemplate = chatTemplate }
+        self.configuration = configuration
     }
 
     /// Assembles a tokenizer from its stages (used by the GGUF path).

@@ -27,6 +27,9 @@ struct EvalCommand: ParsableCommand {
     @Option(name: .long, help: "Max new tokens.")
     var maxNewTokens = 512
 
+    @Flag(name: .long, help: "Wrap each prompt as a user message in the model's chat template (instruct models).")
+    var chat = false
+
     func run() throws {
         do {
             let kind = try TaskKind(named: task)
@@ -42,7 +45,8 @@ struct EvalCommand: ParsableCommand {
             settings.majorityK = majorityK
             settings.maxNewTokens = maxNewTokens
             let backend = try LocalInferenceBackend(modelFolder: URL(fileURLWithPath: model), batchSize: 32)
-            let evaluator = Evaluator(reward: try RewardRegistry.standard.reward(named: kind.defaultRewardName), prompt: kind.defaultPrompt,
+            let prompt = try PromptFormatter.load(template: kind.defaultPrompt, chat: chat, modelFolder: URL(fileURLWithPath: model))
+            let evaluator = Evaluator(reward: try RewardRegistry.standard.reward(named: kind.defaultRewardName), prompt: prompt,
                                       settings: settings, seed: 0,
                                       syntheticTask: kind == .syntheticArithmetic ? try SyntheticArithmeticTask() : nil)
             let printer = ProgressPrinter()

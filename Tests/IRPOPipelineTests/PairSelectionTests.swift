@@ -6,7 +6,7 @@ import IRPOTasks
 
 final class PairSelectionTests: XCTestCase {
     let tokenizer = CharacterTokenizer()
-    let prompt = PromptTemplate.syntheticArithmetic
+    let prompt = PromptFormatter(template: .syntheticArithmetic)
 
     func item(_ id: String) -> TaskItem {
         TaskItem(id: id, question: "Ann has 2 pens. She buys 3 more. How many does Ann have now?", goldAnswer: "5",
@@ -30,7 +30,7 @@ final class PairSelectionTests: XCTestCase {
         XCTAssertEqual(stats.questionsWithPairs, 1)
         XCTAssertEqual(stats.skippedNoLoser, 1)
         XCTAssertEqual(stats.skippedNoWinner, 1)
-        XCTAssertEqual(pairs[0].promptIDs, tokenizer.encodePrompt(prompt.render(item: item("a"))))
+        XCTAssertEqual(pairs[0].promptIDs, tokenizer.encodePrompt(try prompt.render(item: item("a"))))
         XCTAssertEqual(pairs[0].chosenIDs.last, tokenizer.eos)
         XCTAssertEqual(tokenizer.decode(pairs[0].chosenIDs.map(Int.init)), pairs[0].chosen)
     }
@@ -43,7 +43,7 @@ final class PairSelectionTests: XCTestCase {
                                                  maxLength: 1000, tokenizer: tokenizer, seed: 1)
         XCTAssertEqual(pairs.map(\.chosen), [" 2+3=5. Final answer: 5", " 2+3=5. Final answer: 5"])
         XCTAssertEqual(pairs.map(\.chosenSampleIndex), [nil, nil])
-        let promptLength = tokenizer.encodePrompt(prompt.render(item: items[0])).count
+        let promptLength = tokenizer.encodePrompt(try prompt.render(item: items[0])).count
         let (none, stats) = try PairSelection.build(items: items, scored: scored("a", [0, 0]), prompt: prompt, settings: settings,
                                                     maxLength: promptLength + 5, tokenizer: tokenizer, seed: 1)
         XCTAssertTrue(none.isEmpty)

@@ -82,4 +82,25 @@ final class ChatTemplateTests: XCTestCase {
         XCTAssertEqual(try tokenizer.applyChatTemplate([ChatMessage(role: "user", content: "Hi")], addGenerationPrompt: true),
                        "<s>Hi")
     }
+
+    /// transformers >= 4.43 writes the template to chat_template.jinja instead of tokenizer_config.json.
+    func testFolderChatTemplateFileIsRead() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("irpo-chat-template-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Fixtures.data("gpt2-bpe/tokenizer.json").write(to: folder.appendingPathComponent("tokenizer.json"))
+        XCTAssertNil(try Tokenizer(contentsOf: folder).configuration.chatTemplate)
+        try Data(#"{"eos_token": "<|endoftext|>"}"#.utf8).write(to: folder.appendingPathComponent("tokenizer_config.json"))
+        let template = "{% for m in messages %}[{{ m['role'] }}] {{ m['content'] }}\n{% endfor %}{% if add_generation_prompt %}[assistant] {% endif %}"
+        try Data(template.utf8).write(to: folder.appendingPathComponent("chat_template.jinja"))
+        let tokenizer = try Tokenizer(contentsOf: folder)
+        XCTAssertEqual(tokenizer.configuration.chatTemplate, template)
+        XCTAssertEqual(try tokenizer.applyChatTemplate([ChatMessage(role: "user", content: "Hi")], addGenerationPrompt: true),
+                       "[user] Hi\n[assistant] ")
+        // As in transformers, the file replaces a template inside tokenizer_config.json.
+        try Data(#"{"chat_template": "{{ messages[0]['content'] }}"}"#.utf8).write(to: folder.appendingPathComponent("tokenizer_config.json"))
+        XCTAssertEqual(try Tokenizer(contentsOf: folder).configuration.chatTemplate, template)
+        try FileManager.default.removeItem(at: folder.appendingPathComponent("chat_template.jinja"))
+        XCTAssertEqual(try Tokenizer(contentsOf: folder).applyChatTemplate([ChatMessage(role: "user", content: "Hi")], addGenerationPrompt: false), "Hi")
+    }
 }
