@@ -44,7 +44,7 @@ public struct PromptFormatter: Sendable {
     /// The prompt text of `item`.
     /// - Throws: the chat template's rendering error, if any.
     public func render(item: TaskItem) throws -> String {
-        guard let tokenizer = chatTokenizer else { return try template.render(item: item, wrap: nil) }
+        guard let tokenizer = chatTokenizer else { return template.render(item: item) }
         return try template.render(item: item) { text in
             try tokenizer.applyChatTemplate([ChatMessage(role: "user", content: text)], addGenerationPrompt: true)
         }
