@@ -13,11 +13,13 @@ public final class LocalInferenceBackend: InferenceBackend {
     public let batchSize: Int
     public let name: String
 
-    /// Loads `folder` (HF folder with a tokenizer).
-    public convenience init(modelFolder folder: URL, batchSize: Int) throws {
+    /// Loads `folder` (HF folder with a tokenizer); `chatPrompts`: prompts are rendered chat
+    /// templates, encoded without adding special tokens.
+    public convenience init(modelFolder folder: URL, batchSize: Int, chatPrompts: Bool = false) throws {
         let model = try LlamaModel.loadModel(path: folder.path)
         let eos = model.configuration.eosTokenIDs.first.map { Int32(truncatingIfNeeded: $0) }
-        try self.init(model: model, tokenizer: TokenizerLoader.load(modelFolder: folder, endOfSequence: eos),
+        try self.init(model: model, tokenizer: TokenizerLoader.load(modelFolder: folder, endOfSequence: eos,
+                                                                    promptsIncludeSpecialTokens: chatPrompts),
                       batchSize: batchSize, name: "local:\(folder.path)")
     }
 

@@ -16,18 +16,18 @@ public struct HuggingFaceTextTokenizer: TextTokenizer {
     public let tokenizer: Tokenizer
     /// Appended to completions.
     public let endOfSequence: Int32?
+    /// Prompts are rendered chat templates that write their own special tokens: encode them without
+    /// adding BOS again, as transformers' `apply_chat_template` does.
+    public let promptsIncludeSpecialTokens: Bool
 
-    public init(tokenizer: Tokenizer, endOfSequence: Int32?) {
+    public init(tokenizer: Tokenizer, endOfSequence: Int32?, promptsIncludeSpecialTokens: Bool = false) {
         self.tokenizer = tokenizer
         self.endOfSequence = endOfSequence
+        self.promptsIncludeSpecialTokens = promptsIncludeSpecialTokens
     }
 
-    /// The prompt's ids with the tokenizer's special tokens; a prompt that already starts with the
-    /// BOS token (a chat template that writes it) does not get a second one.
     public func encodePrompt(_ text: String) -> [Int32] {
-        var ids = tokenizer.encode(text, addSpecialTokens: true)
-        if ids.count >= 2, let bos = tokenizer.configuration.bosTokenID, ids[0] == bos, ids[1] == bos { ids.removeFirst() }
-        return ids.map { Int32(truncatingIfNeeded: $0) }
+        tokenizer.encode(text, addSpecialTokens: !promptsIncludeSpecialTokens).map { Int32(truncatingIfNeeded: $0) }
     }
 
     public func encodeCompletion(_ text: String) -> [Int32] {
@@ -40,8 +40,10 @@ public struct HuggingFaceTextTokenizer: TextTokenizer {
 /// Loads the tokenizer that belongs to a model folder.
 public enum TokenizerLoader {
     /// `irpo_char_vocab.json` (the demo's character vocabulary) if present, else `tokenizer.json`.
+    /// - Parameter promptsIncludeSpecialTokens: prompts are rendered chat templates (see
+    ///   `HuggingFaceTextTokenizer.promptsIncludeSpecialTokens`).
     /// - Throws: `BackendError` when the folder has neither.
-    public static func load(modelFolder: URL, endOfSequence: Int32?) throws -> any TextTokenizer {
+    public static func load(modelFolder: URL, endOfSequence: Int32?, promptsIncludeSpecialTokens: Bool = false) throws -> any TextTokenizer {
         let characterFile = modelFolder.appendingPathComponent(CharacterTokenizer.fileName)
         if FileManager.default.fileExists(atPath: characterFile.path) {
             return try CharacterTokenizer(contentsOf: characterFile)
@@ -50,7 +52,8 @@ public enum TokenizerLoader {
         guard FileManager.default.fileExists(atPath: json.path) else {
             throw BackendError("\(modelFolder.path) has no tokenizer.json (nor \(CharacterTokenizer.fileName)); copy the tokenizer files into the model folder")
         }
-        return HuggingFaceTextTokenizer(tokenizer: try Tokenizer(contentsOf: modelFolder), endOfSequence: endOfSequence)
+        return HuggingFaceTextTokenizer(tokenizer: try Tokenizer(contentsOf: modelFolder), endOfSequence: endOfSequence,
+                                        promptsIncludeSpecialTokens: promptsIncludeSpecialTokens)
     }
 
     /// The tokenizer files copied along with a trained model.

@@ -62,7 +62,8 @@ extension IterativeRun {
         let configURL = seed.appendingPathComponent("config.json")
         let configuration = try LlamaConfiguration.decode(Data(contentsOf: configURL), file: configURL.path)
         let tokenizer = try TokenizerLoader.load(modelFolder: seed,
-                                                 endOfSequence: configuration.eosTokenIDs.first.map { Int32(truncatingIfNeeded: $0) })
+                                                 endOfSequence: configuration.eosTokenIDs.first.map { Int32(truncatingIfNeeded: $0) },
+                                                 promptsIncludeSpecialTokens: config.task.chat)
         let maxLength = min(config.training.maxLength, configuration.maxPositionEmbeddings)
         var statistics = PairStatistics()
         statistics.questions = items.count

@@ -112,7 +112,8 @@ extension IterativeRun {
         let configuration = try LlamaConfiguration.decode(Data(contentsOf: previous.appendingPathComponent("config.json")),
                                                           file: previous.appendingPathComponent("config.json").path)
         let tokenizer = try TokenizerLoader.load(modelFolder: previous,
-                                                 endOfSequence: configuration.eosTokenIDs.first.map { Int32(truncatingIfNeeded: $0) })
+                                                 endOfSequence: configuration.eosTokenIDs.first.map { Int32(truncatingIfNeeded: $0) },
+                                                 promptsIncludeSpecialTokens: config.task.chat)
         let (records, statistics) = try PairSelection.build(
             items: items, scored: scored, prompt: prompt, settings: config.pairs,
             maxLength: min(config.training.maxLength, configuration.maxPositionEmbeddings), tokenizer: tokenizer,

@@ -375,8 +375,8 @@ extension RunConfig {
     /// - Throws: `BackendError` when the API key variable is unset.
     public func backendFactory() throws -> (URL) throws -> any InferenceBackend {
         guard let configuration = try sampling.backend.openAIConfiguration() else {
-            let batch = sampling.batchSize
-            return { try LocalInferenceBackend(modelFolder: $0, batchSize: batch) }
+            let batch = sampling.batchSize, chat = task.chat
+            return { try LocalInferenceBackend(modelFolder: $0, batchSize: batch, chatPrompts: chat) }
         }
         _ = try configuration.apiKey()
         return { _ in try OpenAICompatibleBackend(configuration: configuration) }

@@ -44,7 +44,7 @@ struct EvalCommand: ParsableCommand {
             var settings = RunConfig.Evaluation()
             settings.majorityK = majorityK
             settings.maxNewTokens = maxNewTokens
-            let backend = try LocalInferenceBackend(modelFolder: URL(fileURLWithPath: model), batchSize: 32)
+            let backend = try LocalInferenceBackend(modelFolder: URL(fileURLWithPath: model), batchSize: 32, chatPrompts: chat)
             let prompt = try PromptFormatter.load(template: kind.defaultPrompt, chat: chat, modelFolder: URL(fileURLWithPath: model))
             let evaluator = Evaluator(reward: try RewardRegistry.standard.reward(named: kind.defaultRewardName), prompt: prompt,
                                       settings: settings, seed: 0,
