@@ -72,7 +72,8 @@ struct GenerationRun {
             }
             // One decode step for every active sample.
             let segments = active.map { DecodeSegment(slot: $0, tokens: [slots[$0]?.pending ?? 0]) }
-            try generator.model.decode(segments, cache: cache, rows: .last, matmul: generator.matmul, into: logits)
+            try generator.model.decode(segments, cache: cache, rows: .last, matmul: generator.matmul,
+                                       packedWeights: generator.packedWeights, into: logits)
             let drawn = sampleRows(logits, slots: active)
             for (row, slot) in active.enumerated() {
                 accept(drawn[row], slot: slot, cache: cache)

@@ -13,6 +13,10 @@ import IRPOTensor
 /// decode steps use `InvariantMatmul`, which computes each row the same way whatever the batch,
 /// so a sample's tokens and log-probs are bit-identical whatever the batch size, the thread
 /// count or its neighbours.
+///
+/// With the batch-invariant kernel the generator packs the model's weights for it when it is
+/// created (`DecodeWeights`, about the size of the model's linear layers): it generates from the
+/// weights as they were then. Make a new generator after changing the model's weights.
 public final class Generator {
     /// The model.
     public let model: LlamaModel
@@ -25,6 +29,8 @@ public final class Generator {
     /// The kernel for decode steps; `.batchInvariant` (default) keeps samples independent of
     /// the batch, `.blas` is faster at large batches but gives up that guarantee.
     public let matmul: DecodeMatmul
+    /// The weights packed for `InvariantMatmul` (nil with `.blas`).
+    let packedWeights: DecodeWeights?
 
     /// A generator for `model`.
     /// - Parameters:
@@ -36,6 +42,7 @@ public final class Generator {
                 tokenizer: (any GenerationTokenizer)? = nil, matmul: DecodeMatmul = .batchInvariant) {
         self.matmul = matmul
         precondition(maxBatchSize >= 1, "Generator.maxBatchSize must be at least 1")
+        packedWeights = matmul == .batchInvariant ? DecodeWeights(model: model) : nil
         self.model = model
         self.endOfSequenceTokenIDs = endOfSequenceTokenIDs ?? Set(model.configuration.eosTokenIDs.map { Int32(truncatingIfNeeded: $0) })
         self.maxBatchSize = maxBatchSize

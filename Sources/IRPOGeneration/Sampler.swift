@@ -94,7 +94,7 @@ public struct Sampler: Sendable {
         let m = VectorMath.max(values, count: count)
         if !m.isFinite { return m }
         var sum = 0.0
-        exponentials(values, count: count, shift: m, scale: 1) { sum += Double($0) }
+        blockExponentials(values, count: count, shift: m, scale: 1) { sum += Double($1) }
         return m + Float(Foundation.log(sum))
     }
 
@@ -117,6 +117,60 @@ public struct Sampler: Sendable {
         }
     }
 
+    /// Calls `body(block, sum)` for each block of 8 values in order, where `sum` is the fixed-order
+    /// horizontal sum of `exp((values[i] - shift) * scale)` over the block (the last block holds
+    /// fewer values). Summing 8 at a time keeps the running total's dependency chain short.
+    @inline(__always)
+    static func blockExponentials(
+        _ values: UnsafePointer<Float>, count: Int, shift: Float, scale: Float, _ body: (Int, Float) -> Void
+    ) {
+        let s = SIMD8<Float>(repeating: shift)
+        let f = SIMD8<Float>(repeating: scale)
+        var i = 0
+        while i + 8 <= count {
+            body(i / 8, VectorMath.horizontalSum(VectorMath.exp((VectorMath.load(values + i) - s) * f)))
+            i += 8
+        }
+        if i < count {
+            let e = VectorMath.exp((VectorMath.load(values + i, count: count - i, padding: -.infinity) - s) * f)
+            body(i / 8, VectorMath.horizontalSum(e))
+        }
+    }
+
+    /// Inverse-CDF draw over the whole vocabulary in id order, with the cumulative sum kept per
+    /// block of 8 (`blockExponentials`): the first block whose running total exceeds
+    /// `uniform * total`, then the first token inside it that does (its last non-zero token if
+    /// rounding leaves the block's own lanes just short).
+    private func drawUnfiltered(_ logits: UnsafePointer<Float>, count v: Int, max m: Float, scale: Float, uniform: Double) -> Int32 {
+        let blocks = UnsafeMutablePointer<Float>.allocate(capacity: (v + 7) / 8)
+        defer { blocks.deallocate() }
+        var total = 0.0
+        Self.blockExponentials(logits, count: v, shift: m, scale: scale) { block, sum in
+            blocks[block] = sum
+            total += Double(sum)
+        }
+        let target = uniform * total
+        var cumulative = 0.0
+        for block in 0..<((v + 7) / 8) {
+            let next = cumulative + Double(blocks[block])
+            if next > target && blocks[block] > 0 {
+                let start = block * 8, width = min(8, v - start)
+                let e = VectorMath.exp((VectorMath.load(logits + start, count: width, padding: -.infinity) - SIMD8(repeating: m))
+                                       * SIMD8(repeating: scale))
+                var running = cumulative
+                var last = -1
+                for lane in 0..<width where e[lane] > 0 {
+                    last = lane
+                    running += Double(e[lane])
+                    if running > target { return Int32(start + lane) }
+                }
+                return Int32(start + max(0, last))
+            }
+            cumulative = next
+        }
+        return Self.argmax(logits, count: v)
+    }
+
     /// Samples from `softmax(logits * scale)` after top-k, top-p and min-p (`scale` = 1/temperature).
     private func drawFiltered(_ logits: UnsafePointer<Float>, count v: Int, scale: Float, uniform: Double) -> Int32 {
         let m = VectorMath.max(logits, count: v)
@@ -125,24 +179,10 @@ public struct Sampler: Sendable {
         let topP = Double(parameters.topP)
         let minP = parameters.minP
         if topK == 0 && topP >= 1 && minP <= 0 {
-            // No filter: inverse CDF in id order over the whole vocabulary.
-            var total = 0.0
-            Self.exponentials(logits, count: v, shift: m, scale: scale) { total += Double($0) }
-            let target = uniform * total
-            var cumulative = 0.0
-            var chosen = -1
-            var index = 0
-            Self.exponentials(logits, count: v, shift: m, scale: scale) { e in
-                if chosen < 0 {
-                    cumulative += Double(e)
-                    if cumulative > target && e > 0 { chosen = index }
-                }
-                index += 1
-            }
-            return Int32(chosen >= 0 ? chosen : Int(Self.argmax(logits, count: v)))
+            return drawUnfiltered(logits, count: v, max: m, scale: scale, uniform: uniform)
         }
         var total = 0.0
-        Self.exponentials(logits, count: v, shift: m, scale: scale) { total += Double($0) }
+        Self.blockExponentials(logits, count: v, shift: m, scale: scale) { total += Double($1) }
         if let token = drawFromCandidates(logits, count: v, max: m, total: total, scale: scale,
                                           ratio: Self.candidateRatio, topK: topK, topP: topP, minP: minP, uniform: uniform) {
             return token

@@ -1,16 +1,54 @@
 import IRPOTensor
 
 /// `y = x · Wᵀ` for decode steps, with every output element computed the same way whatever the
-/// number of rows, their order or the thread count: one SIMD8 fused multiply-add accumulator
-/// running over `k` in ascending order (the tail zero-padded), then a fixed horizontal sum.
+/// number of rows, their order or the thread count.
 ///
 /// BLAS `sgemm` picks different kernels (and summation orders) for different row counts, so a
 /// sequence's logits would change in the last bits with the size of its batch and a sampled
-/// token could flip. This kernel makes decoding batch-invariant: a sample depends only on its
-/// own tokens. Tiles of 2 rows x 4 weight rows reuse loads; weight rows are split across
-/// workers in fixed chunks.
+/// token could flip. Here every element is one chain of fused multiply-adds,
+/// `acc = fma(x[m, k], w[n, k], acc)` for `k` ascending from `acc = 0`, then stored (or added to
+/// `y` with `accumulate`). Tiles only decide which independent chains share registers, so the
+/// result of an element does not depend on the tile, the batch or the worker that computes it.
+///
+/// The weights are read in panels of `panelWidth` output rows stored `k`-major (`panel[k][j] =
+/// w[n0 + j, k]`, zero past the last row), so a step loads one contiguous vector pair per `k`
+/// and broadcasts each row's `x[m, k]`: a register-blocked kernel of 6 rows x 16 outputs that
+/// needs no horizontal sums. `DecodeWeights` holds a model's weights packed this way; without
+/// it, `multiply(y:x:w:...)` packs each panel on the fly (same arithmetic, more work).
 enum InvariantMatmul {
-    /// `y[m, n] = sum_k x[m, k] * w[n, k]` (or `+=` with `accumulate`).
+    /// Outputs per panel (two SIMD8 vectors).
+    static let panelWidth = 16
+
+    /// Panels covering `outputs` rows.
+    static func panelCount(outputs: Int) -> Int { (outputs + panelWidth - 1) / panelWidth }
+
+    /// Floats of the packed form of a `[outputs, inner]` weight.
+    static func packedCount(outputs: Int, inner: Int) -> Int { panelCount(outputs: outputs) * panelWidth * inner }
+
+    /// Packs `w` `[outputs, inner]` into panels at `packed` (`packedCount` floats).
+    static func pack(_ w: UnsafePointer<Float>, outputs: Int, inner: Int, into packed: UnsafeMutablePointer<Float>) {
+        for panel in 0..<panelCount(outputs: outputs) {
+            packPanel(w, panel: panel, outputs: outputs, inner: inner, into: packed + panel * panelWidth * inner)
+        }
+    }
+
+    /// Packs the one panel `panel` of `w` into `destination` (`panelWidth * inner` floats).
+    static func packPanel(_ w: UnsafePointer<Float>, panel: Int, outputs: Int, inner: Int, into destination: UnsafeMutablePointer<Float>) {
+        let n0 = panel * panelWidth
+        let width = min(panelWidth, outputs - n0)
+        if width < panelWidth { destination.update(repeating: 0, count: panelWidth * inner) }
+        for j in 0..<width {
+            let row = w + (n0 + j) * inner
+            var k = 0
+            while k < inner {
+                destination[k * panelWidth + j] = row[k]
+                k += 1
+            }
+        }
+    }
+
+    /// `y[m, n] = sum_k x[m, k] * w[n, k]` (or `+=` with `accumulate`), packing each panel of
+    /// `w` into scratch first.
     /// - Parameters:
     ///   - y: [rows, outputs], rows `outputs` apart.
     ///   - x: [rows, inner].
@@ -20,87 +58,216 @@ enum InvariantMatmul {
         rows: Int, outputs: Int, inner: Int, accumulate: Bool = false
     ) {
         let yp = SendablePointer(y), xp = SendablePointer(x), wp = SendablePointer(w)
-        let blocks = (outputs + 3) / 4
-        Parallel.forEachChunk(count: blocks, minimumChunk: max(1, 16_384 / max(1, inner * max(1, rows)))) { range in
-            let y = yp.pointer, x = UnsafePointer(xp.pointer), w = UnsafePointer(wp.pointer)
-            for block in range {
-                let n0 = block * 4
-                let width = min(4, outputs - n0)
-                var m = 0
-                if width == 4 {
-                    while m + 2 <= rows {
-                        tile2x4(y: y, x: x, w: w, m: m, n: n0, outputs: outputs, inner: inner, accumulate: accumulate)
-                        m += 2
-                    }
-                }
-                while m < rows {
-                    for n in n0..<(n0 + width) {
-                        let value = dot(x + m * inner, w + n * inner, inner)
-                        let out = y + m * outputs + n
-                        out.pointee = accumulate ? out.pointee + value : value
-                    }
-                    m += 1
-                }
+        Parallel.forEachChunk(count: panelCount(outputs: outputs), minimumChunk: minimumChunk(rows: rows, inner: inner)) { range in
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: panelWidth * inner)
+            defer { scratch.deallocate() }
+            for panel in range {
+                packPanel(UnsafePointer(wp.pointer), panel: panel, outputs: outputs, inner: inner, into: scratch)
+                panelRows(y: yp.pointer, x: UnsafePointer(xp.pointer), panel: UnsafePointer(scratch), n0: panel * panelWidth,
+                          rows: rows, outputs: outputs, inner: inner, accumulate: accumulate)
             }
         }
     }
 
-    /// One element: the reference arithmetic every tile reproduces.
-    @inline(__always)
-    static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
-        var acc = SIMD8<Float>()
-        var k = 0
-        while k + 8 <= count {
-            acc = acc.addingProduct(VectorMath.load(a + k), VectorMath.load(b + k))
-            k += 8
+    /// As `multiply(y:x:w:...)` with `w` already packed (`pack`): the same results, bit for bit.
+    static func multiply(
+        y: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, packed: UnsafePointer<Float>,
+        rows: Int, outputs: Int, inner: Int, accumulate: Bool = false
+    ) {
+        let yp = SendablePointer(y), xp = SendablePointer(x), wp = SendablePointer(packed)
+        let stride = panelWidth * inner
+        Parallel.forEachChunk(count: panelCount(outputs: outputs), minimumChunk: minimumChunk(rows: rows, inner: inner)) { range in
+            let y = yp.pointer, x = UnsafePointer(xp.pointer), w = UnsafePointer(wp.pointer)
+            var panel = range.lowerBound
+            if rows == 1 {
+                // One row: four panels at a time keep eight independent chains in flight.
+                while panel + 4 <= range.upperBound {
+                    row1x4(y: y, x: x, panels: w + panel * stride, n0: panel * panelWidth,
+                           outputs: outputs, inner: inner, accumulate: accumulate)
+                    panel += 4
+                }
+            }
+            while panel < range.upperBound {
+                panelRows(y: y, x: x, panel: w + panel * stride, n0: panel * panelWidth,
+                          rows: rows, outputs: outputs, inner: inner, accumulate: accumulate)
+                panel += 1
+            }
         }
-        if k < count {
-            acc = acc.addingProduct(VectorMath.load(a + k, count: count - k), VectorMath.load(b + k, count: count - k))
-        }
-        return VectorMath.horizontalSum(acc)
     }
 
-    /// Rows `m, m+1` against weight rows `n..<n+4`, each element as in `dot`.
+    /// Panels per worker chunk: enough multiply-adds (about 64k) to pay for a dispatch.
+    private static func minimumChunk(rows: Int, inner: Int) -> Int {
+        max(1, 65_536 / max(1, panelWidth * inner * rows))
+    }
+
+    /// Every row of `x` against one packed panel (outputs `n0..<n0+16`).
     @inline(__always)
-    static func tile2x4(
-        y: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
-        m: Int, n: Int, outputs: Int, inner: Int, accumulate: Bool
+    static func panelRows(
+        y: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, panel: UnsafePointer<Float>, n0: Int,
+        rows: Int, outputs: Int, inner: Int, accumulate: Bool
     ) {
-        let x0 = x + m * inner, x1 = x0 + inner
-        let w0 = w + n * inner, w1 = w0 + inner, w2 = w1 + inner, w3 = w2 + inner
-        var a00 = SIMD8<Float>(), a01 = SIMD8<Float>(), a02 = SIMD8<Float>(), a03 = SIMD8<Float>()
-        var a10 = SIMD8<Float>(), a11 = SIMD8<Float>(), a12 = SIMD8<Float>(), a13 = SIMD8<Float>()
-        var k = 0
-        while k + 8 <= inner {
-            let u = VectorMath.load(x0 + k), v = VectorMath.load(x1 + k)
-            let b0 = VectorMath.load(w0 + k), b1 = VectorMath.load(w1 + k)
-            let b2 = VectorMath.load(w2 + k), b3 = VectorMath.load(w3 + k)
-            a00 = a00.addingProduct(u, b0); a01 = a01.addingProduct(u, b1)
-            a02 = a02.addingProduct(u, b2); a03 = a03.addingProduct(u, b3)
-            a10 = a10.addingProduct(v, b0); a11 = a11.addingProduct(v, b1)
-            a12 = a12.addingProduct(v, b2); a13 = a13.addingProduct(v, b3)
-            k += 8
+        let width = min(panelWidth, outputs - n0)
+        var m = 0
+        while m + 6 <= rows {
+            tile6(y: y + m * outputs + n0, x: x + m * inner, panel: panel, width: width, outputs: outputs, inner: inner, accumulate: accumulate)
+            m += 6
         }
-        if k < inner {
-            let c = inner - k
-            let u = VectorMath.load(x0 + k, count: c), v = VectorMath.load(x1 + k, count: c)
-            let b0 = VectorMath.load(w0 + k, count: c), b1 = VectorMath.load(w1 + k, count: c)
-            let b2 = VectorMath.load(w2 + k, count: c), b3 = VectorMath.load(w3 + k, count: c)
-            a00 = a00.addingProduct(u, b0); a01 = a01.addingProduct(u, b1)
-            a02 = a02.addingProduct(u, b2); a03 = a03.addingProduct(u, b3)
-            a10 = a10.addingProduct(v, b0); a11 = a11.addingProduct(v, b1)
-            a12 = a12.addingProduct(v, b2); a13 = a13.addingProduct(v, b3)
+        if rows - m >= 4 {
+            tile4(y: y + m * outputs + n0, x: x + m * inner, panel: panel, width: width, outputs: outputs, inner: inner, accumulate: accumulate)
+            m += 4
         }
-        let r0 = y + m * outputs + n, r1 = r0 + outputs
-        let values = (VectorMath.horizontalSum(a00), VectorMath.horizontalSum(a01), VectorMath.horizontalSum(a02),
-                      VectorMath.horizontalSum(a03), VectorMath.horizontalSum(a10), VectorMath.horizontalSum(a11),
-                      VectorMath.horizontalSum(a12), VectorMath.horizontalSum(a13))
-        if accumulate {
-            r0[0] += values.0; r0[1] += values.1; r0[2] += values.2; r0[3] += values.3
-            r1[0] += values.4; r1[1] += values.5; r1[2] += values.6; r1[3] += values.7
-        } else {
-            r0[0] = values.0; r0[1] = values.1; r0[2] = values.2; r0[3] = values.3
-            r1[0] = values.4; r1[1] = values.5; r1[2] = values.6; r1[3] = values.7
+        if rows - m >= 2 {
+            tile2(y: y + m * outputs + n0, x: x + m * inner, panel: panel, width: width, outputs: outputs, inner: inner, accumulate: accumulate)
+            m += 2
         }
+        if m < rows {
+            tile1(y: y + m * outputs + n0, x: x + m * inner, panel: panel, width: width, inner: inner, accumulate: accumulate)
+        }
+    }
+
+    /// Writes (or adds) one row's 16 results, the first `width` of them.
+    @inline(__always)
+    static func put(_ low: SIMD8<Float>, _ high: SIMD8<Float>, to y: UnsafeMutablePointer<Float>, width: Int, accumulate: Bool) {
+        if width == panelWidth {
+            if accumulate {
+                VectorMath.store(VectorMath.load(y) + low, y)
+                VectorMath.store(VectorMath.load(y + 8) + high, y + 8)
+            } else {
+                VectorMath.store(low, y)
+                VectorMath.store(high, y + 8)
+            }
+            return
+        }
+        for j in 0..<width {
+            let value = j < 8 ? low[j] : high[j - 8]
+            y[j] = accumulate ? y[j] + value : value
+        }
+    }
+
+    /// Rows `0..<6` of `x` (rows `inner` apart) against one panel; `y` rows `outputs` apart.
+    @inline(__always)
+    static func tile6(
+        y: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, panel: UnsafePointer<Float>,
+        width: Int, outputs: Int, inner: Int, accumulate: Bool
+    ) {
+        let x0 = x, x1 = x0 + inner, x2 = x1 + inner, x3 = x2 + inner, x4 = x3 + inner, x5 = x4 + inner
+        var c00 = SIMD8<Float>(), c01 = SIMD8<Float>(), c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
+        var c20 = SIMD8<Float>(), c21 = SIMD8<Float>(), c30 = SIMD8<Float>(), c31 = SIMD8<Float>()
+        var c40 = SIMD8<Float>(), c41 = SIMD8<Float>(), c50 = SIMD8<Float>(), c51 = SIMD8<Float>()
+        var p = panel
+        for k in 0..<inner {
+            let b0 = VectorMath.load(p), b1 = VectorMath.load(p + 8)
+            var a = SIMD8<Float>(repeating: x0[k])
+            c00 = c00.addingProduct(a, b0); c01 = c01.addingProduct(a, b1)
+            a = SIMD8<Float>(repeating: x1[k])
+            c10 = c10.addingProduct(a, b0); c11 = c11.addingProduct(a, b1)
+            a = SIMD8<Float>(repeating: x2[k])
+            c20 = c20.addingProduct(a, b0); c21 = c21.addingProduct(a, b1)
+            a = SIMD8<Float>(repeating: x3[k])
+            c30 = c30.addingProduct(a, b0); c31 = c31.addingProduct(a, b1)
+            a = SIMD8<Float>(repeating: x4[k])
+            c40 = c40.addingProduct(a, b0); c41 = c41.addingProduct(a, b1)
+            a = SIMD8<Float>(repeating: x5[k])
+            c50 = c50.addingProduct(a, b0); c51 = c51.addingProduct(a, b1)
+            p += panelWidth
+        }
+        put(c00, c01, to: y, width: width, accumulate: accumulate)
+        put(c10, c11, to: y + outputs, width: width, accumulate: accumulate)
+        put(c20, c21, to: y + 2 * outputs, width: width, accumulate: accumulate)
+        put(c30, c31, to: y + 3 * outputs, width: width, accumulate: accumulate)
+        put(c40, c41, to: y + 4 * outputs, width: width, accumulate: accumulate)
+        put(c50, c51, to: y + 5 * outputs, width: width, accumulate: accumulate)
+    }
+
+    /// Rows `0..<4` against one panel (as `tile6`).
+    @inline(__always)
+    static func tile4(
+        y: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, panel: UnsafePointer<Float>,
+        width: Int, outputs: Int, inner: Int, accumulate: Bool
+    ) {
+        let x0 = x, x1 = x0 + inner, x2 = x1 + inner, x3 = x2 + inner
+        var c00 = SIMD8<Float>(), c01 = SIMD8<Float>(), c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
+        var c20 = SIMD8<Float>(), c21 = SIMD8<Float>(), c30 = SIMD8<Float>(), c31 = SIMD8<Float>()
+        var p = panel
+        for k in 0..<inner {
+            let b0 = VectorMath.load(p), b1 = VectorMath.load(p + 8)
+            var a = SIMD8<Float>(repeating: x0[k])
+            c00 = c00.addingProduct(a, b0); c01 = c01.addingProduct(a, b1)
+            a = SIMD8<Float>(repeating: x1[k])
+            c10 = c10.addingProduct(a, b0); c11 = c11.addingProduct(a, b1)
+            a = SIMD8<Float>(repeating: x2[k])
+            c20 = c20.addingProduct(a, b0); c21 = c21.addingProduct(a, b1)
+            a = SIMD8<Float>(repeating: x3[k])
+            c30 = c30.addingProduct(a, b0); c31 = c31.addingProduct(a, b1)
+            p += panelWidth
+        }
+        put(c00, c01, to: y, width: width, accumulate: accumulate)
+        put(c10, c11, to: y + outputs, width: width, accumulate: accumulate)
+        put(c20, c21, to: y + 2 * outputs, width: width, accumulate: accumulate)
+        put(c30, c31, to: y + 3 * outputs, width: width, accumulate: accumulate)
+    }
+
+    /// Rows `0..<2` against one panel (as `tile6`).
+    @inline(__always)
+    static func tile2(
+        y: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, panel: UnsafePointer<Float>,
+        width: Int, outputs: Int, inner: Int, accumulate: Bool
+    ) {
+        let x0 = x, x1 = x0 + inner
+        var c00 = SIMD8<Float>(), c01 = SIMD8<Float>(), c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
+        var p = panel
+        for k in 0..<inner {
+            let b0 = VectorMath.load(p), b1 = VectorMath.load(p + 8)
+            var a = SIMD8<Float>(repeating: x0[k])
+            c00 = c00.addingProduct(a, b0); c01 = c01.addingProduct(a, b1)
+            a = SIMD8<Float>(repeating: x1[k])
+            c10 = c10.addingProduct(a, b0); c11 = c11.addingProduct(a, b1)
+            p += panelWidth
+        }
+        put(c00, c01, to: y, width: width, accumulate: accumulate)
+        put(c10, c11, to: y + outputs, width: width, accumulate: accumulate)
+    }
+
+    /// One row against one panel (as `tile6`).
+    @inline(__always)
+    static func tile1(
+        y: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, panel: UnsafePointer<Float>,
+        width: Int, inner: Int, accumulate: Bool
+    ) {
+        var c0 = SIMD8<Float>(), c1 = SIMD8<Float>()
+        var p = panel
+        for k in 0..<inner {
+            let a = SIMD8<Float>(repeating: x[k])
+            c0 = c0.addingProduct(a, VectorMath.load(p)); c1 = c1.addingProduct(a, VectorMath.load(p + 8))
+            p += panelWidth
+        }
+        put(c0, c1, to: y, width: width, accumulate: accumulate)
+    }
+
+    /// One row against four consecutive packed panels (outputs `n0..<n0+64`, clipped to
+    /// `outputs`), each chain as in `tile6`.
+    @inline(__always)
+    static func row1x4(
+        y: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, panels: UnsafePointer<Float>, n0: Int,
+        outputs: Int, inner: Int, accumulate: Bool
+    ) {
+        let stride = panelWidth * inner
+        let q0 = panels, q1 = q0 + stride, q2 = q1 + stride, q3 = q2 + stride
+        var c00 = SIMD8<Float>(), c01 = SIMD8<Float>(), c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
+        var c20 = SIMD8<Float>(), c21 = SIMD8<Float>(), c30 = SIMD8<Float>(), c31 = SIMD8<Float>()
+        var offset = 0
+        for k in 0..<inner {
+            let a = SIMD8<Float>(repeating: x[k])
+            c00 = c00.addingProduct(a, VectorMath.load(q0 + offset)); c01 = c01.addingProduct(a, VectorMath.load(q0 + offset + 8))
+            c10 = c10.addingProduct(a, VectorMath.load(q1 + offset)); c11 = c11.addingProduct(a, VectorMath.load(q1 + offset + 8))
+            c20 = c20.addingProduct(a, VectorMath.load(q2 + offset)); c21 = c21.addingProduct(a, VectorMath.load(q2 + offset + 8))
+            c30 = c30.addingProduct(a, VectorMath.load(q3 + offset)); c31 = c31.addingProduct(a, VectorMath.load(q3 + offset + 8))
+            offset += panelWidth
+        }
+        let out = y + n0
+        put(c00, c01, to: out, width: min(panelWidth, outputs - n0), accumulate: accumulate)
+        put(c10, c11, to: out + panelWidth, width: min(panelWidth, outputs - n0 - panelWidth), accumulate: accumulate)
+        put(c20, c21, to: out + 2 * panelWidth, width: min(panelWidth, outputs - n0 - 2 * panelWidth), accumulate: accumulate)
+        put(c30, c31, to: out + 3 * panelWidth, width: min(panelWidth, outputs - n0 - 3 * panelWidth), accumulate: accumulate)
     }
 }

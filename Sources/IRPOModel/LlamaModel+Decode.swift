@@ -26,19 +26,27 @@ extension LlamaModel {
         var logits = [Float](repeating: 0, count: rowCount * configuration.vocabularySize)
         logits.withUnsafeMutableBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return }
-            runDecode(segments, tokenCount: count, cache: cache, rows: rows, matmul: matmul, logits: base)
+            runDecode(segments, tokenCount: count, cache: cache, rows: rows, matmul: matmul, packed: nil, logits: base)
         }
         return logits
     }
 
     /// `decode(_:cache:rows:)` writing the logits into `logits` (`[rows, V]`, caller-owned), so
     /// a generation loop can reuse one buffer.
+    /// - Parameter packedWeights: this model's weights packed for the batch-invariant kernel
+    ///   (`DecodeWeights(model:)`), so single-token steps do not repack them; the logits are the
+    ///   same, bit for bit, with or without it. The caller keeps it current with the weights.
+    /// - Throws: as `decode(_:cache:rows:matmul:)`, and `ModelError.invalidInput` for packed
+    ///   weights made from another model.
     public func decode(
         _ segments: [DecodeSegment], cache: KVCache, rows: DecodeLogitRows = .last,
-        matmul: DecodeMatmul = .batchInvariant, into logits: UnsafeMutablePointer<Float>
+        matmul: DecodeMatmul = .batchInvariant, packedWeights: DecodeWeights? = nil, into logits: UnsafeMutablePointer<Float>
     ) throws {
         let count = try validateDecode(segments, cache: cache)
-        runDecode(segments, tokenCount: count, cache: cache, rows: rows, matmul: matmul, logits: logits)
+        if let packedWeights, packedWeights.modelIdentifier != ObjectIdentifier(self) {
+            throw ModelError.invalidInput("the packed decode weights were made from another model; make them with DecodeWeights(model:) from this one")
+        }
+        runDecode(segments, tokenCount: count, cache: cache, rows: rows, matmul: matmul, packed: packedWeights, logits: logits)
     }
 
     /// Checks the segments against the cache; returns the total number of new tokens.
@@ -76,7 +84,7 @@ extension LlamaModel {
     /// The decode pass proper (inputs validated).
     private func runDecode(
         _ segments: [DecodeSegment], tokenCount t: Int, cache: KVCache, rows: DecodeLogitRows,
-        matmul: DecodeMatmul, logits: UnsafeMutablePointer<Float>
+        matmul: DecodeMatmul, packed: DecodeWeights?, logits: UnsafeMutablePointer<Float>
     ) {
         let c = configuration
         let hidden = c.hiddenSize, qWidth = c.queryWidth, kvWidth = c.keyValueWidth, inner = c.intermediateSize
@@ -113,10 +121,13 @@ extension LlamaModel {
         // Single-token steps use the batch-invariant kernel (a sequence's logits must not depend on
         // its batch); multi-token prefills use BLAS, and the generator always prefills a prompt alone.
         let invariant = matmul == .batchInvariant && segments.allSatisfy { $0.tokens.count == 1 }
-        /// y [rows, n] (+)= x [rows, k] W^T with W [n, k].
+        /// y [rows, n] (+)= x [rows, k] W^T with W [n, k]; `packedW` is W in `packed`, if any.
         func linear(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
+                    packed packedW: @autoclosure () -> UnsafePointer<Float>?,
                     rows: Int, n: Int, k: Int, accumulate: Bool = false) {
-            if invariant {
+            if invariant, let packedW = packedW() {
+                InvariantMatmul.multiply(y: y, x: x, packed: packedW, rows: rows, outputs: n, inner: k, accumulate: accumulate)
+            } else if invariant {
                 InvariantMatmul.multiply(y: y, x: x, w: w, rows: rows, outputs: n, inner: k, accumulate: accumulate)
             } else {
                 GEMM.multiply(transposeA: false, transposeB: true, m: rows, n: n, k: k, a: x, b: w, beta: accumulate ? 1 : 0, c: y)
@@ -133,9 +144,9 @@ extension LlamaModel {
                     // Attention block.
                     RMSNorm.forward(output: normed, inverseRMS: inverseRMS, input: residual, weight: p(.attentionNorm),
                                     tokens: t, channels: hidden, epsilon: epsilon)
-                    linear(q, normed, p(.queryWeight), rows: t, n: qWidth, k: hidden)
-                    linear(k, normed, p(.keyWeight), rows: t, n: kvWidth, k: hidden)
-                    linear(v, normed, p(.valueWeight), rows: t, n: kvWidth, k: hidden)
+                    linear(q, normed, p(.queryWeight), packed: packed?.pointer(.queryWeight, layer: layer), rows: t, n: qWidth, k: hidden)
+                    linear(k, normed, p(.keyWeight), packed: packed?.pointer(.keyWeight, layer: layer), rows: t, n: kvWidth, k: hidden)
+                    linear(v, normed, p(.valueWeight), packed: packed?.pointer(.valueWeight, layer: layer), rows: t, n: kvWidth, k: hidden)
                     if c.attentionBias {
                         Elementwise.addBias(q, bias: p(.queryBias), rows: t, columns: qWidth)
                         Elementwise.addBias(k, bias: p(.keyBias), rows: t, columns: kvWidth)
@@ -154,14 +165,14 @@ extension LlamaModel {
                         keys: cache.keys + cache.rowOffset(layer: layer, slot: 0, position: 0),
                         values: cache.values + cache.rowOffset(layer: layer, slot: 0, position: 0),
                         slotStride: cache.capacity * kvWidth, segments: plan, shape: shape)
-                    linear(residual, attention, p(.outputWeight), rows: t, n: hidden, k: qWidth, accumulate: true)
+                    linear(residual, attention, p(.outputWeight), packed: packed?.pointer(.outputWeight, layer: layer), rows: t, n: hidden, k: qWidth, accumulate: true)
                     // MLP block.
                     RMSNorm.forward(output: normed, inverseRMS: inverseRMS, input: residual, weight: p(.mlpNorm),
                                     tokens: t, channels: hidden, epsilon: epsilon)
-                    linear(gate, normed, p(.gateWeight), rows: t, n: inner, k: hidden)
-                    linear(up, normed, p(.upWeight), rows: t, n: inner, k: hidden)
+                    linear(gate, normed, p(.gateWeight), packed: packed?.pointer(.gateWeight, layer: layer), rows: t, n: inner, k: hidden)
+                    linear(up, normed, p(.upWeight), packed: packed?.pointer(.upWeight, layer: layer), rows: t, n: inner, k: hidden)
                     SwiGLU.forward(output: activated, gate: gate, up: up, count: t * inner)
-                    linear(residual, activated, p(.downWeight), rows: t, n: hidden, k: inner, accumulate: true)
+                    linear(residual, activated, p(.downWeight), packed: packed?.pointer(.downWeight, layer: layer), rows: t, n: hidden, k: inner, accumulate: true)
                 }
             }
         }
@@ -174,6 +185,6 @@ extension LlamaModel {
         gatherRows(gathered, from: residual, rows: headRows, width: hidden)
         RMSNorm.forward(output: normed, inverseRMS: inverseRMS, input: gathered, weight: parameters.pointer(.finalNorm),
                         tokens: n, channels: hidden, epsilon: epsilon)
-        linear(logits, normed, parameters.pointer(layout.outputEmbeddingKind), rows: n, n: c.vocabularySize, k: hidden)
+        linear(logits, normed, parameters.pointer(layout.outputEmbeddingKind), packed: packed?.head, rows: n, n: c.vocabularySize, k: hidden)
     }
 }

@@ -143,3 +143,44 @@ final class DecodeTests: XCTestCase {
         XCTAssertThrowsError(try model.decode([DecodeSegment(slot: 0, tokens: [1])], cache: wrongCache))
     }
 }
+
+/// Decode steps with the weights packed ahead of time (`DecodeWeights`, what `Generator` uses).
+final class PackedDecodeTests: XCTestCase {
+    func testPackedWeightsGiveTheSameLogitsBitForBit() throws {
+        for name in TinyModels.names {
+            let model = try TinyModels.model(name)
+            let v = model.configuration.vocabularySize
+            let packed = DecodeWeights(model: model)
+            XCTAssertGreaterThan(packed.byteCount, 0)
+            let prompts = [TinyModels.tokens(5, seed: 1), TinyModels.tokens(9, seed: 2), TinyModels.tokens(3, seed: 3)]
+            let plainCache = try KVCache(configuration: model.configuration, slots: 3, capacity: 16)
+            let packedCache = try KVCache(configuration: model.configuration, slots: 3, capacity: 16)
+            for (slot, prompt) in prompts.enumerated() {
+                _ = try model.decode([DecodeSegment(slot: slot, tokens: prompt)], cache: plainCache)
+                _ = try model.decode([DecodeSegment(slot: slot, tokens: prompt)], cache: packedCache)
+            }
+            for step in 0..<4 {
+                let segments = (0..<3).map { DecodeSegment(slot: $0, tokens: [Int32((step * 7 + $0 * 3) % v)]) }
+                let plain = try model.decode(segments, cache: plainCache)
+                var viaPacked = [Float](repeating: .nan, count: 3 * v)
+                try viaPacked.withUnsafeMutableBufferPointer { buffer in
+                    try model.decode(segments, cache: packedCache, packedWeights: packed, into: buffer.baseAddress!)
+                }
+                XCTAssertEqual(plain, viaPacked, "\(name) step \(step)")
+            }
+        }
+    }
+
+    func testPackedWeightsOfAnotherModelAreRejected() throws {
+        let model = try TinyModels.model(TinyModels.names[0])
+        let other = try TinyModels.model(TinyModels.names[0])
+        let cache = try KVCache(configuration: model.configuration, slots: 1, capacity: 4)
+        var logits = [Float](repeating: 0, count: model.configuration.vocabularySize)
+        XCTAssertThrowsError(try logits.withUnsafeMutableBufferPointer { buffer in
+            try model.decode([DecodeSegment(slot: 0, tokens: [1])], cache: cache, packedWeights: DecodeWeights(model: other),
+                             into: buffer.baseAddress!)
+        }) { error in
+            XCTAssertTrue("\(error)".contains("another model"), "\(error)")
+        }
+    }
+}
