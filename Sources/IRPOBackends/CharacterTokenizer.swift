@@ -68,6 +68,10 @@ public struct CharacterTokenizer: TextTokenizer, Equatable {
 
     public func encodePrompt(_ text: String) -> [Int32] { [bos] + encode(text) }
 
+    public func encodePrompt(_ text: String, addSpecialTokens: Bool) -> [Int32] {
+        addSpecialTokens ? encodePrompt(text) : encode(text)
+    }
+
     public func encodeCompletion(_ text: String) -> [Int32] { encode(text) + [eos] }
 
     public func decode(_ tokens: [Int]) -> String {

@@ -118,7 +118,8 @@ public final class OpenAICompatibleBackend: InferenceBackend, Sendable {
             stop: parameters.stop.isEmpty ? nil : parameters.stop,
             seed: irpo ? parameters.seed : Self.derivedSeed(seed: parameters.seed, promptID: promptID),
             irpoPromptID: irpo ? promptID : nil,
-            logprobs: irpo && !configuration.chat ? 0 : nil)
+            logprobs: irpo && !configuration.chat ? 0 : nil,
+            addSpecialTokens: configuration.promptsIncludeSpecialTokens && !configuration.chat ? false : nil)
     }
 
     /// Sends every body with at most `maxConcurrency` in flight, delivering each answer as it comes.

@@ -31,6 +31,10 @@ public struct OpenAICompatibleConfiguration: Sendable, Equatable {
     public var maxBackoffSeconds: Double = 60
     /// Use `/v1/chat/completions` with the prompt as one user message (else `/v1/completions`).
     public var chat: Bool = false
+    /// Prompts are rendered chat templates that write their own special tokens (a run with
+    /// `task.chat`): `/v1/completions` requests carry `add_special_tokens: false` (vLLM, `irpo
+    /// serve`) so the server does not add a second BOS.
+    public var promptsIncludeSpecialTokens: Bool = false
     /// How seeds reach the server.
     public var seedMode: SeedMode = .perPrompt
     /// Largest response body read, in bytes.

@@ -28,6 +28,9 @@ enum OpenAICompatibleWire {
         var irpoPromptID: Int?
         /// Completions only: 0 asks for the sampled tokens (which give each choice's token count).
         var logprobs: Int?
+        /// Completions only (vLLM and `irpo serve`): `false` when the prompt already holds its
+        /// special tokens, so the server adds no second BOS.
+        var addSpecialTokens: Bool?
 
         enum CodingKeys: String, CodingKey {
             case model, prompt, messages, n, temperature, stop, seed
@@ -38,6 +41,7 @@ enum OpenAICompatibleWire {
             case maxTokens = "max_tokens"
             case irpoPromptID = "irpo_prompt_id"
             case logprobs
+            case addSpecialTokens = "add_special_tokens"
         }
     }
 

@@ -6,6 +6,9 @@ import IRPOTokenizer
 public protocol TextTokenizer: GenerationTokenizer {
     /// Prompt ids, with the beginning-of-sequence token if the tokenizer uses one.
     func encodePrompt(_ text: String) -> [Int32]
+    /// Prompt ids; `addSpecialTokens: false` adds no BOS (HF's `add_special_tokens=False`, for
+    /// text that already holds its special tokens, such as a rendered chat template).
+    func encodePrompt(_ text: String, addSpecialTokens: Bool) -> [Int32]
     /// Completion ids followed by the end-of-sequence token (so the model learns to stop).
     func encodeCompletion(_ text: String) -> [Int32]
 }
@@ -27,7 +30,11 @@ public struct HuggingFaceTextTokenizer: TextTokenizer {
     }
 
     public func encodePrompt(_ text: String) -> [Int32] {
-        tokenizer.encode(text, addSpecialTokens: !promptsIncludeSpecialTokens).map { Int32(truncatingIfNeeded: $0) }
+        encodePrompt(text, addSpecialTokens: true)
+    }
+
+    public func encodePrompt(_ text: String, addSpecialTokens: Bool) -> [Int32] {
+        tokenizer.encode(text, addSpecialTokens: addSpecialTokens && !promptsIncludeSpecialTokens).map { Int32(truncatingIfNeeded: $0) }
     }
 
     public func encodeCompletion(_ text: String) -> [Int32] {

@@ -335,6 +335,9 @@ extension RunConfig {
             guard backend.baseURL != nil else { throw PipelineError("config key `sampling.backend.base_url` is missing; the openai backend needs the server URL, e.g. http://127.0.0.1:8000") }
             guard backend.model != nil else { throw PipelineError("config key `sampling.backend.model` is missing; give the served model name (GET /v1/models)") }
             do { try backend.openAIConfiguration()?.validate() } catch { throw PipelineError("config section `sampling.backend`: \(error)") }
+            if backend.chat && task.chat {
+                throw PipelineError("config keys `task.chat` and `sampling.backend.chat` are both true, so prompts would be wrapped in the chat template twice (once here, once by the server); set `sampling.backend.chat: false` (task.chat renders the template with the seed model's tokenizer and the run trains on exactly those prompts)")
+            }
         }
         guard ["builtin", "external"].contains(trainer.type) else {
             throw PipelineError("config key `trainer.type` has value \"\(trainer.type)\", expected \"builtin\" or \"external\"")
@@ -379,7 +382,10 @@ extension RunConfig {
             return { try LocalInferenceBackend(modelFolder: $0, batchSize: batch, chatPrompts: chat) }
         }
         _ = try configuration.apiKey()
-        return { _ in try OpenAICompatibleBackend(configuration: configuration) }
+        var withPrompts = configuration
+        withPrompts.promptsIncludeSpecialTokens = task.chat
+        let final = withPrompts
+        return { _ in try OpenAICompatibleBackend(configuration: final) }
     }
 
     /// The external trainer's job of iteration `t`.

@@ -14,10 +14,14 @@ struct CompletionRequest: Decodable {
     var echo: Bool?
     var suffix: String?
     var bestOf: Int?
+    /// vLLM's extension: `false` encodes text prompts without BOS (they hold their own special
+    /// tokens, e.g. a rendered chat template). Default `true`.
+    var addSpecialTokens: Bool
 
     enum CodingKeys: String, CodingKey {
         case prompt, logprobs, echo, suffix
         case bestOf = "best_of"
+        case addSpecialTokens = "add_special_tokens"
     }
 
     init(from decoder: any Decoder) throws {
@@ -41,6 +45,11 @@ struct CompletionRequest: Decodable {
         echo = try c.decodeIfPresent(Bool.self, forKey: .echo)
         suffix = try c.decodeIfPresent(String.self, forKey: .suffix)
         bestOf = try c.decodeIfPresent(Int.self, forKey: .bestOf)
+        do {
+            addSpecialTokens = try c.decodeIfPresent(Bool.self, forKey: .addSpecialTokens) ?? true
+        } catch {
+            throw APIError.invalid("'add_special_tokens' must be true or false", param: "add_special_tokens")
+        }
         sampling = try SamplingRequest(from: decoder)
     }
 }

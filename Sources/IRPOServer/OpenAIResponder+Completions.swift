@@ -23,7 +23,7 @@ extension OpenAIResponder {
             if let empty = texts.firstIndex(where: \.isEmpty) {
                 throw APIError.invalid("prompt \(empty) is an empty string; send a non-empty prompt", param: "prompt")
             }
-            prompts = texts.map { model.tokenizer.encodePrompt($0) }
+            prompts = texts.map { model.tokenizer.encodePrompt($0, addSpecialTokens: request.addSpecialTokens) }
         case let .tokenLists(lists):
             prompts = try validator.checkTokenPrompts(lists)
         }

@@ -191,6 +191,13 @@ final class OpenAICompatibleBackendTests: XCTestCase {
         XCTAssertEqual(a.seed, OpenAICompatibleBackend.derivedSeed(seed: 99, promptID: 1))
         XCTAssertLessThan(a.seed, 1 << 31)
         XCTAssertNotEqual(OpenAICompatibleBackend.derivedSeed(seed: 98, promptID: 1), a.seed)
+        XCTAssertNil(a.addSpecialTokens, "plain prompts let the server add its BOS")
+        XCTAssertFalse(try XCTUnwrap(String(data: JSONEncoder().encode(a), encoding: .utf8)).contains("add_special_tokens"))
+        var rendered = configuration
+        rendered.promptsIncludeSpecialTokens = true
+        let chatText = try OpenAICompatibleBackend(configuration: rendered).request(prompt: "Q", promptID: 1, parameters: parameters, n: 4)
+        XCTAssertEqual(chatText.addSpecialTokens, false, "a rendered chat template must not get a second BOS")
+        XCTAssertTrue(try XCTUnwrap(String(data: JSONEncoder().encode(chatText), encoding: .utf8)).contains("\"add_special_tokens\":false"))
 
         configuration.seedMode = .irpo
         configuration.chat = true

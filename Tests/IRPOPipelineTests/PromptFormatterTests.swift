@@ -81,5 +81,13 @@ final class PromptFormatterTests: XCTestCase {
         XCTAssertThrowsError(try RunConfig(json: Data(#"{"seed_model": "\#(model.path)", "task": {"kind": "synthetic-arithmetic", "prompt": "gsm9k"}}"#.utf8), file: "c.json")) { error in
             XCTAssert("\(error)".contains("task.prompt") && "\(error)".contains("gsm9k"), "\(error)")
         }
+        // The server must not wrap an already rendered chat prompt a second time.
+        let twice = #"{"seed_model": "\#(model.path)", "task": {"kind": "synthetic-arithmetic", "chat": true}, "#
+            + #""sampling": {"backend": {"type": "openai", "base_url": "http://127.0.0.1:8000", "model": "m", "chat": true}}}"#
+        XCTAssertThrowsError(try RunConfig(json: Data(twice.utf8), file: "c.json")) { error in
+            XCTAssert("\(error)".contains("task.chat") && "\(error)".contains("sampling.backend.chat"), "\(error)")
+        }
+        let once = twice.replacingOccurrences(of: #""model": "m", "chat": true"#, with: #""model": "m""#)
+        XCTAssertNoThrow(try RunConfig(json: Data(once.utf8), file: "c.json"))
     }
 }

@@ -64,6 +64,25 @@ final class CompletionsEndpointTests: XCTestCase {
         }
     }
 
+    func testAddSpecialTokensFalseEncodesTheTextWithoutBOS() async throws {
+        let harness = try ServerHarness()
+        defer { harness.remove() }
+        let text = "Q: 9-4="
+        let withoutBOS = CharacterTokenizer().encode(text).map(Int.init)
+        try await harness.withClient { client in
+            let plain = try JSONBody.object(try await client.post("/v1/completions", [
+                "prompt": text, "max_tokens": 12, "seed": 3, "temperature": 0.7, "add_special_tokens": false,
+            ]))
+            let byIDs = try JSONBody.object(try await client.post("/v1/completions", [
+                "prompt": withoutBOS, "max_tokens": 12, "seed": 3, "temperature": 0.7,
+            ]))
+            XCTAssertEqual((plain["usage"] as? [String: Int])?["prompt_tokens"], withoutBOS.count)
+            XCTAssertEqual(JSONBody.choices(plain).map { $0["text"] as? String }, JSONBody.choices(byIDs).map { $0["text"] as? String })
+            let bad = try await client.post("/v1/completions", ["prompt": text, "add_special_tokens": "no"])
+            XCTAssertEqual(bad.status, .badRequest)
+        }
+    }
+
     func testTokenIDPromptsMatchTheirTextAndSingleIDListsAreOnePrompt() async throws {
         let harness = try ServerHarness()
         defer { harness.remove() }
