@@ -10,7 +10,7 @@ import IRPOTensor
 ///
 /// Reproducibility: sample `j` of prompt `i` draws its random numbers from
 /// `SampleStream(seed:prompt:sample:)`, prompts are always prefilled alone, and the decode
-/// decode steps use `InvariantMatmul`, which computes each row the same way whatever the batch,
+/// steps use `InvariantMatmul`, which computes each row the same way whatever the batch,
 /// so a sample's tokens and log-probs are bit-identical whatever the batch size, the thread
 /// count or its neighbours.
 ///
