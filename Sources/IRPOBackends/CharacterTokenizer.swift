@@ -66,10 +66,8 @@ public struct CharacterTokenizer: TextTokenizer, Equatable {
     /// The ids of `text` (no special tokens).
     public func encode(_ text: String) -> [Int32] { text.map { ids[$0] ?? unknown } }
 
-    public func encodePrompt(_ text: String) -> [Int32] { [bos] + encode(text) }
-
     public func encodePrompt(_ text: String, addSpecialTokens: Bool) -> [Int32] {
-        addSpecialTokens ? encodePrompt(text) : encode(text)
+        addSpecialTokens ? [bos] + encode(text) : encode(text)
     }
 
     public func encodeCompletion(_ text: String) -> [Int32] { encode(text) + [eos] }

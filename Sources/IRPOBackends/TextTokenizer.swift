@@ -4,13 +4,16 @@ import IRPOTokenizer
 
 /// What the pipeline needs from a tokenizer: prompts with BOS, completions with EOS, and decode.
 public protocol TextTokenizer: GenerationTokenizer {
-    /// Prompt ids, with the beginning-of-sequence token if the tokenizer uses one.
-    func encodePrompt(_ text: String) -> [Int32]
     /// Prompt ids; `addSpecialTokens: false` adds no BOS (HF's `add_special_tokens=False`, for
     /// text that already holds its special tokens, such as a rendered chat template).
     func encodePrompt(_ text: String, addSpecialTokens: Bool) -> [Int32]
     /// Completion ids followed by the end-of-sequence token (so the model learns to stop).
     func encodeCompletion(_ text: String) -> [Int32]
+}
+
+extension TextTokenizer {
+    /// Prompt ids, with the beginning-of-sequence token if the tokenizer uses one.
+    public func encodePrompt(_ text: String) -> [Int32] { encodePrompt(text, addSpecialTokens: true) }
 }
 
 /// A Hugging Face `tokenizer.json` tokenizer used as a `TextTokenizer`.
@@ -27,10 +30,6 @@ public struct HuggingFaceTextTokenizer: TextTokenizer {
         self.tokenizer = tokenizer
         self.endOfSequence = endOfSequence
         self.promptsIncludeSpecialTokens = promptsIncludeSpecialTokens
-    }
-
-    public func encodePrompt(_ text: String) -> [Int32] {
-        encodePrompt(text, addSpecialTokens: true)
     }
 
     public func encodePrompt(_ text: String, addSpecialTokens: Bool) -> [Int32] {

@@ -24,29 +24,25 @@ public final class DecodeWeights: @unchecked Sendable {
         let c = model.configuration
         modelIdentifier = ObjectIdentifier(model)
         var offset = 0
-        var jobs: [(source: UnsafePointer<Float>, outputs: Int, inner: Int, offset: Int)] = []
-        var layers: [[Int]] = []
-        for layer in 0..<c.layerCount {
-            var row: [Int] = []
-            for kind in Self.layerKinds {
-                let shape = kind.shape(in: c)
-                jobs.append((UnsafePointer(model.parameters.pointer(kind, layer: layer)), shape[0], shape[1], offset))
-                row.append(offset)
-                offset += InvariantMatmul.packedCount(outputs: shape[0], inner: shape[1])
-            }
-            layers.append(row)
+        var jobs: [(source: SendablePointer<Float>, outputs: Int, inner: Int, offset: Int)] = []
+        func add(_ kind: ParameterKind, layer: Int, outputs: Int, inner: Int) -> Int {
+            jobs.append((SendablePointer(model.parameters.pointer(kind, layer: layer)), outputs, inner, offset))
+            defer { offset += InvariantMatmul.packedCount(outputs: outputs, inner: inner) }
+            return offset
         }
-        headOffset = offset
-        jobs.append((UnsafePointer(model.parameters.pointer(model.layout.outputEmbeddingKind)), c.vocabularySize, c.hiddenSize, offset))
-        offset += InvariantMatmul.packedCount(outputs: c.vocabularySize, inner: c.hiddenSize)
-        layerOffsets = layers
+        layerOffsets = (0..<c.layerCount).map { layer in
+            Self.layerKinds.map { kind in
+                let shape = kind.shape(in: c)
+                return add(kind, layer: layer, outputs: shape[0], inner: shape[1])
+            }
+        }
+        headOffset = add(model.layout.outputEmbeddingKind, layer: 0, outputs: c.vocabularySize, inner: c.hiddenSize)
         totalCount = offset
         storage = .allocate(capacity: max(1, offset))
-        let base = SendablePointer(storage)
-        let work = jobs.map { (SendablePointer(UnsafeMutablePointer(mutating: $0.source)), $0.outputs, $0.inner, $0.offset) }
+        let base = SendablePointer(storage), work = jobs
         Parallel.forEach(count: work.count) { index in
-            let (source, outputs, inner, start) = work[index]
-            InvariantMatmul.pack(UnsafePointer(source.pointer), outputs: outputs, inner: inner, into: base.pointer + start)
+            let job = work[index]
+            InvariantMatmul.pack(UnsafePointer(job.source.pointer), outputs: job.outputs, inner: job.inner, into: base.pointer + job.offset)
         }
     }
 
@@ -55,14 +51,13 @@ public final class DecodeWeights: @unchecked Sendable {
     /// Bytes held.
     public var byteCount: Int { totalCount * MemoryLayout<Float>.stride }
 
-    /// The packed form of `kind` in `layer` (a linear weight kind).
+    /// The packed form of the weight `kind` of `layer`: a linear weight, or the output embedding
+    /// (`.embedding` or `.lmHead`).
     func pointer(_ kind: ParameterKind, layer: Int) -> UnsafePointer<Float> {
+        if kind == .embedding || kind == .lmHead { return UnsafePointer(storage + headOffset) }
         guard let index = Self.layerKinds.firstIndex(of: kind) else {
             preconditionFailure("DecodeWeights packs no \(kind) tensor")
         }
         return UnsafePointer(storage + layerOffsets[layer][index])
     }
-
-    /// The packed output embedding (LM head).
-    var head: UnsafePointer<Float> { UnsafePointer(storage + headOffset) }
 }

@@ -121,16 +121,18 @@ extension LlamaModel {
         // Single-token steps use the batch-invariant kernel (a sequence's logits must not depend on
         // its batch); multi-token prefills use BLAS, and the generator always prefills a prompt alone.
         let invariant = matmul == .batchInvariant && segments.allSatisfy { $0.tokens.count == 1 }
-        /// y [rows, n] (+)= x [rows, k] W^T with W [n, k]; `packedW` is W in `packed`, if any.
-        func linear(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
-                    packed packedW: @autoclosure () -> UnsafePointer<Float>?,
+        /// y [rows, n] (+)= x [rows, k] W^T with W [n, k] the weight `kind` of `layer`.
+        func linear(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ kind: ParameterKind, layer: Int = 0,
                     rows: Int, n: Int, k: Int, accumulate: Bool = false) {
-            if invariant, let packedW = packedW() {
-                InvariantMatmul.multiply(y: y, x: x, packed: packedW, rows: rows, outputs: n, inner: k, accumulate: accumulate)
+            if invariant, let packed {
+                InvariantMatmul.multiply(y: y, x: x, packed: packed.pointer(kind, layer: layer), rows: rows, outputs: n, inner: k,
+                                         accumulate: accumulate)
             } else if invariant {
-                InvariantMatmul.multiply(y: y, x: x, w: w, rows: rows, outputs: n, inner: k, accumulate: accumulate)
+                InvariantMatmul.multiply(y: y, x: x, w: parameters.pointer(kind, layer: layer), rows: rows, outputs: n, inner: k,
+                                         accumulate: accumulate)
             } else {
-                GEMM.multiply(transposeA: false, transposeB: true, m: rows, n: n, k: k, a: x, b: w, beta: accumulate ? 1 : 0, c: y)
+                GEMM.multiply(transposeA: false, transposeB: true, m: rows, n: n, k: k, a: x, b: parameters.pointer(kind, layer: layer),
+                              beta: accumulate ? 1 : 0, c: y)
             }
         }
 
@@ -144,9 +146,9 @@ extension LlamaModel {
                     // Attention block.
                     RMSNorm.forward(output: normed, inverseRMS: inverseRMS, input: residual, weight: p(.attentionNorm),
                                     tokens: t, channels: hidden, epsilon: epsilon)
-                    linear(q, normed, p(.queryWeight), packed: packed?.pointer(.queryWeight, layer: layer), rows: t, n: qWidth, k: hidden)
-                    linear(k, normed, p(.keyWeight), packed: packed?.pointer(.keyWeight, layer: layer), rows: t, n: kvWidth, k: hidden)
-                    linear(v, normed, p(.valueWeight), packed: packed?.pointer(.valueWeight, layer: layer), rows: t, n: kvWidth, k: hidden)
+                    linear(q, normed, .queryWeight, layer: layer, rows: t, n: qWidth, k: hidden)
+                    linear(k, normed, .keyWeight, layer: layer, rows: t, n: kvWidth, k: hidden)
+                    linear(v, normed, .valueWeight, layer: layer, rows: t, n: kvWidth, k: hidden)
                     if c.attentionBias {
                         Elementwise.addBias(q, bias: p(.queryBias), rows: t, columns: qWidth)
                         Elementwise.addBias(k, bias: p(.keyBias), rows: t, columns: kvWidth)
@@ -165,14 +167,14 @@ extension LlamaModel {
                         keys: cache.keys + cache.rowOffset(layer: layer, slot: 0, position: 0),
                         values: cache.values + cache.rowOffset(layer: layer, slot: 0, position: 0),
                         slotStride: cache.capacity * kvWidth, segments: plan, shape: shape)
-                    linear(residual, attention, p(.outputWeight), packed: packed?.pointer(.outputWeight, layer: layer), rows: t, n: hidden, k: qWidth, accumulate: true)
+                    linear(residual, attention, .outputWeight, layer: layer, rows: t, n: hidden, k: qWidth, accumulate: true)
                     // MLP block.
                     RMSNorm.forward(output: normed, inverseRMS: inverseRMS, input: residual, weight: p(.mlpNorm),
                                     tokens: t, channels: hidden, epsilon: epsilon)
-                    linear(gate, normed, p(.gateWeight), packed: packed?.pointer(.gateWeight, layer: layer), rows: t, n: inner, k: hidden)
-                    linear(up, normed, p(.upWeight), packed: packed?.pointer(.upWeight, layer: layer), rows: t, n: inner, k: hidden)
+                    linear(gate, normed, .gateWeight, layer: layer, rows: t, n: inner, k: hidden)
+                    linear(up, normed, .upWeight, layer: layer, rows: t, n: inner, k: hidden)
                     SwiGLU.forward(output: activated, gate: gate, up: up, count: t * inner)
-                    linear(residual, activated, p(.downWeight), packed: packed?.pointer(.downWeight, layer: layer), rows: t, n: hidden, k: inner, accumulate: true)
+                    linear(residual, activated, .downWeight, layer: layer, rows: t, n: hidden, k: inner, accumulate: true)
                 }
             }
         }
@@ -185,6 +187,6 @@ extension LlamaModel {
         gatherRows(gathered, from: residual, rows: headRows, width: hidden)
         RMSNorm.forward(output: normed, inverseRMS: inverseRMS, input: gathered, weight: parameters.pointer(.finalNorm),
                         tokens: n, channels: hidden, epsilon: epsilon)
-        linear(logits, normed, parameters.pointer(layout.outputEmbeddingKind), packed: packed?.head, rows: n, n: c.vocabularySize, k: hidden)
+        linear(logits, normed, layout.outputEmbeddingKind, rows: n, n: c.vocabularySize, k: hidden)
     }
 }
