@@ -90,6 +90,8 @@ public struct Demo {
         config.training.batchSize = settings.rpoBatchSize
         config.training.microBatchSize = min(8, settings.rpoBatchSize)
         config.training.maxLength = 256
+        config.training.selectionQuestions = settings.selectionQuestions
+        config.training.selectionEvery = settings.selectionEvery
         config.evaluation.splits = ["dev", "test"]
         config.evaluation.majorityK = settings.majorityK
         config.evaluation.maxNewTokens = 64

@@ -39,6 +39,10 @@ public struct DemoSettings: Sendable, Equatable {
     public var beta = 0.1
     /// How the NLL term is normalised (`.perSequence` is the paper's; `.sum` is a named variant).
     public var nllNormalization = NLLNormalization.perSequence
+    /// Held-out training questions that score each iteration's checkpoints (0: M_t is the last step).
+    public var selectionQuestions = 0
+    /// Steps between scored checkpoints (the last step is always scored).
+    public var selectionEvery = 10
     /// Passes over each iteration's pairs.
     public var rpoEpochs = 1
     /// Dev questions (for choosing settings) and test questions (reported).

@@ -42,7 +42,7 @@ extension IterativeRun {
                 throw PipelineError("cannot copy \(from.path) to \(to.path) (\(error.localizedDescription)); check free disk space")
             }
         }
-        for split in Set(config.evaluation.splits + ["test"]) {
+        for split in Set(config.evaluation.splits + ["test", RunDirectory.selectionSplit]) {
             try copy(source.dataURL(split: split), directory.dataURL(split: split))
         }
         var names = ["questions.jsonl", "samples.jsonl", "scored.jsonl"]

@@ -15,7 +15,34 @@ extension IterativeRun {
             try AtomicFile.write(JSONLines.encode(items), to: directory.dataURL(split: split))
             counts.append("\(items.count) \(split) questions")
         }
+        if config.training.selectionQuestions > 0 {
+            let items = try selectionItems()
+            try AtomicFile.write(JSONLines.encode(items), to: directory.dataURL(split: RunDirectory.selectionSplit))
+            counts.append("\(items.count) held-out training questions for checkpoint selection")
+        }
         return counts.joined(separator: ", ")
+    }
+
+    /// The held-out training questions that score checkpoints (`training.selection_questions`):
+    /// for the synthetic task a separate draw of training questions without any question of the
+    /// run's training pools; for a file task the last ones of `task.train`, which
+    /// `trainingItems` leaves out.
+    func selectionItems() throws -> [TaskItem] {
+        let count = config.training.selectionQuestions
+        if let task = syntheticTask {
+            var pooled = Set<String>()
+            for t in 1...config.iterations { pooled.formUnion(try trainingItems(iteration: t).map(\.question)) }
+            let drawn = try task.generate(count: count + pooled.count, partition: .train, phrasing: .evaluation,
+                                          seed: config.seed &+ 0x5E1EC7)
+            return Array(drawn.lazy.filter { !pooled.contains($0.question) }.prefix(count))
+        }
+        guard let path = config.task.train else { throw PipelineError("no `task.train` file is configured") }
+        let all = try kind.loadItems(path: path)
+        guard all.count > count else {
+            throw PipelineError("config key `training.selection_questions` has value \(count), but \(path) holds only \(all.count) questions; "
+                + "hold out fewer so that some are left to train on")
+        }
+        return Array(all.suffix(count))
     }
 
     func evaluationItems(split: String) throws -> [TaskItem] {
@@ -36,7 +63,11 @@ extension IterativeRun {
             return try task.generate(count: config.task.syntheticTrainQuestions, partition: .train, phrasing: .evaluation, seed: poolSeed)
         }
         guard let path = config.task.train else { throw PipelineError("no `task.train` file is configured") }
-        return try kind.loadItems(path: path, limit: config.task.trainLimit)
+        let held = config.training.selectionQuestions
+        guard held > 0 else { return try kind.loadItems(path: path, limit: config.task.trainLimit) }
+        // The last `selection_questions` are held out to score checkpoints (selectionItems()).
+        let kept = try kind.loadItems(path: path).dropLast(held)
+        return Array(config.task.trainLimit.map { kept.prefix($0) } ?? kept)
     }
 
     /// Step 1: N completions per training question from M_{t-1} -> questions.jsonl, samples.jsonl.
@@ -182,15 +213,29 @@ extension IterativeRun {
                                       outputDirectory: trainFolder)
             if let checkpoint { try trainer.resume(from: checkpoint) }
             let total = trainer.totalSteps
+            var selection = try checkpointSelection(iteration: t, totalSteps: total, completedSteps: trainer.completedSteps)
+            let saveCandidate = { (folder: URL) throws in
+                try trainer.model.save(to: folder)
+                try TokenizerLoader.copyCompanionFiles(from: previous, to: folder)
+            }
+            // A checkpoint written just before an interruption may not have been scored yet.
+            try selection?.consider(step: trainer.completedSteps, save: saveCandidate)
             let result = try trainer.train { metrics in
                 progress("iter-\(t) train", metrics.step, total)
+                try selection?.consider(step: metrics.step, save: saveCandidate)
                 try interruptionPoint(.trainingStep(iteration: t, step: metrics.step))
                 return .proceed
             }
             summary = "\(result.completedSteps) steps on \(examples.count) pairs"
             if let last = result.lastMetrics { summary += String(format: ", last loss %.4f", last.loss) }
         }
-        let trained = trainFolder.appendingPathComponent("model")
+        var trained = trainFolder.appendingPathComponent("model")
+        if let selection = try checkpointSelection(iteration: t, totalSteps: Int.max, completedSteps: Int.max) {
+            let (record, model) = try selection.chosen()
+            trained = model
+            summary += "; kept step \(record.step) (held-out accuracy \(Self.percent(record.accuracy)), "
+                + "steps scored: \(selection.records.map { "\($0.step) \(Self.percent($0.accuracy))" }.joined(separator: ", ")))"
+        }
         try TokenizerLoader.copyCompanionFiles(from: previous, to: trained)
         try? manager.removeItem(at: finalFolder)
         try manager.copyItem(at: trained, to: finalFolder)
@@ -199,6 +244,30 @@ extension IterativeRun {
             try hook.run(model: finalFolder, iteration: t) { line in log("  reload: \(line)") }
         }
         return summary
+    }
+
+    /// The checkpoint selection of iteration `t`'s training (nil when `training.selection_questions` is 0):
+    /// candidates are scored by the local engine's greedy accuracy on `data/selection.jsonl`.
+    func checkpointSelection(iteration t: Int, totalSteps: Int, completedSteps: Int) throws -> CheckpointSelection? {
+        guard config.training.selectionQuestions > 0 else { return nil }
+        let itemsURL = directory.dataURL(split: RunDirectory.selectionSplit)
+        var settings = config.evaluation
+        settings.greedy = true
+        settings.majorityK = 0
+        let evaluator = Evaluator(reward: reward, prompt: prompt, settings: settings, seed: config.seed, syntheticTask: nil)
+        let batchSize = config.sampling.batchSize, chat = config.task.chat
+        return try CheckpointSelection(
+            trainFolder: directory.file("train", iteration: t), every: config.training.selectionEvery,
+            totalSteps: totalSteps, completedSteps: completedSteps,
+            score: { [progress] folder in
+                let items = try JSONLines.read(TaskItem.self, from: itemsURL)
+                // Always the local engine: a sampling server serves M_{t-1}, not the candidate.
+                let backend = try LocalInferenceBackend(modelFolder: folder, batchSize: batchSize, chatPrompts: chat)
+                let result = try evaluator.evaluate(items: items, split: RunDirectory.selectionSplit, backend: backend) { _, done, total in
+                    progress("iter-\(t) select", done, total)
+                }
+                return (result.greedyAccuracy ?? 0, result.questions)
+            })
     }
 
     /// Step 5: greedy and maj@k accuracy of M_t -> eval.json.

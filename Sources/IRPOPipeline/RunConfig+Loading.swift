@@ -83,6 +83,8 @@ extension RunConfig {
         config.training.weightDecay = try training.double("weight_decay", default: t.weightDecay)
         config.training.maxLength = try training.int("max_length", default: t.maxLength)
         config.training.checkpointEvery = try training.int("checkpoint_every", default: t.checkpointEvery)
+        config.training.selectionQuestions = try training.int("selection_questions", default: t.selectionQuestions)
+        config.training.selectionEvery = try training.int("selection_every", default: t.selectionEvery)
         try training.rejectUnknownKeys()
 
         var evaluation = try root.section("evaluation")
@@ -172,6 +174,14 @@ extension RunConfig {
         }
         guard training.maxSteps >= 1 else { throw fail("training.max_steps", training.maxSteps, "an integer >= 1") }
         guard training.maxLength >= 8 else { throw fail("training.max_length", training.maxLength, "an integer >= 8") }
+        guard training.selectionQuestions >= 0 else {
+            throw fail("training.selection_questions", training.selectionQuestions, "an integer >= 0 (0: M_t is the last step)")
+        }
+        guard training.selectionEvery >= 1 else { throw fail("training.selection_every", training.selectionEvery, "an integer >= 1") }
+        if training.selectionQuestions > 0, trainer.type == "external" {
+            throw fail("training.selection_questions", training.selectionQuestions,
+                       "0 with `trainer.type: external` (checkpoint selection needs the built-in trainer's steps)")
+        }
         do { try trainerConfiguration(pairCount: 1).validate() } catch { throw PipelineError("config section `training`: \(error)") }
         guard iterations >= 1, iterations <= 100 else { throw fail("iterations", iterations, "an integer in 1...100") }
         guard evaluation.majorityK >= 0 else { throw fail("evaluation.majority_k", evaluation.majorityK, "an integer >= 0 (0 disables majority vote)") }

@@ -124,6 +124,14 @@ public struct RunConfig: Sendable, Equatable, Encodable {
         public var maxLength: Int = 1024
         /// Checkpoint every this many steps (0: at the end); resume continues from the last one.
         public var checkpointEvery: Int = 0
+        /// Held-out training questions on which every `selection_every`-th step of an iteration's
+        /// training (and its last step) is scored by greedy accuracy; the best-scoring step becomes
+        /// M_t (the paper: "checkpoint chosen on held-out training questions"). 0 (the default):
+        /// no selection, M_t is the last step. They come from the training data and are never trained
+        /// on: the last ones of `task.train`, or for the synthetic task a separate draw of training questions.
+        public var selectionQuestions: Int = 0
+        /// Steps between scored checkpoints when `selection_questions` > 0 (the last step is always scored).
+        public var selectionEvery: Int = 10
         public init() {}
         enum CodingKeys: String, CodingKey {
             case loss, alpha, beta, schedule, epochs
@@ -137,6 +145,8 @@ public struct RunConfig: Sendable, Equatable, Encodable {
             case weightDecay = "weight_decay"
             case maxLength = "max_length"
             case checkpointEvery = "checkpoint_every"
+            case selectionQuestions = "selection_questions"
+            case selectionEvery = "selection_every"
         }
     }
 

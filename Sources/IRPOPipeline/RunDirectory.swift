@@ -14,6 +14,8 @@ public struct RunDirectory: Sendable {
     public var logURL: URL { root.appendingPathComponent("run.log") }
     /// `data/<split>.jsonl`: the evaluation questions, fixed for the whole run.
     public func dataURL(split: String) -> URL { root.appendingPathComponent("data/\(split).jsonl") }
+    /// The `dataURL` split name of the held-out training questions that score checkpoints.
+    public static let selectionSplit = "selection"
     /// `iter-<t>/` (iteration 0 holds the seed model's evaluation).
     public func iteration(_ t: Int) -> URL { root.appendingPathComponent("iter-\(t)") }
     public func file(_ name: String, iteration t: Int) -> URL { iteration(t).appendingPathComponent(name) }

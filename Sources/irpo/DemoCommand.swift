@@ -70,6 +70,12 @@ struct DemoCommand: ParsableCommand {
     @Option(name: .long, help: "NLL normalisation: sequence (paper), token (TRL) or sum (variant).")
     var nll: String?
 
+    @Option(name: .long, help: "Held-out training questions that choose each iteration's checkpoint (0: keep the last step).")
+    var selectionQuestions: Int?
+
+    @Option(name: .long, help: "Steps between the checkpoints scored for selection (the last step is always scored).")
+    var selectionEvery: Int?
+
     @Option(name: .long, help: "Dev and test questions (sets both).")
     var evaluationQuestions: Int?
 
@@ -95,7 +101,7 @@ struct DemoCommand: ParsableCommand {
                                         ("--intermediate-size", intermediateSize), ("--sft-examples", sftExamples), ("--sft-steps", sftSteps),
                                         ("--questions", questions), ("--samples", samples), ("--pairs", pairs), ("--batch-size", batchSize),
                                         ("--epochs", epochs), ("--evaluation-questions", evaluationQuestions), ("--dev-questions", devQuestions),
-                                        ("--test-questions", testQuestions), ("--threads", threads)]
+                                        ("--test-questions", testQuestions), ("--threads", threads), ("--selection-every", selectionEvery)]
         for (name, value) in counts {
             if let value, value < 1 { throw ValidationError("\(name) must be >= 1, got \(value)") }
         }
@@ -133,6 +139,11 @@ struct DemoCommand: ParsableCommand {
             }
             settings.nllNormalization = normalization
         }
+        if let selectionQuestions {
+            guard selectionQuestions >= 0 else { throw ValidationError("--selection-questions must be >= 0, got \(selectionQuestions)") }
+            settings.selectionQuestions = selectionQuestions
+        }
+        if let selectionEvery { settings.selectionEvery = selectionEvery }
         if let evaluationQuestions {
             settings.devQuestions = evaluationQuestions
             settings.testQuestions = evaluationQuestions

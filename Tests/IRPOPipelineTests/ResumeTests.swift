@@ -1,5 +1,6 @@
 import Foundation
 import IRPOBackends
+import IRPOTasks
 import IRPOTraining
 import XCTest
 @testable import IRPOPipeline
@@ -107,6 +108,43 @@ final class ResumeTests: XCTestCase {
         // (Questions finish in any order in a batch, so which 7 remain depends on the engine.)
         XCTAssertEqual(Set(samplingCalls[1].promptIDs).count, 7)
         XCTAssertTrue(Set(samplingCalls[1].promptIDs).isSubset(of: Set(0..<12)))
+    }
+
+    func testCheckpointSelectionChoosesTheSameStepAfterInterruptions() throws {
+        var (_, config) = try PipelineTestSupport.tinyRun(output: output)
+        config.training.selectionQuestions = 8
+        config.training.selectionEvery = 2
+        let reference = output.appendingPathComponent("reference")
+        _ = try runInterrupted(config, in: reference, stops: [])
+        let heldOut = try JSONLines.read(TaskItem.self, from: reference.appendingPathComponent("data/selection.jsonl"))
+        XCTAssertEqual(heldOut.count, 8)
+        let pool = Set(try JSONLines.read(TaskItem.self, from: reference.appendingPathComponent("iter-1/questions.jsonl")).map(\.question))
+        XCTAssertTrue(heldOut.allSatisfy { !pool.contains($0.question) }, "held-out questions are never trained on")
+        let steps = try JSONLines.read(StepMetrics.self, from: reference.appendingPathComponent("iter-1/train/metrics.jsonl")).count
+        XCTAssertGreaterThanOrEqual(steps, 3, "the test needs a few training steps to stop in the middle")
+        let records = try JSONLines.read(SelectionRecord.self, from: reference.appendingPathComponent("iter-1/train/selection.jsonl"))
+        XCTAssertEqual(records.map(\.step), Array(stride(from: 2, through: steps, by: 2)) + (steps % 2 == 0 ? [] : [steps]))
+        XCTAssertTrue(records.allSatisfy { $0.questions == 8 })
+        // M1 is the best-scoring step's weights (the earliest of equals).
+        let best = try XCTUnwrap(records.max { $0.accuracy < $1.accuracy || ($0.accuracy == $1.accuracy && $0.step > $1.step) })
+        let bytes = PipelineTestSupport.bytes
+        XCTAssertEqual(bytes(reference, "iter-1/model/model.safetensors"),
+                       bytes(reference, "iter-1/train/selection/best-step-\(best.step)/model.safetensors"))
+        XCTAssertTrue(try String(contentsOf: reference.appendingPathComponent("run.log"), encoding: .utf8).contains("kept step \(best.step)"))
+
+        // Stop after step 2 (scored and checkpointed) and drop its record, as a kill while scoring a
+        // checkpointed step would leave it; then stop after step 3.
+        let resumed = output.appendingPathComponent("resumed")
+        let stops: [RunInterruptionPoint] = [.trainingStep(iteration: 1, step: 2), .trainingStep(iteration: 1, step: 3)]
+        let result = try runInterrupted(config, in: resumed, stops: stops) { attempt in
+            guard attempt == 0 else { return }
+            let url = resumed.appendingPathComponent("iter-1/train/selection.jsonl")
+            XCTAssertEqual(try JSONLines.read(SelectionRecord.self, from: url).map(\.step), [2])
+            try Data().write(to: url)
+        }
+        XCTAssertEqual(result.hit, stops)
+        try assertSameOutcome(reference, resumed, iterations: 1)
+        XCTAssertEqual(bytes(reference, "iter-1/train/selection.jsonl"), bytes(resumed, "iter-1/train/selection.jsonl"))
     }
 
     func testAHalfWrittenPartialLineIsDropped() throws {

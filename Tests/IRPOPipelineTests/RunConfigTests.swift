@@ -91,4 +91,18 @@ final class RunConfigTests: XCTestCase {
             XCTAssertTrue("\(error)".hasPrefix("bad.json is not valid JSON"), "\(error)")
         }
     }
+
+    func testCheckpointSelectionSettings() throws {
+        let c = try config("\"training\": {\"selection_questions\": 200, \"selection_every\": 5}")
+        XCTAssertEqual(c.training.selectionQuestions, 200)
+        XCTAssertEqual(c.training.selectionEvery, 5)
+        XCTAssertEqual(try config("").training.selectionQuestions, 0, "off unless asked for")
+        XCTAssertEqual(message("\"training\": {\"selection_questions\": -1}"),
+                       "config key `training.selection_questions` has value -1, expected an integer >= 0 (0: M_t is the last step)")
+        XCTAssertEqual(message("\"training\": {\"selection_every\": 0}"),
+                       "config key `training.selection_every` has value 0, expected an integer >= 1")
+        XCTAssertTrue(message("\"training\": {\"selection_question\": 5}").contains("did you mean `training.selection_questions`"))
+        XCTAssertTrue(message("\"training\": {\"selection_questions\": 5}, \"trainer\": {\"type\": \"external\", \"command\": [\"true\"]}")
+            .contains("checkpoint selection needs the built-in trainer"))
+    }
 }
