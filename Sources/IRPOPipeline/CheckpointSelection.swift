@@ -60,7 +60,10 @@ struct CheckpointSelection {
     func isCandidate(_ step: Int) -> Bool { step >= 1 && (step % every == 0 || step == totalSteps) }
 
     /// The best record so far: the highest accuracy, the earliest step among equals.
-    var best: SelectionRecord? {
+    var best: SelectionRecord? { Self.best(of: records) }
+
+    /// The highest accuracy of `records` (in step order), the earliest step among equals.
+    static func best(of records: [SelectionRecord]) -> SelectionRecord? {
         records.reduce(nil) { best, record in
             guard let best else { return record }
             return record.accuracy > best.accuracy ? record : best

@@ -12,6 +12,8 @@ public struct RunReport {
     public let pairStatistics: [Int: PairStatistics]
     /// metrics.jsonl by iteration.
     public let metrics: [Int: [StepMetrics]]
+    /// train/selection.jsonl by iteration (runs with `training.selection_questions`).
+    public let selections: [Int: [SelectionRecord]]
     /// metrics.jsonl of the iteration-1 baselines in `baselines/<name>` (see `Comparison`).
     public let baselineMetrics: [Baseline: [StepMetrics]]
     /// The methods table when the run has baselines (nil otherwise).
@@ -27,6 +29,7 @@ public struct RunReport {
         var evaluations: [IterationEvaluation] = []
         var pairStatistics: [Int: PairStatistics] = [:]
         var metrics: [Int: [StepMetrics]] = [:]
+        var selections: [Int: [SelectionRecord]] = [:]
         let decoder = JSONDecoder()
         for t in 0...1000 {
             let folder = directory.iteration(t)
@@ -44,10 +47,15 @@ public struct RunReport {
             if FileManager.default.fileExists(atPath: metricsFile.path) {
                 metrics[t] = try JSONLines.read(StepMetrics.self, from: metricsFile)
             }
+            let selectionFile = folder.appendingPathComponent("train/selection.jsonl")
+            if FileManager.default.fileExists(atPath: selectionFile.path) {
+                selections[t] = try JSONLines.read(SelectionRecord.self, from: selectionFile)
+            }
         }
         self.evaluations = evaluations
         self.pairStatistics = pairStatistics
         self.metrics = metrics
+        self.selections = selections
         var baselineMetrics: [Baseline: [StepMetrics]] = [:]
         var hasBaselines = false
         for baseline in Baseline.allCases where baseline.isIterationOneBaseline {
@@ -119,6 +127,17 @@ public struct RunReport {
                                     first.logpsChosen, last.logpsChosen, rejected))
             }
             lines += ["", "Charts: [accuracy](accuracy.svg), [training loss](loss.svg), [chosen/rejected log-probs](logps.svg).", ""]
+        }
+        if !selections.isEmpty {
+            lines += ["## Checkpoint selection (greedy accuracy on held-out training questions, %)", "",
+                      "| iteration | held-out questions | kept step | kept | last step | steps scored |", "|---|---|---|---|---|---|"]
+            for t in selections.keys.sorted() {
+                let rows = selections[t] ?? []
+                guard let last = rows.last, let kept = CheckpointSelection.best(of: rows) else { continue }
+                let scored = rows.map { "\($0.step): \(Self.percent($0.accuracy))" }.joined(separator: ", ")
+                lines.append("| \(t) | \(last.questions) | \(kept.step) | \(Self.percent(kept.accuracy)) | \(last.step): \(Self.percent(last.accuracy)) | \(scored) |")
+            }
+            lines.append("")
         }
         if let comparison, !comparison.rows.isEmpty {
             lines += ["## Methods on the same data (paper's Table 1 layout, accuracy %)", "",

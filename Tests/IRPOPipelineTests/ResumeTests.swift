@@ -131,6 +131,9 @@ final class ResumeTests: XCTestCase {
         XCTAssertEqual(bytes(reference, "iter-1/model/model.safetensors"),
                        bytes(reference, "iter-1/train/selection/best-step-\(best.step)/model.safetensors"))
         XCTAssertTrue(try String(contentsOf: reference.appendingPathComponent("run.log"), encoding: .utf8).contains("kept step \(best.step)"))
+        let report = try String(contentsOf: reference.appendingPathComponent("report.md"), encoding: .utf8)
+        XCTAssertTrue(report.contains("## Checkpoint selection"), report)
+        XCTAssertTrue(report.contains("| 1 | 8 | \(best.step) | \(RunReport.percent(best.accuracy)) |"), report)
 
         // Stop after step 2 (scored and checkpointed) and drop its record, as a kill while scoring a
         // checkpointed step would leave it; then stop after step 3.
