@@ -32,6 +32,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-atomics", from: "1.2.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
@@ -45,7 +46,7 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"])]
         ),
         .target(name: "IRPOFormats", swiftSettings: numericSettings),
-        .target(name: "IRPOTensor", dependencies: ["CBLAS"], swiftSettings: numericSettings),
+        .target(name: "IRPOTensor", dependencies: ["CBLAS", .product(name: "Atomics", package: "swift-atomics")], swiftSettings: numericSettings),
         .target(name: "IRPOModel", dependencies: ["IRPOFormats", "IRPOTensor"], swiftSettings: numericSettings),
         .target(name: "IRPOTokenizer", dependencies: ["IRPOFormats"]),
         .target(name: "IRPOTasks"),

@@ -18,9 +18,13 @@ struct GenerationRun {
     var results: [[GenerationResult?]]
     /// Per slot: the sample decoding there.
     var slots: [SequenceState?]
-    /// Per prompt: a slot whose first `prompt.count` cached tokens are that prompt, and the
-    /// logits after its last token; dropped once every sample of the prompt has started.
+    /// Per prompt: the prompt-only slot holding its prefill, and the logits after its last token;
+    /// dropped once every sample of the prompt has started (the slot stays in use while samples
+    /// share its rows).
     var prefixes: [Int: (slot: Int, logits: [Float])] = [:]
+    /// Whether the samples of a prompt share one prefill (more than one sample per prompt): the
+    /// cache then has, after the sample slots, as many prompt-only slots.
+    var sharesPrefixes: Bool { samplesPerPrompt > 1 }
 
     init(generator: Generator, prompts: [[Int32]], parameters: GenerateParameters, samplesPerPrompt: Int,
          promptIDs: [Int], onToken: ((GenerationEvent) -> Void)?) {
@@ -49,13 +53,31 @@ struct GenerationRun {
         }
         let longestPrompt = prompts.map(\.count).max() ?? 1
         let slotCount = min(generator.maxBatchSize, total)
-        let cache = try KVCache(configuration: generator.model.configuration, slots: slotCount,
-                                capacity: longestPrompt + parameters.maxNewTokens)
+        // Prompt-only slots: every sample slot reads at most one of them, so slotCount suffice.
+        let cache = try KVCache(configuration: generator.model.configuration,
+                                capacities: [Int](repeating: longestPrompt + parameters.maxNewTokens, count: slotCount)
+                                    + [Int](repeating: longestPrompt, count: sharesPrefixes ? slotCount : 0))
         slots = [SequenceState?](repeating: nil, count: slotCount)
-        var next = 0  // next (prompt, sample) to admit, prompt-major
         let logits = UnsafeMutablePointer<Float>.allocate(capacity: slotCount * vocabulary)
         defer { logits.deallocate() }
 
+        try Parallel.withSpinningWorkers {
+            try decodeLoop(total: total, slotCount: slotCount, cache: cache, logits: logits)
+        }
+        return try results.enumerated().map { i, samples in
+            try samples.enumerated().map { j, result in
+                guard let result else {
+                    throw GenerationError.invalidRequest("internal error: sample \(j) of prompt \(i) did not finish; please report this")
+                }
+                return result
+            }
+        }
+    }
+
+    /// Admits waiting samples into free slots and runs batched decode steps until every sample
+    /// has finished.
+    mutating func decodeLoop(total: Int, slotCount: Int, cache: KVCache, logits: UnsafeMutablePointer<Float>) throws {
+        var next = 0  // next (prompt, sample) to admit, prompt-major
         while true {
             // Admission: fill free slots with waiting samples.
             var admitted = false
@@ -79,14 +101,6 @@ struct GenerationRun {
                 accept(drawn[row], slot: slot, cache: cache)
             }
         }
-        return try results.enumerated().map { i, samples in
-            try samples.enumerated().map { j, result in
-                guard let result else {
-                    throw GenerationError.invalidRequest("internal error: sample \(j) of prompt \(i) did not finish; please report this")
-                }
-                return result
-            }
-        }
     }
 
     /// Starts sample `sampleIndex` of prompt `promptIndex` in `slot`: shares or runs the prompt's
@@ -94,17 +108,25 @@ struct GenerationRun {
     mutating func admit(promptIndex: Int, sampleIndex: Int, slot: Int, cache: KVCache) throws {
         let prompt = prompts[promptIndex]
         var rowLogits: [Float]
-        if let prefix = prefixes[promptIndex] {
-            cache.copyPrefix(from: prefix.slot, to: slot, length: prompt.count)
+        cache.reset(slot: slot)
+        if sharesPrefixes {
+            let prefix: (slot: Int, logits: [Float])
+            if let known = prefixes[promptIndex] {
+                prefix = known
+            } else {
+                // A prompt-only slot no sample reads and no waiting prompt holds.
+                let pending = Set(prefixes.values.map(\.slot))
+                guard let free = (slots.count..<cache.slotCount).first(where: { cache.sharerCount(of: $0) == 0 && !pending.contains($0) }) else {
+                    throw GenerationError.invalidRequest("internal error: no free prompt slot for prompt \(promptIndex); please report this")
+                }
+                cache.reset(slot: free)
+                prefix = (free, try generator.model.decode([DecodeSegment(slot: free, tokens: prompt)], cache: cache, rows: .last))
+            }
+            cache.sharePrefix(from: prefix.slot, to: slot, length: prompt.count)
             rowLogits = prefix.logits
+            prefixes[promptIndex] = sampleIndex + 1 < samplesPerPrompt ? prefix : nil
         } else {
-            cache.reset(slot: slot)
             rowLogits = try generator.model.decode([DecodeSegment(slot: slot, tokens: prompt)], cache: cache, rows: .last)
-        }
-        if sampleIndex + 1 < samplesPerPrompt {
-            prefixes[promptIndex] = (slot, rowLogits)
-        } else {
-            prefixes[promptIndex] = nil
         }
         var state = SequenceState(promptIndex: promptIndex, sampleIndex: sampleIndex, promptLength: prompt.count,
                                   stream: SampleStream(seed: parameters.seed, prompt: promptIDs[promptIndex], sample: sampleIndex))
@@ -163,7 +185,7 @@ struct GenerationRun {
             var released = text.matcher.append(newText)
             if text.matcher.stopped {
                 state.finishReason = .stop
-            } else if isEOS || state.tokens.count >= parameters.maxNewTokens || cache.length(of: slot) >= cache.capacity {
+            } else if isEOS || state.tokens.count >= parameters.maxNewTokens || cache.length(of: slot) >= cache.capacity(of: slot) {
                 released += text.matcher.finish()
             }
             text.output += released
@@ -173,7 +195,7 @@ struct GenerationRun {
         if state.finishReason == nil {
             if isEOS {
                 state.finishReason = .eos
-            } else if state.tokens.count >= parameters.maxNewTokens || cache.length(of: slot) >= cache.capacity {
+            } else if state.tokens.count >= parameters.maxNewTokens || cache.length(of: slot) >= cache.capacity(of: slot) {
                 state.finishReason = .length
             }
         }
@@ -184,10 +206,8 @@ struct GenerationRun {
                 promptIndex: state.promptIndex, sampleIndex: state.sampleIndex, tokens: state.tokens,
                 text: state.text?.output, finishReason: reason, logProbs: parameters.returnLogProbs ? state.logProbs : nil)
             slots[slot] = nil
-            // Keep the slot's cache while it still serves as a prompt's shared prefix.
-            if let owner = prefixes.first(where: { $0.value.slot == slot })?.key {
-                prefixes[owner] = nil
-            }
+            // Stop reading the prompt's shared rows, so its prompt slot can be reused.
+            cache.reset(slot: slot)
         } else {
             slots[slot] = state
         }

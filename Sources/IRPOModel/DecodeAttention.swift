@@ -4,11 +4,15 @@ import IRPOTensor
 /// counterpart of `Attention.forward`).
 ///
 /// Query row `i` of a segment sits at position `start + i` and sees cached positions
-/// `0...start + i` of its slot. Single-token segments (decoding) use SIMD dot products, split
-/// across workers by (segment, kv head), the query heads of a GQA group together so each cached
-/// key and value row is read once per group; longer segments (prefill) use GEMM with leading
-/// dimensions straight on the cache. Each output element is computed by one worker in a fixed
-/// order, so results do not depend on the thread count.
+/// `0...start + i` of its slot. Single-token segments (decoding) stream each (slot, kv head)'s
+/// contiguous cache block: scores 8 positions at a time from the dimension-major key blocks (8
+/// lanes, no horizontal sums), one softmax, then the value rows into register accumulators.
+/// Rows a slot shares with another (`KVCache.sharePrefix`) are read in place, and the work is
+/// ordered by kv head and shared source so those rows stay in cache while every sample of a
+/// prompt reads them. Longer segments (prefill) gather the rows and use GEMM. Every output
+/// element is computed by one worker in a fixed order that depends only on its own query, its
+/// position and the cached rows, so results do not depend on the batch, on sharing, or on the
+/// thread count.
 enum DecodeAttention {
     /// Rows of one segment in the packed `[T, ...]` buffers and where it sits in its slot.
     struct Segment: Sendable {
@@ -31,157 +35,154 @@ enum DecodeAttention {
         var scale: Float { 1 / Float(headDim).squareRoot() }
     }
 
-    /// Attention output for every new token.
+    /// Attention output for every new token of `segments` at `layer` (their keys and values
+    /// already stored in `cache`).
     /// - Parameters:
     ///   - output: [T, H*D].
     ///   - q: [T, H*D], after the rotary embedding.
-    ///   - keys: this layer's keys, `[slots, capacity, Hkv*D]`, holding the new tokens already.
-    ///   - values: this layer's values, same layout.
-    ///   - slotStride: floats between slots (`capacity * Hkv*D`).
     static func forward(
-        output: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>,
-        keys: UnsafePointer<Float>, values: UnsafePointer<Float>, slotStride: Int,
+        output: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>, cache: KVCache, layer: Int,
         segments: [Segment], shape: Shape
     ) {
-        var single: [Segment] = []
+        var single: [(segment: Segment, rows: [KVCache.HeadRows], source: Int)] = []
         for segment in segments {
             if segment.count == 1 {
-                single.append(segment)
+                let rows = (0..<shape.kvHeads).map { cache.rows(layer: layer, slot: segment.slot, head: $0) }
+                let source = rows.first.map { $0.sharedRows > 0 ? Int(bitPattern: $0.sharedKeys) : -1 } ?? -1
+                single.append((segment, rows, source))
             } else {
-                prefill(output: output, q: q, keys: keys, values: values, slotStride: slotStride, segment: segment, shape: shape)
+                prefill(output: output, q: q, cache: cache, layer: layer, segment: segment, shape: shape)
             }
         }
         guard !single.isEmpty else { return }
+        // Samples that read the same shared rows next to each other, so those rows stay in cache.
+        single.sort { ($0.source, $0.segment.slot) < ($1.source, $1.segment.slot) }
         let out = SendablePointer(output), query = SendablePointer(q)
-        let k = SendablePointer(keys), v = SendablePointer(values)
-        let maxLength = single.map { $0.start + 1 }.max() ?? 1
+        let maxLength = single.map { $0.segment.start + 1 }.max() ?? 1
         let items = single.count * shape.kvHeads
-        Parallel.forEachChunk(count: items, minimumChunk: max(1, 4096 / max(1, maxLength))) { range in
-            let scores = UnsafeMutablePointer<Float>.allocate(capacity: maxLength * shape.group)
+        let work = single
+        Parallel.forEachChunk(count: items, minimumChunk: max(1, 8192 / max(1, maxLength * shape.headDim / 8))) { range in
+            let scores = UnsafeMutablePointer<Float>.allocate(capacity: (maxLength + 7) / 8 * 8)
             defer { scores.deallocate() }
             for item in range {
-                let segment = single[item / shape.kvHeads]
-                let kvHead = item % shape.kvHeads
-                let kBase = UnsafePointer(k.pointer) + segment.slot * slotStride + kvHead * shape.headDim
-                let vBase = UnsafePointer(v.pointer) + segment.slot * slotStride + kvHead * shape.headDim
-                // The group's query heads are adjacent in the row: one pass over the keys and values.
-                let row = segment.firstRow * shape.qRow + kvHead * shape.group * shape.headDim
-                attendGroup(output: out.pointer + row, q: UnsafePointer(query.pointer) + row, heads: shape.group,
-                            keys: kBase, values: vBase, length: segment.start + 1, rowStride: shape.kvRow,
-                            shape: shape, scores: scores)
+                // kv-head-major: each worker streams few heads' shared rows.
+                let kvHead = item / work.count
+                let entry = work[item % work.count]
+                let length = entry.segment.start + 1
+                for g in 0..<shape.group {
+                    let offset = entry.segment.firstRow * shape.qRow + (kvHead * shape.group + g) * shape.headDim
+                    attend(output: out.pointer + offset, q: UnsafePointer(query.pointer) + offset, rows: entry.rows[kvHead],
+                           length: length, shape: shape, scores: scores)
+                }
             }
         }
     }
 
-    /// `heads` adjacent query heads of one GQA group (query and output rows `headDim` apart)
-    /// against the same `length` cached rows, reading each key and value row once for the whole
-    /// group. Every head's arithmetic is exactly `attendOne`'s (same operations in the same
-    /// order), so grouping changes no result.
-    /// - Parameter scores: scratch of `heads * length` floats.
-    static func attendGroup(
-        output: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>, heads: Int,
-        keys: UnsafePointer<Float>, values: UnsafePointer<Float>, length: Int, rowStride: Int,
-        shape: Shape, scores: UnsafeMutablePointer<Float>
+    /// One query head against the first `length` cached positions of one (slot, kv head).
+    /// - Parameter scores: scratch of at least `length` rounded up to 8 floats.
+    static func attend(
+        output: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>, rows: KVCache.HeadRows,
+        length: Int, shape: Shape, scores: UnsafeMutablePointer<Float>
     ) {
         let d = shape.headDim
-        guard heads > 1, d % 8 == 0 else {
-            for g in 0..<heads {
-                attendOne(output: output + g * d, q: q + g * d, keys: keys, values: values, length: length,
-                          rowStride: rowStride, shape: shape, scores: scores)
-            }
-            return
+        let blocks = (length + 7) / 8
+        let sharedBlocks = min(blocks, rows.sharedRows / 8)
+        let scale = SIMD8<Float>(repeating: shape.scale)
+        var block = 0
+        while block < sharedBlocks {
+            VectorMath.store(blockScores(q: q, block: rows.sharedKeys + block * 8 * d, headDim: d) * scale, scores + block * 8)
+            block += 1
         }
-        let scale = shape.scale
-        for j in 0..<length {
-            let key = keys + j * rowStride
-            for g in 0..<heads { scores[g * length + j] = VectorMath.dot(q + g * d, key, count: d) * scale }
+        while block < blocks {
+            VectorMath.store(blockScores(q: q, block: rows.keys + block * 8 * d, headDim: d) * scale, scores + block * 8)
+            block += 1
         }
-        for g in 0..<heads { softmax(scores + g * length, count: length) }
-        output.update(repeating: 0, count: heads * d)
-        var j = 0
-        // As in attendOne: four value rows per pass over each head's output.
-        while j + 4 <= length {
-            let r0 = values + j * rowStride, r1 = r0 + rowStride, r2 = r1 + rowStride, r3 = r2 + rowStride
-            for g in 0..<heads {
-                let p = scores + g * length + j
-                let w0 = SIMD8<Float>(repeating: p[0]), w1 = SIMD8<Float>(repeating: p[1])
-                let w2 = SIMD8<Float>(repeating: p[2]), w3 = SIMD8<Float>(repeating: p[3])
-                let o = output + g * d
-                var c = 0
-                while c < d {
-                    var acc = VectorMath.load(o + c)
-                    acc = acc.addingProduct(w0, VectorMath.load(r0 + c))
-                    acc = acc.addingProduct(w1, VectorMath.load(r1 + c))
-                    acc = acc.addingProduct(w2, VectorMath.load(r2 + c))
-                    acc = acc.addingProduct(w3, VectorMath.load(r3 + c))
-                    VectorMath.store(acc, o + c)
-                    c += 8
-                }
-            }
-            j += 4
-        }
-        while j < length {
-            let row = values + j * rowStride
-            for g in 0..<heads {
-                let w = SIMD8<Float>(repeating: scores[g * length + j])
-                let o = output + g * d
-                var c = 0
-                while c < d {
-                    VectorMath.store(VectorMath.load(o + c).addingProduct(w, VectorMath.load(row + c)), o + c)
-                    c += 8
-                }
-            }
-            j += 1
-        }
-    }
-
-    /// One query against `length` cached rows.
-    @inline(__always)
-    static func attendOne(
-        output: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>,
-        keys: UnsafePointer<Float>, values: UnsafePointer<Float>, length: Int, rowStride: Int,
-        shape: Shape, scores: UnsafeMutablePointer<Float>
-    ) {
-        let d = shape.headDim
-        let scale = shape.scale
-        for j in 0..<length { scores[j] = VectorMath.dot(q, keys + j * rowStride, count: d) * scale }
-        softmax(scores, count: length)
-        output.update(repeating: 0, count: d)
-        var j = 0
+        DecodeAttention.softmax(scores, count: length)
+        let shared = min(length, rows.sharedRows)
         if d % 8 == 0 {
-            // Four value rows per pass over the output: a quarter of the loads and stores.
-            while j + 4 <= length {
-                let w0 = SIMD8<Float>(repeating: scores[j]), w1 = SIMD8<Float>(repeating: scores[j + 1])
-                let w2 = SIMD8<Float>(repeating: scores[j + 2]), w3 = SIMD8<Float>(repeating: scores[j + 3])
-                let r0 = values + j * rowStride, r1 = r0 + rowStride, r2 = r1 + rowStride, r3 = r2 + rowStride
-                var c = 0
-                while c < d {
-                    var o = VectorMath.load(output + c)
-                    o = o.addingProduct(w0, VectorMath.load(r0 + c))
-                    o = o.addingProduct(w1, VectorMath.load(r1 + c))
-                    o = o.addingProduct(w2, VectorMath.load(r2 + c))
-                    o = o.addingProduct(w3, VectorMath.load(r3 + c))
-                    VectorMath.store(o, output + c)
-                    c += 8
-                }
-                j += 4
-            }
-        }
-        while j < length {
-            defer { j += 1 }
-            let weight = scores[j]
-            let w = SIMD8<Float>(repeating: weight)
-            let row = values + j * rowStride
             var c = 0
-            while c + 8 <= d {
-                VectorMath.store(VectorMath.load(output + c).addingProduct(w, VectorMath.load(row + c)), output + c)
-                c += 8
+            while c + 32 <= d {
+                weightedSum32(output: output + c, weights: scores, sharedValues: rows.sharedValues + c, values: rows.values + c,
+                              shared: shared, length: length, stride: d)
+                c += 32
             }
             while c < d {
-                output[c] += weight * row[c]
-                c += 1
+                weightedSum8(output: output + c, weights: scores, sharedValues: rows.sharedValues + c, values: rows.values + c,
+                             shared: shared, length: length, stride: d)
+                c += 8
+            }
+        } else {
+            for c in 0..<d {
+                var acc: Float = 0
+                for j in 0..<shared { acc = (scores[j] * rows.sharedValues[j * d + c]) + acc }
+                for j in shared..<length { acc = (scores[j] * rows.values[j * d + c]) + acc }
+                output[c] = acc
             }
         }
+    }
+
+    /// `q · key` for the 8 positions of one dimension-major key block (`[headDim][8]`): four
+    /// chains over the dimensions (`i % 4`), added in a fixed order.
+    @inline(__always)
+    static func blockScores(q: UnsafePointer<Float>, block: UnsafePointer<Float>, headDim d: Int) -> SIMD8<Float> {
+        var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+        var i = 0
+        while i + 4 <= d {
+            a0 = a0.addingProduct(SIMD8(repeating: q[i]), VectorMath.load(block + i * 8))
+            a1 = a1.addingProduct(SIMD8(repeating: q[i + 1]), VectorMath.load(block + (i + 1) * 8))
+            a2 = a2.addingProduct(SIMD8(repeating: q[i + 2]), VectorMath.load(block + (i + 2) * 8))
+            a3 = a3.addingProduct(SIMD8(repeating: q[i + 3]), VectorMath.load(block + (i + 3) * 8))
+            i += 4
+        }
+        while i < d {
+            a0 = a0.addingProduct(SIMD8(repeating: q[i]), VectorMath.load(block + i * 8))
+            i += 1
+        }
+        return (a0 + a1) + (a2 + a3)
+    }
+
+    /// `output[0..<32] = sum_j weights[j] * row_j[0..<32]` over `j < length` ascending, row `j`
+    /// from `sharedValues` below `shared` and from `values` after; one chain per element.
+    @inline(__always)
+    static func weightedSum32(
+        output: UnsafeMutablePointer<Float>, weights: UnsafePointer<Float>, sharedValues: UnsafePointer<Float>,
+        values: UnsafePointer<Float>, shared: Int, length: Int, stride: Int
+    ) {
+        var o0 = SIMD8<Float>(), o1 = SIMD8<Float>(), o2 = SIMD8<Float>(), o3 = SIMD8<Float>()
+        var row = sharedValues
+        for j in 0..<shared {
+            let w = SIMD8<Float>(repeating: weights[j])
+            o0 = o0.addingProduct(w, VectorMath.load(row))
+            o1 = o1.addingProduct(w, VectorMath.load(row + 8))
+            o2 = o2.addingProduct(w, VectorMath.load(row + 16))
+            o3 = o3.addingProduct(w, VectorMath.load(row + 24))
+            row += stride
+        }
+        row = values + shared * stride
+        for j in shared..<length {
+            let w = SIMD8<Float>(repeating: weights[j])
+            o0 = o0.addingProduct(w, VectorMath.load(row))
+            o1 = o1.addingProduct(w, VectorMath.load(row + 8))
+            o2 = o2.addingProduct(w, VectorMath.load(row + 16))
+            o3 = o3.addingProduct(w, VectorMath.load(row + 24))
+            row += stride
+        }
+        VectorMath.store(o0, output)
+        VectorMath.store(o1, output + 8)
+        VectorMath.store(o2, output + 16)
+        VectorMath.store(o3, output + 24)
+    }
+
+    /// As `weightedSum32` for 8 elements.
+    @inline(__always)
+    static func weightedSum8(
+        output: UnsafeMutablePointer<Float>, weights: UnsafePointer<Float>, sharedValues: UnsafePointer<Float>,
+        values: UnsafePointer<Float>, shared: Int, length: Int, stride: Int
+    ) {
+        var o = SIMD8<Float>()
+        for j in 0..<shared { o = o.addingProduct(SIMD8(repeating: weights[j]), VectorMath.load(sharedValues + j * stride)) }
+        for j in shared..<length { o = o.addingProduct(SIMD8(repeating: weights[j]), VectorMath.load(values + j * stride)) }
+        VectorMath.store(o, output)
     }
 
     /// Softmax of `row[0..<count]` in place.
@@ -204,31 +205,43 @@ enum DecodeAttention {
         for i in 0..<count { row[i] *= inverse }
     }
 
-    /// A multi-token segment: per head, scores = Q K^T (GEMM), causal softmax, out = P V (GEMM).
+    /// A multi-token segment: per head, the cached rows gathered row-major, scores = Q K^T
+    /// (GEMM), causal softmax, out = P V (GEMM).
     static func prefill(
-        output: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>,
-        keys: UnsafePointer<Float>, values: UnsafePointer<Float>, slotStride: Int,
+        output: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>, cache: KVCache, layer: Int,
         segment: Segment, shape: Shape
     ) {
         let n = segment.count, length = segment.start + segment.count, d = shape.headDim
         let scores = UnsafeMutablePointer<Float>.allocate(capacity: n * length)  // [n, length]
-        defer { scores.deallocate() }
-        for h in 0..<shape.heads {
-            let kvHead = h / shape.group
-            let qBase = q + segment.firstRow * shape.qRow + h * d
-            let oBase = output + segment.firstRow * shape.qRow + h * d
-            let kBase = keys + segment.slot * slotStride + kvHead * d
-            let vBase = values + segment.slot * slotStride + kvHead * d
-            GEMM.multiply(transposeA: false, transposeB: true, m: n, n: length, k: d, alpha: shape.scale,
-                          a: qBase, lda: shape.qRow, b: kBase, ldb: shape.kvRow, beta: 0, c: scores, ldc: length)
-            for i in 0..<n {
-                let row = scores + i * length
-                let valid = segment.start + i + 1
-                softmax(row, count: valid)
-                (row + valid).update(repeating: 0, count: length - valid)
+        let keys = UnsafeMutablePointer<Float>.allocate(capacity: length * d)    // [length, d]
+        let values = UnsafeMutablePointer<Float>.allocate(capacity: length * d)  // [length, d]
+        defer {
+            scores.deallocate()
+            keys.deallocate()
+            values.deallocate()
+        }
+        for kvHead in 0..<shape.kvHeads {
+            for j in 0..<length {
+                let block = cache.keyBlock(layer: layer, slot: segment.slot, head: kvHead, block: j / 8) + j % 8
+                let row = keys + j * d
+                for i in 0..<d { row[i] = block[i * 8] }
+                (values + j * d).update(from: cache.valueRow(layer: layer, slot: segment.slot, head: kvHead, position: j), count: d)
             }
-            GEMM.multiply(transposeA: false, transposeB: false, m: n, n: d, k: length,
-                          a: scores, lda: length, b: vBase, ldb: shape.kvRow, beta: 0, c: oBase, ldc: shape.qRow)
+            for g in 0..<shape.group {
+                let h = kvHead * shape.group + g
+                let qBase = q + segment.firstRow * shape.qRow + h * d
+                let oBase = output + segment.firstRow * shape.qRow + h * d
+                GEMM.multiply(transposeA: false, transposeB: true, m: n, n: length, k: d, alpha: shape.scale,
+                              a: qBase, lda: shape.qRow, b: keys, ldb: d, beta: 0, c: scores, ldc: length)
+                for i in 0..<n {
+                    let row = scores + i * length
+                    let valid = segment.start + i + 1
+                    softmax(row, count: valid)
+                    (row + valid).update(repeating: 0, count: length - valid)
+                }
+                GEMM.multiply(transposeA: false, transposeB: false, m: n, n: d, k: length,
+                              a: scores, lda: length, b: values, ldb: d, beta: 0, c: oBase, ldc: shape.qRow)
+            }
         }
     }
 }

@@ -75,23 +75,64 @@ enum InvariantMatmul {
         rows: Int, outputs: Int, inner: Int, accumulate: Bool = false
     ) {
         let yp = SendablePointer(y), xp = SendablePointer(x), wp = SendablePointer(packed)
-        let stride = panelWidth * inner
         Parallel.forEachChunk(count: panelCount(outputs: outputs), minimumChunk: minimumChunk(rows: rows, inner: inner)) { range in
-            let y = yp.pointer, x = UnsafePointer(xp.pointer), w = UnsafePointer(wp.pointer)
+            packedPanels(range, y: yp.pointer, x: UnsafePointer(xp.pointer), packed: UnsafePointer(wp.pointer),
+                         rows: rows, outputs: outputs, inner: inner, accumulate: accumulate)
+        }
+    }
+
+    /// One product of a fused call: `y [rows, outputs] = x · Wᵀ`, `W` packed (`pack`).
+    struct Product: @unchecked Sendable {
+        let y: UnsafeMutablePointer<Float>
+        let packed: UnsafePointer<Float>
+        let outputs: Int
+    }
+
+    /// Several products of the same `x` (q/k/v, gate/up) in one parallel pass over all their
+    /// panels: the same results as separate `multiply(y:x:packed:...)` calls, bit for bit, with
+    /// one dispatch instead of several.
+    static func multiply(_ products: [Product], x: UnsafePointer<Float>, rows: Int, inner: Int) {
+        var firstPanels: [Int] = []
+        var total = 0
+        for product in products {
+            firstPanels.append(total)
+            total += panelCount(outputs: product.outputs)
+        }
+        let xp = SendablePointer(x), starts = firstPanels
+        Parallel.forEachChunk(count: total, minimumChunk: minimumChunk(rows: rows, inner: inner)) { range in
+            var part = (starts.lastIndex { $0 <= range.lowerBound }) ?? 0
             var panel = range.lowerBound
-            if rows == 1 {
-                // One row: four panels at a time keep eight independent chains in flight.
-                while panel + 4 <= range.upperBound {
-                    row1x4(y: y, x: x, panels: w + panel * stride, n0: panel * panelWidth,
-                           outputs: outputs, inner: inner, accumulate: accumulate)
-                    panel += 4
-                }
-            }
             while panel < range.upperBound {
-                panelRows(y: y, x: x, panel: w + panel * stride, n0: panel * panelWidth,
-                          rows: rows, outputs: outputs, inner: inner, accumulate: accumulate)
-                panel += 1
+                let product = products[part]
+                let end = min(range.upperBound, starts[part] + panelCount(outputs: product.outputs))
+                packedPanels((panel - starts[part])..<(end - starts[part]), y: product.y, x: UnsafePointer(xp.pointer),
+                             packed: product.packed, rows: rows, outputs: product.outputs, inner: inner, accumulate: false)
+                panel = end
+                part += 1
             }
+        }
+    }
+
+    /// Panels `range` of a packed product (one worker's share).
+    @inline(__always)
+    static func packedPanels(
+        _ range: Range<Int>, y: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, packed w: UnsafePointer<Float>,
+        rows: Int, outputs: Int, inner: Int, accumulate: Bool
+    ) {
+        let stride = panelWidth * inner
+        var panel = range.lowerBound
+        if rows == 1 {
+            // One row: four panels at a time keep eight independent chains in flight.
+            while panel + 4 <= range.upperBound {
+                row1x4(y: y, x: x, panels: w + panel * stride, n0: panel * panelWidth,
+                       outputs: outputs, inner: inner, accumulate: accumulate)
+                panel += 4
+            }
+        }
+        while panel < range.upperBound {
+            panelRows(y: y, x: x, panel: w + panel * stride, n0: panel * panelWidth,
+                      rows: rows, outputs: outputs, inner: inner, accumulate: accumulate)
+            panel += 1
         }
     }
 

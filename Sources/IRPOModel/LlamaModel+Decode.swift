@@ -72,8 +72,8 @@ extension LlamaModel {
                 throw ModelError.invalidInput("decode segment \(index): token id \(bad) is outside the vocabulary 0..<\(c.vocabularySize); check the tokenizer matches the model")
             }
             let end = cache.length(of: segment.slot) + segment.tokens.count
-            guard end <= cache.capacity else {
-                throw ModelError.invalidInput("decode segment \(index): slot \(segment.slot) would hold \(end) tokens, more than the cache capacity \(cache.capacity); make a larger cache or stop earlier")
+            guard end <= cache.capacity(of: segment.slot) else {
+                throw ModelError.invalidInput("decode segment \(index): slot \(segment.slot) would hold \(end) tokens, more than its cache capacity \(cache.capacity(of: segment.slot)); make a larger cache or stop earlier")
             }
             try checkLength(end)
             total += segment.tokens.count
@@ -146,9 +146,17 @@ extension LlamaModel {
                     // Attention block.
                     RMSNorm.forward(output: normed, inverseRMS: inverseRMS, input: residual, weight: p(.attentionNorm),
                                     tokens: t, channels: hidden, epsilon: epsilon)
-                    linear(q, normed, .queryWeight, layer: layer, rows: t, n: qWidth, k: hidden)
-                    linear(k, normed, .keyWeight, layer: layer, rows: t, n: kvWidth, k: hidden)
-                    linear(v, normed, .valueWeight, layer: layer, rows: t, n: kvWidth, k: hidden)
+                    if invariant, let packed {
+                        InvariantMatmul.multiply([
+                            .init(y: q, packed: packed.pointer(.queryWeight, layer: layer), outputs: qWidth),
+                            .init(y: k, packed: packed.pointer(.keyWeight, layer: layer), outputs: kvWidth),
+                            .init(y: v, packed: packed.pointer(.valueWeight, layer: layer), outputs: kvWidth),
+                        ], x: normed, rows: t, inner: hidden)
+                    } else {
+                        linear(q, normed, .queryWeight, layer: layer, rows: t, n: qWidth, k: hidden)
+                        linear(k, normed, .keyWeight, layer: layer, rows: t, n: kvWidth, k: hidden)
+                        linear(v, normed, .valueWeight, layer: layer, rows: t, n: kvWidth, k: hidden)
+                    }
                     if c.attentionBias {
                         Elementwise.addBias(q, bias: p(.queryBias), rows: t, columns: qWidth)
                         Elementwise.addBias(k, bias: p(.keyBias), rows: t, columns: kvWidth)
@@ -158,21 +166,25 @@ extension LlamaModel {
                     rotary.apply(inPlace: k, positions: positionBase, tokens: t, heads: c.keyValueHeads)
                     // Append the new keys and values to the cache.
                     for segment in plan {
-                        let offset = cache.rowOffset(layer: layer, slot: segment.slot, position: segment.start)
-                        (cache.keys + offset).update(from: k + segment.firstRow * kvWidth, count: segment.count * kvWidth)
-                        (cache.values + offset).update(from: v + segment.firstRow * kvWidth, count: segment.count * kvWidth)
+                        for i in 0..<segment.count {
+                            let row = (segment.firstRow + i) * kvWidth
+                            cache.store(layer: layer, slot: segment.slot, position: segment.start + i, key: k + row, value: v + row)
+                        }
                     }
-                    DecodeAttention.forward(
-                        output: attention, q: q,
-                        keys: cache.keys + cache.rowOffset(layer: layer, slot: 0, position: 0),
-                        values: cache.values + cache.rowOffset(layer: layer, slot: 0, position: 0),
-                        slotStride: cache.capacity * kvWidth, segments: plan, shape: shape)
+                    DecodeAttention.forward(output: attention, q: q, cache: cache, layer: layer, segments: plan, shape: shape)
                     linear(residual, attention, .outputWeight, layer: layer, rows: t, n: hidden, k: qWidth, accumulate: true)
                     // MLP block.
                     RMSNorm.forward(output: normed, inverseRMS: inverseRMS, input: residual, weight: p(.mlpNorm),
                                     tokens: t, channels: hidden, epsilon: epsilon)
-                    linear(gate, normed, .gateWeight, layer: layer, rows: t, n: inner, k: hidden)
-                    linear(up, normed, .upWeight, layer: layer, rows: t, n: inner, k: hidden)
+                    if invariant, let packed {
+                        InvariantMatmul.multiply([
+                            .init(y: gate, packed: packed.pointer(.gateWeight, layer: layer), outputs: inner),
+                            .init(y: up, packed: packed.pointer(.upWeight, layer: layer), outputs: inner),
+                        ], x: normed, rows: t, inner: hidden)
+                    } else {
+                        linear(gate, normed, .gateWeight, layer: layer, rows: t, n: inner, k: hidden)
+                        linear(up, normed, .upWeight, layer: layer, rows: t, n: inner, k: hidden)
+                    }
                     SwiGLU.forward(output: activated, gate: gate, up: up, count: t * inner)
                     linear(residual, activated, .downWeight, layer: layer, rows: t, n: hidden, k: inner, accumulate: true)
                 }

@@ -1,3 +1,4 @@
+import Atomics
 import Dispatch
 import Foundation
 
@@ -53,12 +54,28 @@ public enum Parallel {
             if let only = ranges.first { body(only) }
             return
         }
+        if spinningScopes.load(ordering: .relaxed) > 0, WorkerPool.shared.run(chunks: ranges.count, { body(ranges[$0]) }) {
+            return
+        }
         withoutActuallyEscaping(body) { escapable in
             let box = UncheckedBox(escapable)
             DispatchQueue.concurrentPerform(iterations: ranges.count) { index in
                 box.value(ranges[index])
             }
         }
+    }
+
+    private static let spinningScopes = ManagedAtomic<Int>(0)
+
+    /// Runs `body` with `forEachChunk` handing its chunks to persistent workers that spin
+    /// between calls (`WorkerPool`) instead of to Dispatch, which wakes a sleeping thread on
+    /// almost every call: for loops of many small kernels back to back, such as decode steps.
+    /// The chunks and so the results are the same; only the hand-off differs. While the workers
+    /// spin they keep the cores busy, so use it around hot loops only.
+    public static func withSpinningWorkers<Result>(_ body: () throws -> Result) rethrows -> Result {
+        spinningScopes.wrappingIncrement(ordering: .relaxed)
+        defer { spinningScopes.wrappingDecrement(ordering: .relaxed) }
+        return try body()
     }
 
     /// Calls `body(i)` for every `i` in `0..<count` with indices grouped into chunks as in

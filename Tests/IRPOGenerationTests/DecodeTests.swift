@@ -52,18 +52,36 @@ final class DecodeTests: XCTestCase {
         } }
     }
 
-    /// A prompt prefilled once and copied to other slots, each continuing with a different
-    /// multi-token suffix and then single tokens: logits equal the full forward of prompt + suffix.
+    /// A prompt prefilled once and copied (or shared in place) to other slots, each continuing
+    /// with a different multi-token suffix and then single tokens: logits equal the full forward
+    /// of prompt + suffix, and sharing gives the copies' logits bit for bit.
     func testSharedPrefixCopiesGiveFullForwardLogits() throws {
         for name in ["llama-tied-gqa", "qwen2-bias"] {
+            var byMode: [[Float]] = []
+            for share in [false, true] {
+                byMode.append(try sharedPrefixLogits(name: name, share: share))
+            }
+            XCTAssertEqual(byMode[0], byMode[1], "\(name): shared rows must give the copies' logits")
+        }
+    }
+
+    /// The logits of `testSharedPrefixCopiesGiveFullForwardLogits`'s decode, checked against the
+    /// full forward, in order.
+    func sharedPrefixLogits(name: String, share: Bool) throws -> [Float] {
+        do {
             let model = try TinyModels.model(name, seed: 3)
             let v = model.configuration.vocabularySize
             let prompt = TinyModels.tokens(11, seed: 4)
             let suffixes = [TinyModels.tokens(6, seed: 5), TinyModels.tokens(1, seed: 6), TinyModels.tokens(9, seed: 7)]
             let cache = try KVCache(configuration: model.configuration, slots: 4, capacity: 32)
             _ = try model.decode([DecodeSegment(slot: 3, tokens: prompt)], cache: cache)
-            for slot in 0..<3 { cache.copyPrefix(from: 3, to: slot) }
-            cache.reset(slot: 3)
+            if share {
+                for slot in 0..<3 { cache.sharePrefix(from: 3, to: slot) }
+                XCTAssertEqual(cache.sharerCount(of: 3), 3)
+            } else {
+                for slot in 0..<3 { cache.copyPrefix(from: 3, to: slot) }
+                cache.reset(slot: 3)
+            }
             // First suffix token(s) as a packed call: multi-token segments after a cached prefix.
             let split = [4, 1, 2]
             let first = try model.decode((0..<3).map { DecodeSegment(slot: $0, tokens: Array(suffixes[$0].prefix(split[$0]))) },
@@ -91,7 +109,8 @@ final class DecodeTests: XCTestCase {
                 worst = max(worst, maxDifference(logits, reference[((b * s + t) * v)..<((b * s + t + 1) * v)]))
             }
             XCTAssertEqual(produced.count, suffixes.map(\.count).reduce(0, +))
-            XCTAssertLessThanOrEqual(worst, 1e-4, "\(name): max |shared-prefix decode - full| = \(worst)")
+            XCTAssertLessThanOrEqual(worst, 1e-4, "\(name) (share \(share)): max |shared-prefix decode - full| = \(worst)")
+            return produced.flatMap { $0.2 }
         }
     }
 

@@ -2,38 +2,152 @@ import IRPOTensor
 import XCTest
 @testable import IRPOModel
 
-/// The decode-attention kernels on their own.
+/// The decode-attention kernel and the KV cache it reads, on their own.
 final class DecodeAttentionTests: XCTestCase {
-    /// Grouping the query heads of a GQA group (one pass over the cached rows) must give exactly
-    /// the per-head result: generation's outputs may not change with this optimisation.
-    func testGroupedHeadsEqualPerHeadAttentionBitForBit() {
-        for (group, headDim, length) in [(3, 64, 37), (2, 8, 1), (4, 16, 8), (3, 64, 130), (2, 12, 9)] {
-            let shape = DecodeAttention.Shape(heads: 2 * group, kvHeads: 2, headDim: headDim)
-            let rowStride = shape.kvRow
-            var random = SeededGenerator(seed: UInt64(group * 1000 + length))
-            let q = UnsafeMutablePointer<Float>.allocate(capacity: group * headDim)
-            let keys = UnsafeMutablePointer<Float>.allocate(capacity: length * rowStride)
-            let values = UnsafeMutablePointer<Float>.allocate(capacity: length * rowStride)
-            let grouped = UnsafeMutablePointer<Float>.allocate(capacity: group * headDim)
-            let perHead = UnsafeMutablePointer<Float>.allocate(capacity: group * headDim)
-            let scores = UnsafeMutablePointer<Float>.allocate(capacity: group * length)
-            defer { [q, keys, values, grouped, perHead, scores].forEach { $0.deallocate() } }
-            random.fillNormal(q, count: group * headDim, mean: 0, std: 1)
-            random.fillNormal(keys, count: length * rowStride, mean: 0, std: 1)
-            random.fillNormal(values, count: length * rowStride, mean: 0, std: 1)
-            grouped.initialize(repeating: .nan, count: group * headDim)
-            perHead.initialize(repeating: .nan, count: group * headDim)
-            // The second kv head's columns, so the row stride matters.
-            DecodeAttention.attendGroup(output: grouped, q: q, heads: group, keys: keys + headDim, values: values + headDim,
-                                        length: length, rowStride: rowStride, shape: shape, scores: scores)
-            for g in 0..<group {
-                DecodeAttention.attendOne(output: perHead + g * headDim, q: q + g * headDim, keys: keys + headDim,
-                                          values: values + headDim, length: length, rowStride: rowStride, shape: shape, scores: scores)
+    /// A configuration with these attention sizes (one layer; the other sizes do not matter here).
+    func configuration(heads: Int, kvHeads: Int, headDim: Int) -> LlamaConfiguration {
+        LlamaConfiguration(vocabularySize: 8, hiddenSize: heads * headDim, intermediateSize: 8, layerCount: 1,
+                           attentionHeads: heads, keyValueHeads: kvHeads, headDimension: headDim)
+    }
+
+    /// Rows of random keys and values (`[length, kvHeads * headDim]` each).
+    func randomRows(_ length: Int, width: Int, seed: UInt64) -> (keys: [Float], values: [Float]) {
+        var random = SeededGenerator(seed: seed)
+        var keys = [Float](repeating: 0, count: length * width), values = keys
+        random.fillNormal(&keys, count: keys.count, mean: 0, std: 1)
+        random.fillNormal(&values, count: values.count, mean: 0, std: 1)
+        return (keys, values)
+    }
+
+    /// Writes `rows` at positions `from..<to` of `slot` and records them as cached.
+    func fill(_ cache: KVCache, slot: Int, rows: (keys: [Float], values: [Float]), width: Int, from: Int, to: Int) {
+        for position in from..<to {
+            rows.keys.withUnsafeBufferPointer { k in
+                rows.values.withUnsafeBufferPointer { v in
+                    cache.store(layer: 0, slot: slot, position: position, key: k.baseAddress! + position * width,
+                                value: v.baseAddress! + position * width)
+                }
             }
-            let a = Array(UnsafeBufferPointer(start: grouped, count: group * headDim))
-            let b = Array(UnsafeBufferPointer(start: perHead, count: group * headDim))
-            XCTAssertFalse(a.contains { !$0.isFinite }, "group \(group), length \(length)")
-            XCTAssertEqual(a, b, "group \(group), head dim \(headDim), length \(length)")
         }
+        cache.advance(slot: slot, by: to - from)
+    }
+
+    /// The attention output of one new query row per slot (`[slots, heads * headDim]`).
+    func attend(_ cache: KVCache, slots: [Int], q: [Float], shape: DecodeAttention.Shape) -> [Float] {
+        var output = [Float](repeating: .nan, count: slots.count * shape.qRow)
+        let segments = slots.enumerated().map { row, slot in
+            DecodeAttention.Segment(slot: slot, firstRow: row, start: cache.length(of: slot) - 1, count: 1)
+        }
+        output.withUnsafeMutableBufferPointer { out in
+            q.withUnsafeBufferPointer { query in
+                DecodeAttention.forward(output: out.baseAddress!, q: query.baseAddress!, cache: cache, layer: 0,
+                                        segments: segments, shape: shape)
+            }
+        }
+        return output
+    }
+
+    /// Against softmax(q k^T / sqrt(d)) v in Double, for head sizes on every code path (a
+    /// multiple of 32, of 8 only, neither) and lengths inside and across key blocks of 8.
+    func testAttentionMatchesDoublePrecision() {
+        for (heads, kvHeads, headDim, length) in [(4, 2, 64, 37), (2, 1, 8, 1), (3, 3, 40, 8), (2, 2, 12, 9), (6, 2, 32, 130)] {
+            let shape = DecodeAttention.Shape(heads: heads, kvHeads: kvHeads, headDim: headDim)
+            let cache = try! KVCache(configuration: configuration(heads: heads, kvHeads: kvHeads, headDim: headDim), slots: 2,
+                                     capacity: length + 3)
+            let rows = randomRows(length, width: shape.kvRow, seed: UInt64(length * 10 + headDim))
+            fill(cache, slot: 1, rows: rows, width: shape.kvRow, from: 0, to: length)
+            var random = SeededGenerator(seed: 99)
+            var q = [Float](repeating: 0, count: shape.qRow)
+            random.fillNormal(&q, count: q.count, mean: 0, std: 1)
+            let output = attend(cache, slots: [1], q: q, shape: shape)
+            for h in 0..<heads {
+                let kv = h / shape.group
+                var scores = (0..<length).map { j in
+                    (0..<headDim).reduce(0.0) { $0 + Double(q[h * headDim + $1]) * Double(rows.keys[j * shape.kvRow + kv * headDim + $1]) }
+                        / Double(headDim).squareRoot()
+                }
+                let top = scores.max() ?? 0
+                scores = scores.map { Foundation.exp($0 - top) }
+                let total = scores.reduce(0, +)
+                for c in 0..<headDim {
+                    let exact = (0..<length).reduce(0.0) { $0 + scores[$1] / total * Double(rows.values[$1 * shape.kvRow + kv * headDim + c]) }
+                    XCTAssertEqual(Double(output[h * headDim + c]), exact, accuracy: 1e-5,
+                                   "heads \(heads)/\(kvHeads), head dim \(headDim), length \(length): head \(h) element \(c)")
+                }
+            }
+        }
+    }
+
+    /// A slot that reads a prefix in place (`sharePrefix`), one with a copy (`copyPrefix`), one
+    /// sharing through a sharer, and one that wrote the rows itself: the same rows give the same
+    /// output bit for bit, alone or together, with 1 or 2 threads.
+    func testSharedCopiedAndOwnRowsGiveIdenticalResults() {
+        let saved = Parallel.threadCount
+        defer { Parallel.threadCount = saved }
+        for (prefix, extra) in [(13, 6), (16, 1), (5, 9), (40, 0)] {
+            let shape = DecodeAttention.Shape(heads: 4, kvHeads: 2, headDim: 16)
+            let cache = try! KVCache(configuration: configuration(heads: 4, kvHeads: 2, headDim: 16),
+                                     capacities: [prefix, prefix + extra + 1, prefix + extra + 1, prefix + extra + 1, prefix + extra + 1])
+            let rows = randomRows(prefix + extra + 1, width: shape.kvRow, seed: UInt64(prefix))
+            fill(cache, slot: 0, rows: rows, width: shape.kvRow, from: 0, to: prefix)
+            cache.sharePrefix(from: 0, to: 1)
+            cache.copyPrefix(from: 0, to: 2)
+            cache.sharePrefix(from: 1, to: 3, length: prefix)
+            XCTAssertEqual(cache.sharerCount(of: 0), prefix >= 8 ? 2 : 0, "prefix \(prefix): slots 1 and 3 read slot 0's full blocks")
+            XCTAssertEqual(cache.sharerCount(of: 1), 0, "a sharer's source is the slot that owns the rows")
+            for slot in 1...3 { fill(cache, slot: slot, rows: rows, width: shape.kvRow, from: prefix, to: prefix + extra + 1) }
+            fill(cache, slot: 4, rows: rows, width: shape.kvRow, from: 0, to: prefix + extra + 1)
+            var random = SeededGenerator(seed: 7)
+            var q = [Float](repeating: 0, count: shape.qRow)
+            random.fillNormal(&q, count: q.count, mean: 0, std: 1)
+            Parallel.threadCount = 1
+            let own = attend(cache, slots: [4], q: q, shape: shape)
+            XCTAssertFalse(own.contains { !$0.isFinite })
+            for threads in [1, 2] {
+                Parallel.threadCount = threads
+                for slot in 1...3 {
+                    XCTAssertEqual(attend(cache, slots: [slot], q: q, shape: shape), own, "prefix \(prefix): slot \(slot) alone, \(threads) threads")
+                }
+                let together = attend(cache, slots: [3, 1, 4, 2], q: q + q + q + q, shape: shape)
+                for row in 0..<4 {
+                    XCTAssertEqual(Array(together[(row * shape.qRow)..<((row + 1) * shape.qRow)]), own,
+                                   "prefix \(prefix): row \(row) of a batch, \(threads) threads")
+                }
+            }
+            for slot in [3, 1] { cache.reset(slot: slot) }
+            XCTAssertEqual(cache.sharerCount(of: 0), 0, "resetting the sharers releases the source")
+            cache.reset(slot: 0)
+            XCTAssertEqual(cache.length(of: 0), 0)
+        }
+    }
+
+    /// A prefill (multi-token segment) after shared rows reads them in place too: it must equal
+    /// the same prefill over rows the slot wrote itself.
+    func testPrefillAfterASharedPrefixEqualsPrefillOverOwnRows() {
+        let shape = DecodeAttention.Shape(heads: 2, kvHeads: 1, headDim: 8)
+        let (prefix, suffix) = (19, 5)
+        let cache = try! KVCache(configuration: configuration(heads: 2, kvHeads: 1, headDim: 8), slots: 3, capacity: prefix + suffix)
+        let rows = randomRows(prefix + suffix, width: shape.kvRow, seed: 3)
+        fill(cache, slot: 0, rows: rows, width: shape.kvRow, from: 0, to: prefix)
+        cache.sharePrefix(from: 0, to: 1)
+        fill(cache, slot: 1, rows: rows, width: shape.kvRow, from: prefix, to: prefix + suffix)
+        fill(cache, slot: 2, rows: rows, width: shape.kvRow, from: 0, to: prefix + suffix)
+        var random = SeededGenerator(seed: 5)
+        var q = [Float](repeating: 0, count: suffix * shape.qRow)
+        random.fillNormal(&q, count: q.count, mean: 0, std: 1)
+        func prefill(slot: Int) -> [Float] {
+            var output = [Float](repeating: .nan, count: suffix * shape.qRow)
+            output.withUnsafeMutableBufferPointer { out in
+                q.withUnsafeBufferPointer { query in
+                    DecodeAttention.prefill(output: out.baseAddress!, q: query.baseAddress!, cache: cache, layer: 0,
+                                            segment: DecodeAttention.Segment(slot: slot, firstRow: 0, start: prefix, count: suffix),
+                                            shape: shape)
+                }
+            }
+            return output
+        }
+        let own = prefill(slot: 2)
+        XCTAssertFalse(own.contains { !$0.isFinite })
+        XCTAssertEqual(prefill(slot: 1), own)
     }
 }

@@ -73,6 +73,41 @@ final class InvariantMatmulTests: XCTestCase {
         }
     }
 
+    /// q/k/v and gate/up run as one fused call over all their panels: each output must equal
+    /// its own call bit for bit, for every row count and 1 or 2 threads.
+    func testFusedProductsEqualSeparateProducts() {
+        let saved = Parallel.threadCount
+        defer { Parallel.threadCount = saved }
+        let inner = 40
+        let widths = [48, 16, 37]
+        let weights = widths.enumerated().map { values($1 * inner, seed: UInt64(10 + $0)) }
+        let packed: [[Float]] = zip(weights, widths).map { w, outputs in
+            var p = [Float](repeating: .nan, count: InvariantMatmul.packedCount(outputs: outputs, inner: inner))
+            InvariantMatmul.pack(w, outputs: outputs, inner: inner, into: &p)
+            return p
+        }
+        for threads in [1, 2] {
+            Parallel.threadCount = threads
+            for rows in [1, 2, 5, 6, 9] {
+                let x = values(rows * inner, seed: UInt64(rows))
+                let separate = zip(weights, widths).map { multiply(x, $0, rows: rows, outputs: $1, inner: inner, packed: true) }
+                // Outputs and packed weights in buffers that outlive the call.
+                let ys = widths.map { UnsafeMutablePointer<Float>.allocate(capacity: rows * $0) }
+                let ps = packed.map { p -> UnsafeMutablePointer<Float> in
+                    let buffer = UnsafeMutablePointer<Float>.allocate(capacity: p.count)
+                    buffer.initialize(from: p, count: p.count)
+                    return buffer
+                }
+                defer { (ys + ps).forEach { $0.deallocate() } }
+                for (y, width) in zip(ys, widths) { y.initialize(repeating: .nan, count: rows * width) }
+                InvariantMatmul.multiply(widths.indices.map { .init(y: ys[$0], packed: ps[$0], outputs: widths[$0]) },
+                                         x: x, rows: rows, inner: inner)
+                let outputs = widths.indices.map { Array(UnsafeBufferPointer(start: ys[$0], count: rows * widths[$0])) }
+                XCTAssertEqual(outputs, separate, "rows \(rows), threads \(threads)")
+            }
+        }
+    }
+
     func testAccumulateAddsToTheOutput() {
         let (rows, outputs, inner) = (7, 37, 20)
         let x = values(rows * inner, seed: 5), w = values(outputs * inner, seed: 6), start = values(rows * outputs, seed: 7)

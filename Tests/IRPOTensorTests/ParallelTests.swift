@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 import IRPOTensor
 
@@ -42,6 +43,49 @@ final class ParallelTests: KernelTestCase {
             XCTAssertTrue((0..<count).allSatisfy { hits[$0] == 1 })
             Parallel.forEach(count: count, minimumChunk: 10) { i in hits[i] += 2 }
             XCTAssertTrue((0..<count).allSatisfy { hits[$0] == 3 })
+        }
+    }
+
+    /// Inside `withSpinningWorkers` the chunks are the same and each runs once, also for loops
+    /// nested in a chunk and for loops started from several threads at once (the pool runs one
+    /// job at a time; the others take Dispatch).
+    func testSpinningWorkersRunEveryChunkOnce() {
+        withThreads(3) {
+            Parallel.withSpinningWorkers {
+                let count = 600
+                let hits = UnsafeMutablePointer<Int>.allocate(capacity: count)
+                hits.initialize(repeating: 0, count: count)
+                defer { hits.deallocate() }
+                for _ in 0..<200 {
+                    Parallel.forEachChunk(count: count) { range in
+                        for i in range { hits[i] += 1 }
+                    }
+                }
+                XCTAssertTrue((0..<count).allSatisfy { hits[$0] == 200 })
+                // Nested: every chunk runs its own parallel loop over a disjoint part.
+                let width = 50
+                let nested = UnsafeMutablePointer<Int>.allocate(capacity: 12 * width)
+                nested.initialize(repeating: 0, count: 12 * width)
+                defer { nested.deallocate() }
+                Parallel.forEach(count: 12) { outer in
+                    Parallel.forEach(count: width) { inner in nested[outer * width + inner] += outer + 1 }
+                }
+                XCTAssertTrue((0..<(12 * width)).allSatisfy { nested[$0] == $0 / width + 1 })
+                // Concurrent callers.
+                let lanes = 4, perLane = 300
+                let shared = UnsafeMutablePointer<Int>.allocate(capacity: lanes * perLane)
+                shared.initialize(repeating: 0, count: lanes * perLane)
+                defer { shared.deallocate() }
+                let base = SendablePointer(shared)
+                DispatchQueue.concurrentPerform(iterations: lanes) { lane in
+                    for _ in 0..<50 {
+                        Parallel.forEachChunk(count: perLane) { range in
+                            for i in range { base.pointer[lane * perLane + i] += 1 }
+                        }
+                    }
+                }
+                XCTAssertTrue((0..<(lanes * perLane)).allSatisfy { shared[$0] == 50 })
+            }
         }
     }
 
