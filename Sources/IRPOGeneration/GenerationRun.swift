@@ -22,9 +22,20 @@ struct GenerationRun {
     /// dropped once every sample of the prompt has started (the slot stays in use while samples
     /// share its rows).
     var prefixes: [Int: (slot: Int, logits: [Float])] = [:]
-    /// Whether the samples of a prompt share one prefill (more than one sample per prompt): the
-    /// cache then has, after the sample slots, as many prompt-only slots.
+    /// Whether the samples of a prompt share one prefill (more than one sample per prompt).
     var sharesPrefixes: Bool { samplesPerPrompt > 1 }
+
+    /// Prompt-only slots after the sample slots: enough for the prompts whose samples usually run
+    /// together (a prompt's samples are admitted one after another), plus two. When a sample
+    /// outlives its prompt's neighbours and none is free, a sample prefills its prompt in its own
+    /// slot instead (the same arithmetic, only unshared), which bounds the cache's memory.
+    func promptSlotCount(sampleSlots: Int) -> Int {
+        guard sharesPrefixes else { return 0 }
+        return Self.promptSlotLimit ?? min(sampleSlots, (sampleSlots + samplesPerPrompt - 1) / samplesPerPrompt + 2)
+    }
+
+    /// Tests only: a fixed number of prompt-only slots (so the unshared fallback can be forced).
+    nonisolated(unsafe) static var promptSlotLimit: Int?
 
     init(generator: Generator, prompts: [[Int32]], parameters: GenerateParameters, samplesPerPrompt: Int,
          promptIDs: [Int], onToken: ((GenerationEvent) -> Void)?) {
@@ -53,10 +64,9 @@ struct GenerationRun {
         }
         let longestPrompt = prompts.map(\.count).max() ?? 1
         let slotCount = min(generator.maxBatchSize, total)
-        // Prompt-only slots: every sample slot reads at most one of them, so slotCount suffice.
         let cache = try KVCache(configuration: generator.model.configuration,
                                 capacities: [Int](repeating: longestPrompt + parameters.maxNewTokens, count: slotCount)
-                                    + [Int](repeating: longestPrompt, count: sharesPrefixes ? slotCount : 0))
+                                    + [Int](repeating: longestPrompt, count: promptSlotCount(sampleSlots: slotCount)))
         slots = [SequenceState?](repeating: nil, count: slotCount)
         let logits = UnsafeMutablePointer<Float>.allocate(capacity: slotCount * vocabulary)
         defer { logits.deallocate() }
@@ -109,22 +119,21 @@ struct GenerationRun {
         let prompt = prompts[promptIndex]
         var rowLogits: [Float]
         cache.reset(slot: slot)
-        if sharesPrefixes {
-            let prefix: (slot: Int, logits: [Float])
-            if let known = prefixes[promptIndex] {
-                prefix = known
-            } else {
-                // A prompt-only slot no sample reads and no waiting prompt holds.
-                let pending = Set(prefixes.values.map(\.slot))
-                guard let free = (slots.count..<cache.slotCount).first(where: { cache.sharerCount(of: $0) == 0 && !pending.contains($0) }) else {
-                    throw GenerationError.invalidRequest("internal error: no free prompt slot for prompt \(promptIndex); please report this")
-                }
-                cache.reset(slot: free)
-                prefix = (free, try generator.model.decode([DecodeSegment(slot: free, tokens: prompt)], cache: cache, rows: .last))
-            }
+        // The prompt's prefill in a prompt-only slot (one that no sample reads and no waiting
+        // prompt holds), shared in place with each of its samples.
+        let pending = Set(prefixes.values.map(\.slot))
+        let freePromptSlot = sharesPrefixes && prefixes[promptIndex] == nil
+            ? (slots.count..<cache.slotCount).first { cache.sharerCount(of: $0) == 0 && !pending.contains($0) } : nil
+        if let prefix = prefixes[promptIndex] {
             cache.sharePrefix(from: prefix.slot, to: slot, length: prompt.count)
             rowLogits = prefix.logits
-            prefixes[promptIndex] = sampleIndex + 1 < samplesPerPrompt ? prefix : nil
+            if sampleIndex + 1 == samplesPerPrompt { prefixes[promptIndex] = nil }
+        } else if let free = freePromptSlot {
+            cache.reset(slot: free)
+            let prefix = (slot: free, logits: try generator.model.decode([DecodeSegment(slot: free, tokens: prompt)], cache: cache, rows: .last))
+            cache.sharePrefix(from: free, to: slot, length: prompt.count)
+            rowLogits = prefix.logits
+            if sampleIndex + 1 < samplesPerPrompt { prefixes[promptIndex] = prefix }
         } else {
             rowLogits = try generator.model.decode([DecodeSegment(slot: slot, tokens: prompt)], cache: cache, rows: .last)
         }

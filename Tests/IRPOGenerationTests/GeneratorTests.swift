@@ -80,6 +80,32 @@ final class GeneratorTests: XCTestCase {
         XCTAssertFalse(reseeded.map { $0.map(\.tokens) } == batched.map { $0.map(\.tokens) })
     }
 
+    /// Prompts long enough that their samples read whole key blocks in place (8+ tokens), with
+    /// more prompts in flight than prompt-only slots (some samples then prefill their prompt in
+    /// their own slot): every sample equals the one generated one at a time.
+    func testSharedPromptRowsGiveTheSamplesOfUnsharedDecoding() throws {
+        let model = try TinyModels.model("qwen2-bias", seed: 8, std: 0.1)
+        let prompts = (0..<12).map { TinyModels.tokens(8 + 3 * ($0 % 6), seed: UInt64(300 + $0)) }
+        let parameters = GenerateParameters(temperature: 1.0, maxNewTokens: 14, seed: 5, returnLogProbs: true)
+        let saved = (Parallel.threadCount, GEMM.threadCount)
+        defer { Parallel.threadCount = saved.0; GEMM.threadCount = saved.1 }
+        Parallel.threadCount = 2; GEMM.threadCount = 2
+        let reference = try Generator(model: model, endOfSequenceTokenIDs: [3], maxBatchSize: 1)
+            .generate(prompts: prompts, parameters: parameters, samplesPerPrompt: 4)
+        defer { GenerationRun.promptSlotLimit = nil }
+        for (batch, promptSlots) in [(5, nil), (8, 1), (48, nil), (48, 2)] as [(Int, Int?)] {
+            GenerationRun.promptSlotLimit = promptSlots
+            let batched = try Generator(model: model, endOfSequenceTokenIDs: [3], maxBatchSize: batch)
+                .generate(prompts: prompts, parameters: parameters, samplesPerPrompt: 4)
+            let label = "batch \(batch), prompt slots \(promptSlots.map(String.init) ?? "default")"
+            XCTAssertTrue(batched.map { $0.map(\.tokens) } == reference.map { $0.map(\.tokens) }, "\(label): tokens differ")
+            XCTAssertTrue(batched.map { $0.map(\.logProbs) } == reference.map { $0.map(\.logProbs) }, "\(label): log-probs differ")
+        }
+        XCTAssertTrue(reference.joined().contains { $0.finishReason == .eos } && reference.joined().contains { $0.finishReason == .length },
+                      "samples should end at different steps")
+        XCTAssertGreaterThan(Set(reference.joined().map(\.tokens)).count, 40)
+    }
+
     /// Returned log-probs are the full forward's log-softmax at each generated token, and EOS
     /// ends a sample with the EOS token included.
     func testLogProbsMatchFullForwardAndEOSStops() throws {
