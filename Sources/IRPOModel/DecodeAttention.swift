@@ -148,29 +148,33 @@ enum DecodeAttention {
         output: UnsafeMutablePointer<Float>, weights: UnsafePointer<Float>, sharedValues: UnsafePointer<Float>,
         values: UnsafePointer<Float>, shared: Int, length: Int, stride: Int
     ) {
-        var o0 = SIMD8<Float>(), o1 = SIMD8<Float>(), o2 = SIMD8<Float>(), o3 = SIMD8<Float>()
-        var row = sharedValues
-        for j in 0..<shared {
-            let w = SIMD8<Float>(repeating: weights[j])
-            o0 = o0.addingProduct(w, VectorMath.load(row))
-            o1 = o1.addingProduct(w, VectorMath.load(row + 8))
-            o2 = o2.addingProduct(w, VectorMath.load(row + 16))
-            o3 = o3.addingProduct(w, VectorMath.load(row + 24))
-            row += stride
-        }
-        row = values + shared * stride
-        for j in shared..<length {
-            let w = SIMD8<Float>(repeating: weights[j])
-            o0 = o0.addingProduct(w, VectorMath.load(row))
-            o1 = o1.addingProduct(w, VectorMath.load(row + 8))
-            o2 = o2.addingProduct(w, VectorMath.load(row + 16))
-            o3 = o3.addingProduct(w, VectorMath.load(row + 24))
-            row += stride
-        }
+        var o = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())
+        accumulate32(&o, weights: weights, rows: sharedValues, range: 0..<shared, stride: stride)
+        accumulate32(&o, weights: weights, rows: values, range: shared..<length, stride: stride)
+        let (o0, o1, o2, o3) = o
         VectorMath.store(o0, output)
         VectorMath.store(o1, output + 8)
         VectorMath.store(o2, output + 16)
         VectorMath.store(o3, output + 24)
+    }
+
+    /// `o += weights[j] * rows[j * stride ..< +32]` for `j` in `range`, ascending.
+    @inline(__always)
+    static func accumulate32(
+        _ o: inout (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>), weights: UnsafePointer<Float>,
+        rows: UnsafePointer<Float>, range: Range<Int>, stride: Int
+    ) {
+        var (o0, o1, o2, o3) = o
+        var row = rows + range.lowerBound * stride
+        for j in range {
+            let w = SIMD8<Float>(repeating: weights[j])
+            o0 = o0.addingProduct(w, VectorMath.load(row))
+            o1 = o1.addingProduct(w, VectorMath.load(row + 8))
+            o2 = o2.addingProduct(w, VectorMath.load(row + 16))
+            o3 = o3.addingProduct(w, VectorMath.load(row + 24))
+            row += stride
+        }
+        o = (o0, o1, o2, o3)
     }
 
     /// As `weightedSum32` for 8 elements.

@@ -136,6 +136,17 @@ extension LlamaModel {
             }
         }
 
+        /// Several products of the same x (q/k/v, gate/up): one fused pass with packed weights.
+        func linears(_ products: [(y: UnsafeMutablePointer<Float>, kind: ParameterKind, n: Int)], _ x: UnsafePointer<Float>,
+                     layer: Int, rows: Int, k: Int) {
+            if invariant, let packed {
+                InvariantMatmul.multiply(products.map { .init(y: $0.y, packed: packed.pointer($0.kind, layer: layer), outputs: $0.n) },
+                                         x: x, rows: rows, inner: k)
+            } else {
+                for product in products { linear(product.y, x, product.kind, layer: layer, rows: rows, n: product.n, k: k) }
+            }
+        }
+
         ids.withUnsafeBufferPointer { idBuffer in
             positions.withUnsafeBufferPointer { positionBuffer in
                 guard let idBase = idBuffer.baseAddress, let positionBase = positionBuffer.baseAddress else { return }
@@ -146,17 +157,8 @@ extension LlamaModel {
                     // Attention block.
                     RMSNorm.forward(output: normed, inverseRMS: inverseRMS, input: residual, weight: p(.attentionNorm),
                                     tokens: t, channels: hidden, epsilon: epsilon)
-                    if invariant, let packed {
-                        InvariantMatmul.multiply([
-                            .init(y: q, packed: packed.pointer(.queryWeight, layer: layer), outputs: qWidth),
-                            .init(y: k, packed: packed.pointer(.keyWeight, layer: layer), outputs: kvWidth),
-                            .init(y: v, packed: packed.pointer(.valueWeight, layer: layer), outputs: kvWidth),
-                        ], x: normed, rows: t, inner: hidden)
-                    } else {
-                        linear(q, normed, .queryWeight, layer: layer, rows: t, n: qWidth, k: hidden)
-                        linear(k, normed, .keyWeight, layer: layer, rows: t, n: kvWidth, k: hidden)
-                        linear(v, normed, .valueWeight, layer: layer, rows: t, n: kvWidth, k: hidden)
-                    }
+                    linears([(q, .queryWeight, qWidth), (k, .keyWeight, kvWidth), (v, .valueWeight, kvWidth)],
+                            normed, layer: layer, rows: t, k: hidden)
                     if c.attentionBias {
                         Elementwise.addBias(q, bias: p(.queryBias), rows: t, columns: qWidth)
                         Elementwise.addBias(k, bias: p(.keyBias), rows: t, columns: kvWidth)
@@ -176,15 +178,7 @@ extension LlamaModel {
                     // MLP block.
                     RMSNorm.forward(output: normed, inverseRMS: inverseRMS, input: residual, weight: p(.mlpNorm),
                                     tokens: t, channels: hidden, epsilon: epsilon)
-                    if invariant, let packed {
-                        InvariantMatmul.multiply([
-                            .init(y: gate, packed: packed.pointer(.gateWeight, layer: layer), outputs: inner),
-                            .init(y: up, packed: packed.pointer(.upWeight, layer: layer), outputs: inner),
-                        ], x: normed, rows: t, inner: hidden)
-                    } else {
-                        linear(gate, normed, .gateWeight, layer: layer, rows: t, n: inner, k: hidden)
-                        linear(up, normed, .upWeight, layer: layer, rows: t, n: inner, k: hidden)
-                    }
+                    linears([(gate, .gateWeight, inner), (up, .upWeight, inner)], normed, layer: layer, rows: t, k: hidden)
                     SwiGLU.forward(output: activated, gate: gate, up: up, count: t * inner)
                     linear(residual, activated, .downWeight, layer: layer, rows: t, n: hidden, k: inner, accumulate: true)
                 }
