@@ -119,12 +119,12 @@ public struct RunReport {
             lines.append("")
         }
         if !metrics.isEmpty {
-            lines += ["## Training", "", "| iteration | steps | first loss | last loss | logps/chosen first -> last | logps/rejected first -> last |", "|---|---|---|---|---|---|"]
+            lines += ["## Training", "", Self.windowNote, "",
+                      "| iteration | steps | first loss | last loss | logps/chosen first -> last | logps/rejected first -> last |", "|---|---|---|---|---|---|"]
             for t in metrics.keys.sorted() {
-                guard let rows = metrics[t], let first = rows.first, let last = rows.last else { continue }
-                let rejected = first.logpsRejected.flatMap { a in last.logpsRejected.map { String(format: "%.2f -> %.2f", a, $0) } } ?? "-"
-                lines.append(String(format: "| %d | %d | %.4f | %.4f | %.2f -> %.2f | %@ |", t, rows.count, first.loss, last.loss,
-                                    first.logpsChosen, last.logpsChosen, rejected))
+                guard let rows = metrics[t], let window = TrainingWindow(rows) else { continue }
+                lines.append(String(format: "| %d | %d | %.4f | %.4f | %@ | %@ |", t, rows.count, window.first.loss, window.last.loss,
+                                    window.chosen, window.rejected))
             }
             lines += ["", "Charts: [accuracy](accuracy.svg), [training loss](loss.svg), [chosen/rejected log-probs](logps.svg).", ""]
         }
@@ -147,18 +147,19 @@ public struct RunReport {
         }
         let curves = iterationOneCurves
         if curves.count > 1 {
-            lines += ["## Iteration 1: log-probs of chosen and rejected by loss", "",
+            lines += ["## Iteration 1: log-probs of chosen and rejected by loss", "", Self.windowNote, "",
                       "| method | steps | logps/chosen first -> last | logps/rejected first -> last |", "|---|---|---|---|"]
             for curve in curves {
-                guard let first = curve.rows.first, let last = curve.rows.last else { continue }
-                let rejected = first.logpsRejected.flatMap { a in last.logpsRejected.map { String(format: "%.2f -> %.2f", a, $0) } } ?? "-"
-                let chosen = String(format: "%.2f -> %.2f", first.logpsChosen, last.logpsChosen)
-                lines.append("| \(curve.title) | \(curve.rows.count) | \(chosen) | \(rejected) |")
+                guard let window = TrainingWindow(curve.rows) else { continue }
+                lines.append("| \(curve.title) | \(curve.rows.count) | \(window.chosen) | \(window.rejected) |")
             }
             lines += ["", "Chart: [chosen/rejected log-probs, RPO vs baselines](logps-baselines.svg).", ""]
         }
         return lines.joined(separator: "\n")
     }
+
+    static let windowNote = "First and last: means over the first and the last 10% of the steps (at least one step), "
+        + "since each step's values come from a different batch of pairs."
 
     /// The charts by file name.
     public func charts() -> [String: String] {
