@@ -120,11 +120,13 @@ public struct RunReport {
         }
         if !metrics.isEmpty {
             lines += ["## Training", "", Self.windowNote, "",
-                      "| iteration | steps | first loss | last loss | logps/chosen first -> last | logps/rejected first -> last |", "|---|---|---|---|---|---|"]
+                      "| iteration | steps | first loss | last loss | logps/chosen first -> last | logps/rejected first -> last | rewards/chosen, last | rewards/rejected, last |",
+                      "|---|---|---|---|---|---|---|---|"]
             for t in metrics.keys.sorted() {
                 guard let rows = metrics[t], let window = TrainingWindow(rows) else { continue }
-                lines.append(String(format: "| %d | %d | %.4f | %.4f | %@ | %@ |", t, rows.count, window.first.loss, window.last.loss,
-                                    window.chosen, window.rejected))
+                let rewards = window.lastRewards
+                lines.append(String(format: "| %d | %d | %.4f | %.4f | %@ | %@ | %@ | %@ |", t, rows.count, window.first.loss, window.last.loss,
+                                    window.chosen, window.rejected, rewards.chosen, rewards.rejected))
             }
             lines += ["", "Charts: [accuracy](accuracy.svg), [training loss](loss.svg), [chosen/rejected log-probs](logps.svg).", ""]
         }
@@ -148,10 +150,12 @@ public struct RunReport {
         let curves = iterationOneCurves
         if curves.count > 1 {
             lines += ["## Iteration 1: log-probs of chosen and rejected by loss", "", Self.windowNote, "",
-                      "| method | steps | logps/chosen first -> last | logps/rejected first -> last |", "|---|---|---|---|"]
+                      "| method | steps | logps/chosen first -> last | logps/rejected first -> last | rewards/chosen, last | rewards/rejected, last |",
+                      "|---|---|---|---|---|---|"]
             for curve in curves {
                 guard let window = TrainingWindow(curve.rows) else { continue }
-                lines.append("| \(curve.title) | \(curve.rows.count) | \(window.chosen) | \(window.rejected) |")
+                let rewards = window.lastRewards
+                lines.append("| \(curve.title) | \(curve.rows.count) | \(window.chosen) | \(window.rejected) | \(rewards.chosen) | \(rewards.rejected) |")
             }
             lines += ["", "Chart: [chosen/rejected log-probs, RPO vs baselines](logps-baselines.svg).", ""]
         }
@@ -159,7 +163,8 @@ public struct RunReport {
     }
 
     static let windowNote = "First and last: means over the first and the last 10% of the steps (at least one step), "
-        + "since each step's values come from a different batch of pairs."
+        + "since each step's values come from a different batch of pairs. Rewards (TRL's names) are beta * (log pi - log pi_ref) "
+        + "on a batch before the model trains on it: above zero, the policy gives such completions more probability than M_{t-1} did."
 
     /// The charts by file name.
     public func charts() -> [String: String] {

@@ -10,6 +10,11 @@ struct TrainingWindow {
         let loss: Double
         let logpsChosen: Double
         let logpsRejected: Double?
+        /// beta * (log pi - log pi_ref) of the winners and losers (nil for SFT): on pairs the model
+        /// has not trained on yet, so its sign says whether the policy's log-prob of such
+        /// completions has risen or fallen from the reference model's.
+        let rewardsChosen: Double?
+        let rewardsRejected: Double?
     }
 
     let first: Means
@@ -32,11 +37,17 @@ struct TrainingWindow {
         return String(format: "%.2f -> %.2f", a, b)
     }
 
+    /// The last window's rewards/chosen and rewards/rejected, "-" without them (SFT).
+    var lastRewards: (chosen: String, rejected: String) {
+        (last.rewardsChosen.map { String(format: "%+.4f", $0) } ?? "-", last.rewardsRejected.map { String(format: "%+.4f", $0) } ?? "-")
+    }
+
     private static func means(_ rows: ArraySlice<StepMetrics>) -> Means {
-        let count = Double(rows.count)
-        let rejected = rows.compactMap(\.logpsRejected)
-        return Means(loss: rows.reduce(0) { $0 + $1.loss } / count,
-                     logpsChosen: rows.reduce(0) { $0 + $1.logpsChosen } / count,
-                     logpsRejected: rejected.count == rows.count ? rejected.reduce(0, +) / count : nil)
+        func mean(_ values: [Double]) -> Double? { values.count == rows.count ? values.reduce(0, +) / Double(rows.count) : nil }
+        return Means(loss: rows.reduce(0) { $0 + $1.loss } / Double(rows.count),
+                     logpsChosen: rows.reduce(0) { $0 + $1.logpsChosen } / Double(rows.count),
+                     logpsRejected: mean(rows.compactMap(\.logpsRejected)),
+                     rewardsChosen: mean(rows.compactMap(\.rewardsChosen)),
+                     rewardsRejected: mean(rows.compactMap(\.rewardsRejected)))
     }
 }
