@@ -38,7 +38,7 @@ public struct DemoSettings: Sendable, Equatable {
     public var pairsPerQuestion = 2
     /// Add the gold chain of thought to the winners (off: RPO uses final answers only).
     public var goldAsWinner = false
-    public var rpoLearningRate = 3e-5
+    public var rpoLearningRate = 7e-5
     public var rpoBatchSize = 32
     public var alpha = 2.0
     public var beta = 0.05
