@@ -113,22 +113,26 @@ struct GenerationRun {
         }
     }
 
+    /// A prompt-only slot for a new prompt's prefill (shared in place with each of its samples):
+    /// one that no sample reads and no waiting prompt holds; nil when none is free or prompts
+    /// have one sample each.
+    func freePromptSlot(cache: KVCache) -> Int? {
+        guard sharesPrefixes else { return nil }
+        let pending = Set(prefixes.values.map(\.slot))
+        return (slots.count..<cache.slotCount).first { cache.sharerCount(of: $0) == 0 && !pending.contains($0) }
+    }
+
     /// Starts sample `sampleIndex` of prompt `promptIndex` in `slot`: shares or runs the prompt's
     /// prefill, then samples the first token.
     mutating func admit(promptIndex: Int, sampleIndex: Int, slot: Int, cache: KVCache) throws {
         let prompt = prompts[promptIndex]
         var rowLogits: [Float]
         cache.reset(slot: slot)
-        // The prompt's prefill in a prompt-only slot (one that no sample reads and no waiting
-        // prompt holds), shared in place with each of its samples.
-        let pending = Set(prefixes.values.map(\.slot))
-        let freePromptSlot = sharesPrefixes && prefixes[promptIndex] == nil
-            ? (slots.count..<cache.slotCount).first { cache.sharerCount(of: $0) == 0 && !pending.contains($0) } : nil
         if let prefix = prefixes[promptIndex] {
             cache.sharePrefix(from: prefix.slot, to: slot, length: prompt.count)
             rowLogits = prefix.logits
             if sampleIndex + 1 == samplesPerPrompt { prefixes[promptIndex] = nil }
-        } else if let free = freePromptSlot {
+        } else if let free = freePromptSlot(cache: cache) {
             cache.reset(slot: free)
             let prefix = (slot: free, logits: try generator.model.decode([DecodeSegment(slot: free, tokens: prompt)], cache: cache, rows: .last))
             cache.sharePrefix(from: free, to: slot, length: prompt.count)

@@ -225,11 +225,12 @@ enum DecodeAttention {
             values.deallocate()
         }
         for kvHead in 0..<shape.kvHeads {
+            let rows = cache.rows(layer: layer, slot: segment.slot, head: kvHead)
             for j in 0..<length {
-                let block = cache.keyBlock(layer: layer, slot: segment.slot, head: kvHead, block: j / 8) + j % 8
+                let block = rows.keyBlock(j / 8) + j % 8
                 let row = keys + j * d
                 for i in 0..<d { row[i] = block[i * 8] }
-                (values + j * d).update(from: cache.valueRow(layer: layer, slot: segment.slot, head: kvHead, position: j), count: d)
+                (values + j * d).update(from: rows.valueRow(j), count: d)
             }
             for g in 0..<shape.group {
                 let h = kvHead * shape.group + g

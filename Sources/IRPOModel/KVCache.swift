@@ -148,13 +148,7 @@ public final class KVCache: @unchecked Sendable {
         }
         precondition(sharers[destination] == 0, "KVCache.copyPrefix: slot \(destination) is shared by other slots; reset them first")
         release(destination)
-        for layer in 0..<layerCount {
-            for head in 0..<kvHeads {
-                for position in 0..<count {
-                    copyRow(layer: layer, head: head, position: position, from: source, to: destination)
-                }
-            }
-        }
+        copyRows(0..<count, from: source, to: destination)
         lengths[destination] = count
     }
 
@@ -178,13 +172,7 @@ public final class KVCache: @unchecked Sendable {
             sources[destination] = (root, blocks)
             sharers[root] += 1
         }
-        for layer in 0..<layerCount {
-            for head in 0..<kvHeads {
-                for position in (blocks * 8)..<count {
-                    copyRow(layer: layer, head: head, position: position, from: source, to: destination)
-                }
-            }
-        }
+        copyRows((blocks * 8)..<count, from: source, to: destination)
         lengths[destination] = count
     }
 
@@ -205,14 +193,24 @@ public final class KVCache: @unchecked Sendable {
         }
     }
 
-    /// Copies one cached row (key and value) of `head` at `layer`.
-    private func copyRow(layer: Int, head: Int, position: Int, from source: Int, to destination: Int) {
+    /// Copies the cached rows (keys and values) of `positions`, as `source` reads them, into
+    /// `destination`'s own storage, at every layer and head.
+    private func copyRows(_ positions: Range<Int>, from source: Int, to destination: Int) {
+        guard !positions.isEmpty else { return }
         let d = headDim
-        let keyFrom = keyBlock(layer: layer, slot: source, head: head, block: position / 8) + position % 8
-        let keyTo = keyBlock(layer: layer, slot: destination, head: head, block: position / 8) + position % 8
-        for i in 0..<d { keyTo[i * 8] = keyFrom[i * 8] }
-        (ownValues(layer: layer, slot: destination, head: head) + position * d)
-            .update(from: valueRow(layer: layer, slot: source, head: head, position: position), count: d)
+        for layer in 0..<layerCount {
+            for head in 0..<kvHeads {
+                let from = rows(layer: layer, slot: source, head: head)
+                let keysTo = ownKeys(layer: layer, slot: destination, head: head)
+                let valuesTo = ownValues(layer: layer, slot: destination, head: head)
+                for position in positions {
+                    let keyFrom = from.keyBlock(position / 8) + position % 8
+                    let keyTo = keysTo + (position / 8) * 8 * d + position % 8
+                    for i in 0..<d { keyTo[i * 8] = keyFrom[i * 8] }
+                    (valuesTo + position * d).update(from: from.valueRow(position), count: d)
+                }
+            }
+        }
     }
 
     // MARK: - Storage access (decode pass)
@@ -241,29 +239,31 @@ public final class KVCache: @unchecked Sendable {
         let sharedKeys: UnsafePointer<Float>, sharedValues: UnsafePointer<Float>
         let keys: UnsafePointer<Float>, values: UnsafePointer<Float>
         let sharedRows: Int
+        let headDim: Int
+
+        /// The key block `block` (8 positions, `[headDim][8]`).
+        @inline(__always)
+        func keyBlock(_ block: Int) -> UnsafePointer<Float> {
+            (block * 8 < sharedRows ? sharedKeys : keys) + block * 8 * headDim
+        }
+
+        /// The value row of `position`.
+        @inline(__always)
+        func valueRow(_ position: Int) -> UnsafePointer<Float> {
+            (position < sharedRows ? sharedValues : values) + position * headDim
+        }
     }
 
+    /// The rows `slot` reads for `head` at `layer` (the one place that resolves sharing).
     func rows(layer: Int, slot: Int, head: Int) -> HeadRows {
         let ownK = UnsafePointer(ownKeys(layer: layer, slot: slot, head: head))
         let ownV = UnsafePointer(ownValues(layer: layer, slot: slot, head: head))
         guard let source = sources[slot] else {
-            return HeadRows(sharedKeys: ownK, sharedValues: ownV, keys: ownK, values: ownV, sharedRows: 0)
+            return HeadRows(sharedKeys: ownK, sharedValues: ownV, keys: ownK, values: ownV, sharedRows: 0, headDim: headDim)
         }
         return HeadRows(sharedKeys: UnsafePointer(ownKeys(layer: layer, slot: source.slot, head: head)),
                         sharedValues: UnsafePointer(ownValues(layer: layer, slot: source.slot, head: head)),
-                        keys: ownK, values: ownV, sharedRows: source.blocks * 8)
-    }
-
-    /// The key block `block` (8 positions, `[headDim][8]`) that `slot` reads for `head`.
-    func keyBlock(layer: Int, slot: Int, head: Int, block: Int) -> UnsafeMutablePointer<Float> {
-        let owner = sources[slot].map { block < $0.blocks ? $0.slot : slot } ?? slot
-        return ownKeys(layer: layer, slot: owner, head: head) + block * 8 * headDim
-    }
-
-    /// The value row of `position` that `slot` reads for `head`.
-    func valueRow(layer: Int, slot: Int, head: Int, position: Int) -> UnsafePointer<Float> {
-        let owner = sources[slot].map { position < $0.blocks * 8 ? $0.slot : slot } ?? slot
-        return UnsafePointer(ownValues(layer: layer, slot: owner, head: head) + position * headDim)
+                        keys: ownK, values: ownV, sharedRows: source.blocks * 8, headDim: headDim)
     }
 
     /// Writes the key and value rows (`kvHeads * headDim` floats each) of `position` in `slot`'s
