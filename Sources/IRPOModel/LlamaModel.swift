@@ -6,7 +6,8 @@ import IRPOTensor
 ///
 /// The training forward (`forward(_:)`) returns log-probabilities and a `ForwardPass` holding
 /// exactly what `backward(_:dSumLogProbs:into:)` needs; see `LlamaModel+Forward.swift`.
-/// Not safe to use from several threads at once (the rotary table is cached lazily).
+/// Passes may run on several threads at once (the sharded passes do), but not while the
+/// parameters change.
 public final class LlamaModel: @unchecked Sendable {
     /// The architecture.
     public let configuration: LlamaConfiguration
@@ -19,8 +20,12 @@ public final class LlamaModel: @unchecked Sendable {
     public var sourceConfigurationJSON: Data?
 
     private var rotaryCache: RotaryEmbedding?
+    private let rotaryLock = NSLock()
     /// Activation buffers of finished passes, reused by the next pass of the same shapes.
     let bufferPool = BufferPool()
+    /// Gradient buffers for shards after the first of a sharded backward, kept between steps.
+    var shardGradientCache: [ParameterBuffer] = []
+    let shardGradientLock = NSLock()
 
     /// A model with zero weights (fill them with `parameters.initializeRandomly` or a loader).
     /// - Throws: `ModelError.invalidConfiguration` if `configuration.validate()` fails.
@@ -50,15 +55,21 @@ public final class LlamaModel: @unchecked Sendable {
         parameters.initializeRandomly(seed: seed, std: Float(configuration.initializerRange))
     }
 
-    /// Frees the activation buffers kept for reuse between passes (they are otherwise kept
-    /// after a pass ends, so a training loop does not page-fault fresh memory each step).
-    public func releaseWorkspace() { bufferPool.drain() }
+    /// Frees the activation and shard-gradient buffers kept for reuse between passes (they are
+    /// otherwise kept after a pass ends, so a training loop does not page-fault fresh memory
+    /// each step).
+    public func releaseWorkspace() {
+        bufferPool.drain()
+        shardGradientLock.withLock { shardGradientCache = [] }
+    }
 
     /// Number of parameters (tied embeddings counted once).
     public var parameterCount: Int { layout.totalCount }
 
     /// Rotary tables covering positions `0..<positions` (rebuilt larger on demand).
     func rotary(covering positions: Int) -> RotaryEmbedding {
+        rotaryLock.lock()
+        defer { rotaryLock.unlock() }
         if let cached = rotaryCache, cached.maxPositions >= positions { return cached }
         var size = 64
         while size < positions { size *= 2 }

@@ -16,13 +16,38 @@ public enum Parallel {
 
     private static let settings = Settings()
 
-    /// Number of workers `forEachChunk` uses (default: the active processor count). Must be >= 1.
+    /// Number of workers `forEachChunk` uses on the calling thread: the count set by an
+    /// enclosing `withThreadCount` on this thread if any, else the process-wide setting (default:
+    /// the active processor count). Setting it changes the process-wide value. Must be >= 1.
     public static var threadCount: Int {
-        get { settings.lock.withLock { settings.threadCount } }
+        get {
+            if let override = pthread_getspecific(threadOverrideKey) { return Int(bitPattern: override) }
+            return settings.lock.withLock { settings.threadCount }
+        }
         set {
             precondition(newValue >= 1, "Parallel.threadCount must be at least 1")
             settings.lock.withLock { settings.threadCount = newValue }
         }
+    }
+
+    /// Per-thread override of `threadCount` (a count stored as a pointer bit pattern; nil: none).
+    private static let threadOverrideKey: pthread_key_t = {
+        var key = pthread_key_t()
+        let status = pthread_key_create(&key, nil)
+        precondition(status == 0, "pthread_key_create failed (\(status)): the process is out of thread-local keys")
+        return key
+    }()
+
+    /// Runs `body` with `threadCount` reading `count` on the calling thread only (other threads
+    /// keep theirs), so work that already runs on several threads at once (one shard of a batch
+    /// per thread) can keep each shard's kernels to its share of the cores. Nests; the previous
+    /// value is restored when `body` returns.
+    public static func withThreadCount<Result>(_ count: Int, _ body: () throws -> Result) rethrows -> Result {
+        precondition(count >= 1, "Parallel.withThreadCount needs a count of at least 1")
+        let previous = pthread_getspecific(threadOverrideKey)
+        pthread_setspecific(threadOverrideKey, UnsafeRawPointer(bitPattern: count))
+        defer { pthread_setspecific(threadOverrideKey, previous) }
+        return try body()
     }
 
     /// The chunks `forEachChunk` would use, in order: at most `threadCount` contiguous ranges of

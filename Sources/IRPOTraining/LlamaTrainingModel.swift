@@ -8,11 +8,17 @@ public final class LlamaTrainingModel: TrainableLanguageModel {
     public let model: LlamaModel
     /// Gradients with the model's layout.
     public let gradients: ParameterBuffer
-    private var pendingPass: ForwardPass?
+    /// Shards each batch is split into (`LlamaModel.forward(_:savingForBackward:shards:)`): they
+    /// run at the same time when there are threads for them. Results depend on this number, not
+    /// on the thread count.
+    public let shards: Int
+    private var pendingPass: ShardedForwardPass?
 
-    /// Wraps `model` with zero gradients.
-    public init(_ model: LlamaModel) {
+    /// Wraps `model` with zero gradients; batches are split into `shards` parts.
+    public init(_ model: LlamaModel, shards: Int = LlamaModel.defaultTrainingShards) {
+        precondition(shards >= 1, "LlamaTrainingModel needs at least one shard")
         self.model = model
+        self.shards = shards
         self.gradients = ParameterBuffer(layout: model.layout)
         gradients.zero()
     }
@@ -30,7 +36,7 @@ public final class LlamaTrainingModel: TrainableLanguageModel {
 
     public func forward(_ sequences: [ScoredSequence]) throws -> [Double] {
         pendingPass = nil
-        let pass = try model.forward(Self.batch(sequences), savingForBackward: true)
+        let pass = try model.forward(Self.batch(sequences), savingForBackward: true, shards: shards)
         pendingPass = pass
         return pass.sumLogProbs.map(Double.init)
     }
@@ -44,7 +50,7 @@ public final class LlamaTrainingModel: TrainableLanguageModel {
     }
 
     public func logProbs(_ sequences: [ScoredSequence]) throws -> [Double] {
-        try model.forward(Self.batch(sequences), savingForBackward: false).sumLogProbs.map(Double.init)
+        try model.forward(Self.batch(sequences), savingForBackward: false, shards: shards).sumLogProbs.map(Double.init)
     }
 
     public func save(to directory: URL) throws {

@@ -80,7 +80,7 @@ struct BenchTrainCommand: ParsableCommand {
         func step(timed: Bool) throws {
             let t0 = BenchSupport.now()
             gradients.zero()
-            let pass = try model.forward(batch)
+            let pass = try model.forward(batch, shards: LlamaModel.defaultTrainingShards)
             let t1 = BenchSupport.now()
             model.backward(pass, dSumLogProbs: dSum, into: gradients)
             let t2 = BenchSupport.now()

@@ -62,9 +62,17 @@ final class LlamaModelReferenceTests: XCTestCase {
             }
         }
 
-        // Gradients of loss = sum_b w_b * sum_logprob_b.
+        // Gradients of loss = sum_b w_b * sum_logprob_b, from one pass and from the two-shard
+        // pass the trainer uses.
         let gradients = ParameterBuffer(layout: model.layout)
         model.backward(pass, dSumLogProbs: inputs.loss_weights, into: gradients)
+        let sharded = try model.forward(batch, shards: 2)
+        XCTAssertEqual(sharded.shardRanges.count, 2, name)
+        for index in 0..<b {
+            XCTAssertEqual(sharded.sumLogProbs[index], expectedSums[index], accuracy: 5e-4, "\(name), sharded: sum_logprobs[\(index)]")
+        }
+        let shardedGradients = ParameterBuffer(layout: model.layout)
+        model.backward(sharded, dSumLogProbs: inputs.loss_weights, into: shardedGradients)
         let reference = try model.layout.entries.map { entry -> [Float] in
             try expected.floats("grad." + entry.huggingFaceName)
         }
@@ -74,10 +82,12 @@ final class LlamaModelReferenceTests: XCTestCase {
         XCTAssertGreaterThan(globalMax, 0, name)
         var worstGradient: Float = 0
         for (entry, expectedGradient) in zip(model.layout.entries, reference) {
-            let ours = Array(gradients.view(entry.kind, layer: entry.layer))
-            let error = Self.relativeError(ours, expectedGradient, floor: 1e-3 * globalMax)
-            worstGradient = max(worstGradient, error)
-            XCTAssertLessThanOrEqual(error, 1e-3, "\(name): gradient of \(entry.huggingFaceName)")
+            for (label, buffer) in [("", gradients), (", sharded", shardedGradients)] {
+                let ours = Array(buffer.view(entry.kind, layer: entry.layer))
+                let error = Self.relativeError(ours, expectedGradient, floor: 1e-3 * globalMax)
+                worstGradient = max(worstGradient, error)
+                XCTAssertLessThanOrEqual(error, 1e-3, "\(name)\(label): gradient of \(entry.huggingFaceName)")
+            }
         }
         print("\(name): max abs logit diff \(logitError), worst gradient relative error \(worstGradient)")
     }

@@ -92,4 +92,29 @@ final class ParallelTests: KernelTestCase {
     func testThreadCountRoundTrips() {
         withThreads(5) { XCTAssertEqual(Parallel.threadCount, 5) }
     }
+
+    func testWithThreadCountAppliesToTheCallingThreadOnlyAndNests() {
+        withThreads(4) {
+            Parallel.withThreadCount(1) {
+                XCTAssertEqual(Parallel.threadCount, 1)
+                XCTAssertEqual(Parallel.chunks(count: 100).count, 1)
+                // Another thread keeps the process-wide count.
+                // Another thread keeps the process-wide count (a new Thread: `DispatchQueue.sync`
+                // may run its block on this one).
+                final class Seen: @unchecked Sendable { var value = 0 }
+                let seen = Seen(), done = DispatchSemaphore(value: 0)
+                Thread { seen.value = Parallel.threadCount; done.signal() }.start()
+                done.wait()
+                XCTAssertEqual(seen.value, 4)
+                Parallel.withThreadCount(3) { XCTAssertEqual(Parallel.threadCount, 3) }
+                XCTAssertEqual(Parallel.threadCount, 1)
+                // forEachChunk runs the one chunk inline on this thread.
+                var calls = 0
+                Parallel.forEachChunk(count: 1000) { range in calls += 1; XCTAssertEqual(range, 0..<1000) }
+                XCTAssertEqual(calls, 1)
+            }
+            XCTAssertEqual(Parallel.threadCount, 4)
+            XCTAssertEqual(Parallel.chunks(count: 100).count, 4)
+        }
+    }
 }

@@ -1,0 +1,86 @@
+import Dispatch
+import Foundation
+import IRPOTensor
+
+extension LlamaModel {
+    /// Shards a training batch is split into by default (see `ShardedForwardPass`). A constant,
+    /// not the thread count, so a run gives the same numbers with any number of threads.
+    public static let defaultTrainingShards = 2
+
+    /// Runs `forward(_:savingForBackward:)` over `shards` consecutive parts of `batch` at once
+    /// (see `ShardedForwardPass.shardRanges`), each on its own thread with `Parallel.threadCount
+    /// / shards` threads for its kernels and BLAS. With one thread the shards run one after the
+    /// other, with the same results.
+    ///
+    /// While the shards run, the process-wide BLAS thread count (`GEMM.threadCount`) is lowered
+    /// to each shard's share and restored afterwards; do not run other BLAS work meanwhile.
+    /// - Throws: `ModelError.invalidInput` as `forward(_:savingForBackward:)`.
+    public func forward(_ batch: TokenBatch, savingForBackward: Bool = true, shards: Int) throws -> ShardedForwardPass {
+        precondition(shards >= 1, "LlamaModel.forward needs at least one shard")
+        try batch.validate(vocabularySize: configuration.vocabularySize)
+        try checkLength(batch.maxLength)
+        let ranges = ShardedForwardPass.shardRanges(lengths: batch.sequences.map(\.count), shards: shards)
+        let parts = ranges.map { range in
+            TokenBatch(sequences: Array(batch.sequences[range]), scoreMasks: Array(batch.scoreMasks[range]))
+        }
+        let results = try runShards(ranges.count) { shard in
+            Result { try self.forward(parts[shard], savingForBackward: savingForBackward) }
+        }.map { try $0.get() }
+        return ShardedForwardPass(passes: results, shardRanges: ranges, savesForBackward: savingForBackward)
+    }
+
+    /// Backpropagates a sharded pass: each shard's backward runs on its own thread (as in the
+    /// forward); shard 0 adds into `gradients`, every other shard into a scratch buffer kept by
+    /// the model, and those are then added into `gradients` in shard order.
+    ///
+    /// `pass` must come from `forward(_:savingForBackward: true, shards:)` on this model with
+    /// unchanged parameters, and can be backpropagated once.
+    public func backward(_ pass: ShardedForwardPass, dSumLogProbs: [Float], into gradients: ParameterBuffer) {
+        precondition(pass.savesForBackward, "backward needs a pass from forward(_:savingForBackward: true, shards:)")
+        precondition(!pass.consumed, "a ShardedForwardPass can be backpropagated only once")
+        precondition(dSumLogProbs.count == pass.sumLogProbs.count, "backward needs one dSumLogProbs entry per sequence")
+        precondition(gradients.layout == layout, "backward needs gradients with the model's layout")
+        pass.consumed = true
+        let scratch = shardGradients(pass.passes.count - 1)
+        let targets = [gradients] + scratch
+        for buffer in scratch { buffer.zero() }
+        runShards(pass.passes.count) { shard in
+            let range = pass.shardRanges[shard]
+            self.backward(pass.passes[shard], dSumLogProbs: Array(dSumLogProbs[range]), into: targets[shard])
+        }
+        for buffer in scratch {
+            Elementwise.accumulate(into: gradients.base, from: buffer.base, count: gradients.count)
+        }
+    }
+
+    /// Calls `body(shard)` for every shard, at the same time when this thread may use more than
+    /// one thread, and returns the results in shard order.
+    @discardableResult
+    private func runShards<Value>(_ count: Int, _ body: @escaping @Sendable (Int) -> Value) -> [Value] {
+        let threads = Parallel.threadCount
+        let workers = min(count, threads)
+        guard workers > 1 else { return (0..<count).map(body) }
+        let perShard = max(1, threads / workers)
+        let savedBLASThreads = GEMM.threadCount
+        GEMM.threadCount = perShard
+        defer { GEMM.threadCount = savedBLASThreads }
+        let slots = UnsafeMutableBufferPointer<Value?>.allocate(capacity: count)
+        slots.initialize(repeating: nil)
+        defer { slots.deinitialize(); slots.deallocate() }
+        let shared = SendablePointer(slots.baseAddress!)
+        DispatchQueue.concurrentPerform(iterations: count) { shard in
+            // Each shard writes only its own slot.
+            (shared.pointer + shard).pointee = Parallel.withThreadCount(perShard) { body(shard) }
+        }
+        return slots.map { $0! }
+    }
+
+    /// `count` zero-initialised gradient buffers with the model's layout, kept between calls
+    /// (freed by `releaseWorkspace`).
+    func shardGradients(_ count: Int) -> [ParameterBuffer] {
+        shardGradientLock.withLock {
+            while shardGradientCache.count < count { shardGradientCache.append(ParameterBuffer(layout: layout)) }
+            return Array(shardGradientCache.prefix(count))
+        }
+    }
+}
