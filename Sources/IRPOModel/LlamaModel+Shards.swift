@@ -4,7 +4,9 @@ import IRPOTensor
 
 extension LlamaModel {
     /// Shards a training batch is split into by default (see `ShardedForwardPass`). A constant,
-    /// not the thread count, so a run gives the same numbers with any number of threads.
+    /// not the thread count, so a run gives the same numbers with 1, 2 or 3 threads (each shard
+    /// then uses single-threaded BLAS); from 4 threads each shard's BLAS uses `threads / 2`
+    /// threads, and OpenBLAS's rounding can depend on its thread count.
     public static let defaultTrainingShards = 2
 
     /// Runs `forward(_:savingForBackward:)` over `shards` consecutive parts of `batch` at once

@@ -12,7 +12,8 @@ import Foundation
 ///
 /// The shard boundaries depend only on the sequence lengths and the shard count, never on the
 /// number of threads, and the shards' gradients are added in shard order, so results are
-/// bit-identical for any thread count. They differ in the last bits from an unsharded pass
+/// bit-identical run to run, and the same with 1, 2 or 3 threads (see
+/// `LlamaModel.defaultTrainingShards`). They differ in the last bits from an unsharded pass
 /// (each weight gradient is summed over tokens in two parts).
 public final class ShardedForwardPass: @unchecked Sendable {
     /// Per sequence (in batch order): sum of the scored tokens' log-probabilities.

@@ -124,15 +124,19 @@ public enum Attention {
     /// `worker` (below `workers`) identifies the caller's scratch space.
     static func forEachHead(_ shape: Shape, workers: Int, _ body: (Int, Int, Int) -> Void) {
         let groups = shape.batch * shape.kvHeads
-        if workers <= 1 || groups < workers {
+        // Inside a shard (`Parallel.withThreadCount`) other threads share the process-wide BLAS
+        // setting, so it is not lowered here: with more than one BLAS thread per shard the heads
+        // run one after the other and each product uses those threads.
+        let insideShard = Parallel.hasThreadCountOverride
+        if workers <= 1 || groups < workers || (insideShard && GEMM.threadCount > 1) {
             for b in 0..<shape.batch {
                 for h in 0..<shape.heads { body(b, h, 0) }
             }
             return
         }
         let savedBLASThreads = GEMM.threadCount
-        GEMM.threadCount = 1
-        defer { GEMM.threadCount = savedBLASThreads }
+        if !insideShard { GEMM.threadCount = 1 }
+        defer { if !insideShard { GEMM.threadCount = savedBLASThreads } }
         let ranges = Parallel.chunks(count: groups, minimumChunk: 1, threads: workers)
         withoutActuallyEscaping(body) { escapable in
             let box = SendableBody(body: escapable)

@@ -50,6 +50,11 @@ public enum Parallel {
         return try body()
     }
 
+    /// Whether the calling thread runs inside `withThreadCount` (for example one shard of a
+    /// batch that other threads process at the same time). Code that would change process-wide
+    /// settings such as the BLAS thread count must not do so then.
+    public static var hasThreadCountOverride: Bool { pthread_getspecific(threadOverrideKey) != nil }
+
     /// The chunks `forEachChunk` would use, in order: at most `threadCount` contiguous ranges of
     /// at least `minimumChunk` indices (except when `count < minimumChunk`), sizes differing by
     /// at most one.

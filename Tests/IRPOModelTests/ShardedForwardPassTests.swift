@@ -84,6 +84,12 @@ final class ShardedForwardPassTests: XCTestCase {
             return (pass.sumLogProbs, inference, Array(gradients.buffer))
         }
         let one = try run(threads: 1), two = try run(threads: 2), three = try run(threads: 3)
+        // From 4 threads each shard runs BLAS and its attention heads with 2 threads: still the
+        // same numbers run to run (no shard changes the BLAS setting under the other).
+        let four = try run(threads: 4), fourAgain = try run(threads: 4)
+        XCTAssertEqual(four.logProbs, fourAgain.logProbs)
+        XCTAssertEqual(four.inference, fourAgain.inference)
+        XCTAssertEqual(four.gradients, fourAgain.gradients)
         XCTAssertEqual(one.logProbs, two.logProbs)
         XCTAssertEqual(one.inference, two.inference)
         XCTAssertEqual(one.gradients, two.gradients)
