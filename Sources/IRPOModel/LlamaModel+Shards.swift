@@ -77,8 +77,8 @@ extension LlamaModel {
         return slots.map { $0! }
     }
 
-    /// `count` zero-initialised gradient buffers with the model's layout, kept between calls
-    /// (freed by `releaseWorkspace`).
+    /// `count` gradient buffers with the model's layout, kept between calls (freed by
+    /// `releaseWorkspace`); their contents are left from the last use, so callers zero them.
     func shardGradients(_ count: Int) -> [ParameterBuffer] {
         shardGradientLock.withLock {
             while shardGradientCache.count < count { shardGradientCache.append(ParameterBuffer(layout: layout)) }
