@@ -15,6 +15,12 @@ extension LlamaModel {
     public func forward(_ batch: TokenBatch, savingForBackward: Bool = true) throws -> ForwardPass {
         try batch.validate(vocabularySize: configuration.vocabularySize)
         try checkLength(batch.maxLength)
+        return forwardValidated(batch, savingForBackward: savingForBackward)
+    }
+
+    /// `forward(_:savingForBackward:)` on a batch that has passed `validate` and `checkLength`
+    /// (the sharded forward checks the whole batch once, then runs its parts through this).
+    func forwardValidated(_ batch: TokenBatch, savingForBackward: Bool) -> ForwardPass {
         let c = configuration
         let b = batch.count, s = batch.maxLength, t = b * s
         let hidden = c.hiddenSize, vocab = c.vocabularySize

@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import IRPOTensor
 
@@ -25,9 +24,9 @@ extension LlamaModel {
         let parts = ranges.map { range in
             TokenBatch(sequences: Array(batch.sequences[range]), scoreMasks: Array(batch.scoreMasks[range]))
         }
-        let results = try runShards(ranges.count) { shard in
-            Result { try self.forward(parts[shard], savingForBackward: savingForBackward) }
-        }.map { try $0.get() }
+        let results = runShards(ranges.count) { shard in
+            self.forwardValidated(parts[shard], savingForBackward: savingForBackward)
+        }
         return ShardedForwardPass(passes: results, shardRanges: ranges, savesForBackward: savingForBackward)
     }
 
@@ -45,8 +44,8 @@ extension LlamaModel {
         pass.consumed = true
         let scratch = shardGradients(pass.passes.count - 1)
         let targets = [gradients] + scratch
-        for buffer in scratch { buffer.zero() }
         runShards(pass.passes.count) { shard in
+            if shard > 0 { targets[shard].zero() }
             let range = pass.shardRanges[shard]
             self.backward(pass.passes[shard], dSumLogProbs: Array(dSumLogProbs[range]), into: targets[shard])
         }
@@ -55,10 +54,11 @@ extension LlamaModel {
         }
     }
 
-    /// Calls `body(shard)` for every shard, at the same time when this thread may use more than
-    /// one thread, and returns the results in shard order.
+    /// Calls `body(shard)` for every shard and returns the results in shard order. The shards
+    /// go to `Parallel.forEach`'s workers (one after the other on one thread), each worker with
+    /// its share of the threads for its own kernels and BLAS.
     @discardableResult
-    private func runShards<Value>(_ count: Int, _ body: @escaping @Sendable (Int) -> Value) -> [Value] {
+    private func runShards<Value>(_ count: Int, _ body: (Int) -> Value) -> [Value] {
         let threads = Parallel.threadCount
         let workers = min(count, threads)
         guard workers > 1 else { return (0..<count).map(body) }
@@ -66,15 +66,14 @@ extension LlamaModel {
         let savedBLASThreads = GEMM.threadCount
         GEMM.threadCount = perShard
         defer { GEMM.threadCount = savedBLASThreads }
-        let slots = UnsafeMutableBufferPointer<Value?>.allocate(capacity: count)
-        slots.initialize(repeating: nil)
-        defer { slots.deinitialize(); slots.deallocate() }
-        let shared = SendablePointer(slots.baseAddress!)
-        DispatchQueue.concurrentPerform(iterations: count) { shard in
+        var results = [Value?](repeating: nil, count: count)
+        results.withUnsafeMutableBufferPointer { slots in
             // Each shard writes only its own slot.
-            (shared.pointer + shard).pointee = Parallel.withThreadCount(perShard) { body(shard) }
+            Parallel.forEach(count: count) { shard in
+                slots[shard] = Parallel.withThreadCount(perShard) { body(shard) }
+            }
         }
-        return slots.map { $0! }
+        return results.map { $0! }
     }
 
     /// `count` gradient buffers with the model's layout, kept between calls (freed by

@@ -8,7 +8,7 @@ import Foundation
 /// BLAS threads spends a large part of its time handing work between the threads and on
 /// products too small to split well. Two passes over half the batch each, side by side, each
 /// with single-threaded kernels, keep both cores on long uninterrupted products (issue 2's tiny
-/// training step: about 1.2x faster on two cores).
+/// training step: 6,500-7,600 tokens/s on two cores against 6,200-6,600 unsharded).
 ///
 /// The shard boundaries depend only on the sequence lengths and the shard count, never on the
 /// number of threads, and the shards' gradients are added in shard order, so results are
