@@ -36,7 +36,8 @@ public struct Comparison {
         return rpo
     }
 
-    /// The config of a one-iteration baseline: the RPO config with another loss.
+    /// The config of a one-iteration baseline: the RPO config with another loss and the baseline's
+    /// own settings from `baselines` (learning rate, beta, epochs) where given.
     public func baselineConfig(_ baseline: Baseline) -> RunConfig {
         var result = rpoConfig
         result.name = "\(config.name)-\(baseline.rawValue)"
@@ -51,6 +52,10 @@ public struct Comparison {
         case .zeroShot, .rpo:
             break
         }
+        let own = config.baselines.method(baseline)
+        if let rate = own.learningRate { result.training.learningRate = rate }
+        if let beta = own.beta { result.training.beta = beta }
+        if let epochs = own.epochs { result.training.epochs = epochs }
         return result
     }
 

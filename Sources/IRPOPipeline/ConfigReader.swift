@@ -66,7 +66,11 @@ struct ConfigReader {
     }
 
     mutating func double(_ key: String, default value: Double) throws -> Double {
-        guard let raw = raw(key) else { return value }
+        try optionalDouble(key) ?? value
+    }
+
+    mutating func optionalDouble(_ key: String) throws -> Double? {
+        guard let raw = raw(key) else { return nil }
         guard case let .number(number) = raw else { throw fail(key, raw, "a number") }
         return number
     }

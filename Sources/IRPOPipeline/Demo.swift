@@ -46,6 +46,7 @@ public struct Demo {
             Parallel.threadCount = threads
             GEMM.threadCount = threads
         }
+        log(GEMM.kernelReport())
         let seedFolder = Self.seedModelFolder(output: output)
         if !FileManager.default.fileExists(atPath: seedFolder.appendingPathComponent("config.json").path) {
             try trainSeedModel(output: output)

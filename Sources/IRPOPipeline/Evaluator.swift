@@ -46,6 +46,8 @@ public struct Evaluator {
     public var seed: UInt64
     /// Diagnoses synthetic completions when set.
     public var syntheticTask: SyntheticArithmeticTask?
+    /// Called with every greedy completion and its score, in question order (e.g. to save them).
+    public var onGreedyCompletion: ((TaskItem, String, RewardResult) -> Void)?
 
     public init(reward: any RewardFunction, prompt: PromptFormatter, settings: RunConfig.Evaluation, seed: UInt64,
                 syntheticTask: SyntheticArithmeticTask?) {
@@ -57,6 +59,16 @@ public struct Evaluator {
     }
 
     static func isFailure(_ outcome: RewardResult.Outcome) -> Bool { outcome == .noAnswer || outcome == .unparsable }
+
+    /// The majority vote over the scored samples of one question, as the paper's maj@k: the
+    /// extracted answers are grouped by the task's normalised form (`RewardResult.voteKey`, which
+    /// never looks at the gold answer), the largest group wins (ties: the group seen first), and
+    /// the winner is the first sample of that group, to be scored against the gold answer.
+    /// Samples without an answer do not vote; nil when none has one.
+    static func majorityWinner(of scores: [RewardResult]) -> RewardResult? {
+        guard let key = MajorityVote.winner(of: scores.map(\.voteKey)) else { return nil }
+        return scores.first { $0.voteKey == key }
+    }
 
     /// Evaluates `items` of `split`.
     public func evaluate(items: [TaskItem], split: String, backend: any InferenceBackend,
@@ -75,6 +87,7 @@ public struct Evaluator {
             for (item, row) in zip(items, outputs) {
                 let text = row.first?.text ?? ""
                 let score = reward.score(completion: text, item: item)
+                onGreedyCompletion?(item, text, score)
                 if score.reward > 0.5 { correct += 1 }
                 if Self.isFailure(score.outcome) { failures += 1 }
                 if let task = syntheticTask, let kind = task.diagnose(completion: text, item: item)?.kind {
@@ -92,16 +105,10 @@ public struct Evaluator {
                                                samplesPerPrompt: settings.majorityK) { progress("maj@\(settings.majorityK)", $0, $1) }
             var correct = 0, failures = 0, total = 0
             for (item, row) in zip(items, outputs) {
-                var answers: [String?] = []
-                for completion in row {
-                    let score = reward.score(completion: completion.text, item: item)
-                    total += 1
-                    if Self.isFailure(score.outcome) { failures += 1 }
-                    // Vote on the extracted answer's correctness class: a correct answer votes as the gold answer,
-                    // any other extracted text votes as itself.
-                    answers.append(score.outcome == .correct ? "\u{1}gold" : (Self.isFailure(score.outcome) ? nil : score.extracted))
-                }
-                if MajorityVote.winner(of: answers) == "\u{1}gold" { correct += 1 }
+                let scores = row.map { reward.score(completion: $0.text, item: item) }
+                total += scores.count
+                failures += scores.filter { Self.isFailure($0.outcome) }.count
+                if let winner = Self.majorityWinner(of: scores), winner.outcome == .correct { correct += 1 }
             }
             result.majorityAccuracy = Double(correct) / Double(items.count)
             result.majorityExtractionFailureRate = total > 0 ? Double(failures) / Double(total) : 0

@@ -46,14 +46,7 @@ extension IterativeRun {
     }
 
     func evaluationItems(split: String) throws -> [TaskItem] {
-        if let task = syntheticTask {
-            let count = split == "dev" ? config.task.syntheticDevQuestions : config.task.syntheticTestQuestions
-            return try task.generate(count: count, partition: split == "dev" ? .dev : .test, phrasing: .evaluation, seed: config.seed)
-        }
-        guard let path = split == "dev" ? config.task.dev : config.task.test else {
-            throw PipelineError("no `task.\(split)` file is configured")
-        }
-        return try kind.loadItems(path: path)
+        try config.evaluationItems(split: split)
     }
 
     /// The training questions of iteration `t`.

@@ -43,10 +43,8 @@ public final class IterativeRun {
         self.makeBackend = try config.backendFactory()
         kind = config.taskKind
         reward = try RewardRegistry.standard.reward(named: config.task.reward ?? kind.defaultRewardName)
-        let template = try config.task.prompt.map { try TaskKind(named: $0).defaultPrompt } ?? kind.defaultPrompt
-        prompt = try PromptFormatter.load(template: template, chat: config.task.chat,
-                                          modelFolder: URL(fileURLWithPath: config.seedModel))
-        syntheticTask = kind == .syntheticArithmetic ? try SyntheticArithmeticTask() : nil
+        prompt = try config.promptFormatter(modelFolder: config.seedModel)
+        syntheticTask = try config.syntheticTask()
         let manager = FileManager.default
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -41,6 +41,8 @@ extension RunConfig {
         config.task.syntheticTestQuestions = try task.int("synthetic_test_questions", default: config.task.syntheticTestQuestions)
         config.task.syntheticDevQuestions = try task.int("synthetic_dev_questions", default: config.task.syntheticDevQuestions)
         config.task.freshPoolPerIteration = try task.bool("fresh_pool_per_iteration", default: config.task.freshPoolPerIteration)
+        var synthetic = try task.section("synthetic")
+        config.task.synthetic = try SyntheticTaskSettings.read(&synthetic)
         config.task.chat = try task.bool("chat", default: config.task.chat)
         config.task.prompt = try task.optionalString("prompt")
         try task.rejectUnknownKeys()
@@ -100,6 +102,8 @@ extension RunConfig {
 
         var trainer = try root.section("trainer")
         config.trainer = try TrainerSettings.read(&trainer)
+        var baselines = try root.section("baselines")
+        config.baselines = try BaselineSettings.read(&baselines)
 
         try root.rejectUnknownKeys()
         try config.validate()
@@ -134,6 +138,7 @@ extension RunConfig {
                 throw fail(key, value, "an integer >= 1")
             }
             guard task.syntheticDevQuestions >= 0 else { throw fail("task.synthetic_dev_questions", task.syntheticDevQuestions, "an integer >= 0") }
+            try task.synthetic.validate()
         }
         if let prompt = task.prompt {
             do { _ = try TaskKind(named: prompt) } catch {
@@ -172,6 +177,7 @@ extension RunConfig {
         guard training.learningRate.isFinite, training.learningRate > 0, training.learningRate < 1 else {
             throw fail("training.learning_rate", training.learningRate, "a number in (0, 1)")
         }
+        try baselines.validate()
         guard training.maxSteps >= 1 else { throw fail("training.max_steps", training.maxSteps, "an integer >= 1") }
         guard training.maxLength >= 8 else { throw fail("training.max_length", training.maxLength, "an integer >= 8") }
         guard training.selectionQuestions >= 0 else {

@@ -37,6 +37,8 @@ public struct RunConfig: Sendable, Equatable, Encodable {
         public var syntheticDevQuestions: Int = 400
         /// Synthetic task: draw a fresh training pool every iteration (else one pool for all).
         public var freshPoolPerIteration: Bool = true
+        /// Synthetic task: its difficulty knobs (`task.synthetic`).
+        public var synthetic = SyntheticTaskSettings()
         /// Wrap each prompt as a user message in the seed model's chat template (instruct models).
         public var chat: Bool = false
         /// The built-in prompt to use, by task name (nil: the task's own): e.g. `gsm8k`'s paper
@@ -50,7 +52,7 @@ public struct RunConfig: Sendable, Equatable, Encodable {
             case syntheticTestQuestions = "synthetic_test_questions"
             case syntheticDevQuestions = "synthetic_dev_questions"
             case freshPoolPerIteration = "fresh_pool_per_iteration"
-            case chat, prompt
+            case synthetic, chat, prompt
         }
     }
 
@@ -193,12 +195,14 @@ public struct RunConfig: Sendable, Equatable, Encodable {
     public var seed: UInt64 = 0
     /// Who trains: the built-in trainer or an external command (`trainer`).
     public var trainer = TrainerSettings()
+    /// Per-baseline training settings of `irpo compare` (`baselines`).
+    public var baselines = BaselineSettings()
 
     /// The paper's defaults.
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case name, task, sampling, pairs, training, iterations, evaluation, threads, seed, trainer
+        case name, task, sampling, pairs, training, iterations, evaluation, threads, seed, trainer, baselines
         case seedModel = "seed_model"
     }
 }

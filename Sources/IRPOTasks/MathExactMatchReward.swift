@@ -15,10 +15,12 @@ public struct MathExactMatchReward: RewardFunction, Hashable, Codable {
     /// Scores `completion` against `item.goldAnswer` (a LaTeX expression).
     public func score(completion: String, item: TaskItem) -> RewardResult {
         guard let answer = extractor.extract(from: completion) else { return .noAnswer }
-        if LatexAnswer.normalize(answer.text).isEmpty {
+        let normalized = LatexAnswer.normalize(answer.text)
+        if normalized.isEmpty {
             return RewardResult(outcome: .unparsable, method: answer.method, extracted: answer.text)
         }
+        let key = LatexAnswer.numericValue(of: normalized).map(NumericAnswer.voteKey(value:)) ?? "latex:" + normalized
         let correct = LatexAnswer.equivalent(answer.text, item.goldAnswer)
-        return RewardResult(outcome: correct ? .correct : .incorrect, method: answer.method, extracted: answer.text)
+        return RewardResult(outcome: correct ? .correct : .incorrect, method: answer.method, extracted: answer.text, voteKey: key)
     }
 }

@@ -21,8 +21,10 @@ public struct MultipleChoiceReward: RewardFunction, Hashable, Codable {
         case .ambiguous:
             return RewardResult(outcome: .ambiguous, method: answer.method, extracted: answer.text)
         case let .choice(index):
-            let correct = item.choices[index].label.uppercased() == item.goldAnswer.uppercased()
-            return RewardResult(outcome: correct ? .correct : .incorrect, method: answer.method, extracted: answer.text)
+            let label = item.choices[index].label.uppercased()
+            let correct = label == item.goldAnswer.uppercased()
+            return RewardResult(outcome: correct ? .correct : .incorrect, method: answer.method, extracted: answer.text,
+                                voteKey: "option:" + label)
         }
     }
 }

@@ -60,6 +60,21 @@ public enum NumericAnswer {
         return candidates.contains(gold)
     }
 
+    /// The majority-vote key of a number read from an answer: its value (after `percent` for a
+    /// number with a percent sign) in a canonical spelling, so equal values share a key.
+    public static func voteKey(_ token: Token, percent: PercentPolicy) -> String {
+        let value = token.isPercent ? (percent.candidates(for: token.value).first ?? token.value) : token.value
+        return token.isPercent && percent == .reject ? "percent:" + voteKey(value: value) : voteKey(value: value)
+    }
+
+    /// The canonical key of an exact value: the decimal when the quotient is exact ("1234" for
+    /// 1234.00, "0.5" for 1/2), else the quotient to 15 significant digits (1/3 and 2/6 agree).
+    public static func voteKey(value: ExactNumber) -> String {
+        if let quotient = value.exactQuotient { return "number:\(quotient)" }
+        let approximate = NSDecimalNumber(decimal: value.numerator).doubleValue / NSDecimalNumber(decimal: value.denominator).doubleValue
+        return "number:~" + String(format: "%.15g", approximate)
+    }
+
     /// Every number in `text`, in order.
     public static func tokens(in text: String) -> [Token] {
         let scalars = Array(cleaned(text).unicodeScalars)

@@ -29,11 +29,12 @@ public struct NumericExactMatchReward: RewardFunction, Hashable, Codable {
         case .ambiguous:
             return RewardResult(outcome: .ambiguous, method: answer.method, extracted: answer.text)
         case let .number(token):
+            let key = NumericAnswer.voteKey(token, percent: percent)
             guard let gold = NumericAnswer.goldValue(item.goldAnswer) else {
-                return RewardResult(outcome: .incorrect, method: answer.method, extracted: answer.text)
+                return RewardResult(outcome: .incorrect, method: answer.method, extracted: answer.text, voteKey: key)
             }
             let correct = NumericAnswer.matches(token, gold: gold, percent: percent)
-            return RewardResult(outcome: correct ? .correct : .incorrect, method: answer.method, extracted: answer.text)
+            return RewardResult(outcome: correct ? .correct : .incorrect, method: answer.method, extracted: answer.text, voteKey: key)
         }
     }
 }

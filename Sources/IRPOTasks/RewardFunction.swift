@@ -1,3 +1,5 @@
+import Foundation
+
 /// Scores one completion of a question against the question's gold answer.
 ///
 /// Implementations are pure functions of their inputs (no state, no randomness), so scoring can
@@ -41,13 +43,29 @@ public struct RewardResult: Sendable, Hashable, Codable {
     public var method: ExtractionMethod?
     /// The extracted answer text; nil when none was found.
     public var extracted: String?
+    /// The answer in the task's own normalised form, for majority voting without the gold answer:
+    /// two answers with the same key say the same thing ("15", "15.0" and "$15" share the key of
+    /// the number 15; "(B)" and "B" the key of option B). Answers that were found but hold no
+    /// single value ("12 or 13") get a key made from their text, so they can win a vote and then
+    /// count as wrong. nil when no answer was found or nothing could be read from it (it does not
+    /// vote).
+    public var voteKey: String?
 
-    /// Creates a result; `reward` is 1 exactly when `outcome` is `.correct`.
-    public init(outcome: Outcome, method: ExtractionMethod?, extracted: String?) {
+    /// Creates a result; `reward` is 1 exactly when `outcome` is `.correct`. Without `voteKey`,
+    /// an answer that was read votes by its trimmed text.
+    public init(outcome: Outcome, method: ExtractionMethod?, extracted: String?, voteKey: String? = nil) {
         self.reward = outcome == .correct ? 1 : 0
         self.outcome = outcome
         self.method = method
         self.extracted = extracted
+        let votes = outcome != .noAnswer && outcome != .unparsable
+        self.voteKey = votes ? (voteKey ?? extracted.map(Self.textVoteKey)) : nil
+    }
+
+    /// The vote key of an answer that holds no single value: its trimmed, lower-cased text, marked
+    /// so that it never equals a value's key.
+    public static func textVoteKey(_ text: String) -> String {
+        "text:" + text.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
     }
 
     /// No answer found.

@@ -1,5 +1,4 @@
-/// The difficulty knobs of the built-in synthetic task. Defaults reproduce the demo's "second
-/// experiment" (DEMO-NOTES.md): start 1-12, 2-3 steps of + / - / x2 in ratio 2:2:1, +/- operands
+/// The difficulty knobs of the built-in synthetic task. Defaults are the demo's: start 1-12, 2-3 steps of + / - / x2 in ratio 2:2:1, +/- operands
 /// 1-6, every value within 0-30, rare phrasings with probability 0.01 per step in the training
 /// set and 0.6 (uniform over 4 common + 6 rare) in evaluation and RPO pools, no distractors.
 public struct SyntheticArithmeticConfig: Sendable, Hashable, Codable {
@@ -31,6 +30,9 @@ public struct SyntheticArithmeticConfig: Sendable, Hashable, Codable {
     public var testFraction: Double
     /// Fraction of problem structures reserved for the dev partition.
     public var devFraction: Double
+    /// Mixed into the hash that assigns problem structures to partitions: another salt draws
+    /// another train/dev/test split of the same structures (empty: the original split).
+    public var partitionSalt: String
     /// The sentences, names and objects.
     public var phrasings: SyntheticPhrasings
 
@@ -50,6 +52,7 @@ public struct SyntheticArithmeticConfig: Sendable, Hashable, Codable {
         maxDistractors: Int = 1,
         testFraction: Double = 0.2,
         devFraction: Double = 0.1,
+        partitionSalt: String = "",
         phrasings: SyntheticPhrasings = .standard
     ) {
         self.steps = steps
@@ -66,6 +69,7 @@ public struct SyntheticArithmeticConfig: Sendable, Hashable, Codable {
         self.maxDistractors = maxDistractors
         self.testFraction = testFraction
         self.devFraction = devFraction
+        self.partitionSalt = partitionSalt
         self.phrasings = phrasings
     }
 
@@ -94,6 +98,10 @@ public struct SyntheticArithmeticConfig: Sendable, Hashable, Codable {
                          ("distractorProbability", distractorProbability)] {
             guard (0...1).contains(p) else { throw fail(key, p, "must be a probability in 0...1") }
         }
+        guard partitionSalt.utf8.count <= 256 else { throw fail("partitionSalt", partitionSalt.prefix(32) + "...", "at most 256 bytes") }
+        guard operandRange.upperBound <= 1_000_000 else { throw fail("operandRange", operandRange, "operands at most 1,000,000") }
+        guard multiplierRange.upperBound <= 1_000 else { throw fail("multiplierRange", multiplierRange, "factors at most 1,000") }
+        guard maxDistractors <= 8 else { throw fail("maxDistractors", maxDistractors, "must be within 0...8") }
         guard maxDistractors >= 0 else { throw fail("maxDistractors", maxDistractors, "must be >= 0") }
         guard testFraction > 0, devFraction >= 0, testFraction + devFraction < 1 else {
             throw fail("testFraction", testFraction, "testFraction must be > 0, devFraction >= 0 (\(devFraction)) and their sum < 1")

@@ -68,7 +68,8 @@ public struct SyntheticArithmeticTask: Sendable {
 
     /// The partition a problem signature belongs to (independent of any seed).
     public func partition(ofSignature signature: String) -> Partition {
-        let bucket = Double(SplitMix64.stableHash(signature) % 1_000_000) / 1_000_000
+        let key = config.partitionSalt.isEmpty ? signature : config.partitionSalt + "|" + signature
+        let bucket = Double(SplitMix64.stableHash(key) % 1_000_000) / 1_000_000
         if bucket < config.testFraction { return .test }
         if bucket < config.testFraction + config.devFraction { return .dev }
         return .train

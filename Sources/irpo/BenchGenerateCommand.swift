@@ -63,8 +63,9 @@ struct BenchGenerateCommand: ParsableCommand {
         let tokensPerSecond = Double(generated) / best
         let rounded = (tokensPerSecond * 10).rounded() / 10
         if json {
-            print("{\"shape\": \"\(shape.rawValue)\", \"batch\": \(batch), \"prompt_length\": \(promptLength), \"new_tokens\": \(newTokens), \"tokens_per_s\": \(rounded), \"seconds\": \(best), \"threads\": \(threads), \"matmul\": \"\(blas ? "blas" : "invariant")\"}")
+            print("{\"shape\": \"\(shape.rawValue)\", \"batch\": \(batch), \"prompt_length\": \(promptLength), \"new_tokens\": \(newTokens), \"tokens_per_s\": \(rounded), \"seconds\": \(best), \"threads\": \(threads), \"matmul\": \"\(blas ? "blas" : "invariant")\", \"blas_core\": \"\(BLASKernelSelection.coreName)\"}")
         } else {
+            print("blas: \(BLASKernelSelection.summary)")
             print("shape \(shape.rawValue) (\(model.parameterCount) parameters): \(batch) x \(newTokens) new tokens after a \(promptLength)-token prompt, \(threads) threads, \(blas ? "BLAS" : "batch-invariant") decode matmul: \(rounded) tokens/s (best of \(repeats): \(String(format: "%.3f", best)) s)")
         }
     }

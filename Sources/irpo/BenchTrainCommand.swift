@@ -103,8 +103,9 @@ struct BenchTrainCommand: ParsableCommand {
         let gflops = flops / elapsed / 1e9
         let rss = BenchSupport.peakResidentBytes()
         if json {
-            print("{\"shape\": \"\(shape.rawValue)\", \"tokens_per_s\": \(Self.round(tokensPerSecond)), \"gflops\": \(Self.round(gflops)), \"sgemm_gflops\": \(Self.round(sgemm)), \"peak_rss_bytes\": \(rss), \"threads\": \(threads), \"steps\": \(stepCount)}")
+            print("{\"shape\": \"\(shape.rawValue)\", \"tokens_per_s\": \(Self.round(tokensPerSecond)), \"gflops\": \(Self.round(gflops)), \"sgemm_gflops\": \(Self.round(sgemm)), \"peak_rss_bytes\": \(rss), \"threads\": \(threads), \"steps\": \(stepCount), \"blas_core\": \"\(BLASKernelSelection.coreName)\"}")
         } else {
+            print("blas: \(BLASKernelSelection.summary)")
             print("shape \(shape.rawValue): \(model.parameterCount) parameters, batch \(batchSize) x \(length), \(threads) threads, \(stepCount) timed steps")
             print(String(format: "tokens/s %.1f   step %.3f s (forward %.3f, backward %.3f, AdamW %.3f)",
                          tokensPerSecond, elapsed / Double(stepCount), phase[0] / Double(stepCount),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import IRPOTensor
 import Foundation
 import IRPOPipeline
 
@@ -33,6 +34,9 @@ struct CompareCommand: ParsableCommand {
             let directory = URL(fileURLWithPath: output ?? "runs/\(runConfig.name)-compare")
             let printer = ProgressPrinter()
             RunCancellation.installInterruptHandler()
+            try runConfig.validate()
+            if let threads = runConfig.threads { GEMM.threadCount = threads }
+            printer.line(GEMM.kernelReport())
             let comparison = Comparison(config: runConfig, baselines: methods, directory: directory,
                                         log: { printer.line($0) }, progress: { printer.update($0, $1, $2) })
             let table = try comparison.run(resume: resume)

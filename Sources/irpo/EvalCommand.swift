@@ -3,61 +3,152 @@ import Foundation
 import IRPOBackends
 import IRPOPipeline
 import IRPOTasks
+import IRPOTensor
 
-/// `irpo eval --model M --task KIND --data FILE`.
+/// `irpo eval --model M --task KIND --data FILE`, or `irpo eval --config RUN.yaml [--split dev]`.
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "eval", abstract: "Greedy and majority-vote accuracy of a model on a task's questions.")
+        commandName: "eval", abstract: "Greedy and majority-vote accuracy of a model on a task's questions.",
+        discussion: """
+        With --config, the task, prompt, synthetic-task knobs and evaluation settings come from a run config, and the
+        questions are the ones a run of that config evaluates (tune on --split dev; keep test for the final run).
+        Example: irpo eval --config examples/smollm2-reasoning.yaml --split dev --limit 300
+        """)
 
-    @Option(name: .long, help: "Model folder (config.json, model.safetensors, tokenizer).")
-    var model: String
+    @Option(name: .long, help: "Model folder (config.json, model.safetensors, tokenizer); default with --config: its seed_model.")
+    var model: String?
 
-    @Option(name: .long, help: "Task kind: gsm8k, arc, math, jsonl, synthetic-arithmetic.")
-    var task: String
+    @Option(name: .long, help: "A run config (JSON or YAML): evaluate as a run of it would.")
+    var config: String?
 
-    @Option(name: .long, help: "Questions file (not needed for synthetic-arithmetic, which uses its test split).")
+    @Option(name: .long, help: "Task kind: gsm8k, arc, math, jsonl, synthetic-arithmetic (without --config).")
+    var task: String?
+
+    @Option(name: .long, help: "Questions file (not needed for synthetic-arithmetic or with --config).")
     var data: String?
 
-    @Option(name: .long, help: "At most this many questions.")
-    var limit: Int = 400
+    @Option(name: .long, help: "Split of a --config or synthetic task: test or dev.")
+    var split = "test"
 
-    @Option(name: .long, help: "k of majority vote (0: off).")
-    var majorityK = 0
+    @Option(name: .long, help: "At most this many questions (default: 400 without --config, evaluation.limit with it).")
+    var limit: Int?
 
-    @Option(name: .long, help: "Max new tokens.")
-    var maxNewTokens = 512
+    @Option(name: .long, help: "k of majority vote (0: off; default 0 without --config).")
+    var majorityK: Int?
+
+    @Option(name: .long, help: "Temperature of the majority-vote samples (default 0.8).")
+    var majorityTemperature: Double?
+
+    @Option(name: .long, help: "Max new tokens (default 512).")
+    var maxNewTokens: Int?
+
+    @Option(name: .long, help: "The built-in prompt to use, by task name (e.g. gsm8k's paper prompt for synthetic questions).")
+    var prompt: String?
 
     @Flag(name: .long, help: "Wrap each prompt as a user message in the model's chat template (instruct models).")
     var chat = false
 
+    @Option(name: .long, help: "Local engine batch size (KV-cache slots).")
+    var batchSize: Int?
+
+    @Option(name: .long, help: "Worker threads (default: all cores).")
+    var threads: Int?
+
+    @Option(name: .long, help: "Write every greedy completion with its outcome to this JSONL file.")
+    var completions: String?
+
     func run() throws {
         do {
-            let kind = try TaskKind(named: task)
-            guard limit >= 1 else { throw ValidationError("--limit must be >= 1, got \(limit)") }
-            let items: [TaskItem]
-            if kind == .syntheticArithmetic {
-                items = try SyntheticArithmeticTask().generate(count: limit, partition: .test, phrasing: .evaluation, seed: 0)
-            } else {
-                guard let data else { throw ValidationError("--data is required for task \(kind.rawValue)") }
-                items = try kind.loadItems(path: data, limit: limit)
+            var run = try runConfig()
+            if let threads {
+                guard (1...256).contains(threads) else { throw ValidationError("--threads must be within 1...256, got \(threads)") }
+                run.threads = threads
             }
-            var settings = RunConfig.Evaluation()
-            settings.majorityK = majorityK
-            settings.maxNewTokens = maxNewTokens
-            let backend = try LocalInferenceBackend(modelFolder: URL(fileURLWithPath: model), batchSize: 32, chatPrompts: chat)
-            let prompt = try PromptFormatter.load(template: kind.defaultPrompt, chat: chat, modelFolder: URL(fileURLWithPath: model))
-            let evaluator = Evaluator(reward: try RewardRegistry.standard.reward(named: kind.defaultRewardName), prompt: prompt,
-                                      settings: settings, seed: 0,
-                                      syntheticTask: kind == .syntheticArithmetic ? try SyntheticArithmeticTask() : nil)
+            if let threads = run.threads {
+                Parallel.threadCount = threads
+                GEMM.threadCount = threads
+            }
+            guard ["dev", "test"].contains(split) else { throw ValidationError("--split must be dev or test, got \(split)") }
+            let modelFolder = model ?? run.seedModel
+            guard !modelFolder.isEmpty else { throw ValidationError("--model is required (or a --config with seed_model)") }
+            var items = try run.evaluationItems(split: split)
+            if let limit = limit ?? run.evaluation.limit {
+                guard limit >= 1 else { throw ValidationError("--limit must be >= 1, got \(limit)") }
+                items = Array(items.prefix(limit))
+            }
+            let backend = try LocalInferenceBackend(modelFolder: URL(fileURLWithPath: modelFolder), batchSize: run.sampling.batchSize,
+                                                    chatPrompts: run.task.chat)
+            let reward = try RewardRegistry.standard.reward(named: run.task.reward ?? run.taskKind.defaultRewardName)
+            var evaluator = Evaluator(reward: reward, prompt: try run.promptFormatter(modelFolder: modelFolder),
+                                      settings: run.evaluation, seed: run.seed, syntheticTask: try run.syntheticTask())
             let printer = ProgressPrinter()
-            let result = try evaluator.evaluate(items: items, split: "test", backend: backend) { printer.update($0, $1, $2) }
+            printer.line(GEMM.kernelReport())
+            let start = Date()
+            let saved = CompletionLog()
+            if completions != nil { evaluator.onGreedyCompletion = { saved.append($0, $1, $2) } }
+            let result = try evaluator.evaluate(items: items, split: split, backend: backend) { printer.update($0, $1, $2) }
+            if let completions { try saved.lines.write(to: URL(fileURLWithPath: completions)) }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             printer.line(String(decoding: try encoder.encode(result), as: UTF8.self))
+            printer.line(String(format: "%d %@ questions in %.0f s", items.count, split, Date().timeIntervalSince(start)))
         } catch let error as PipelineError {
             throw ValidationError(error.message)
         } catch let error as TaskError {
             throw ValidationError(error.description)
         }
+    }
+
+    /// The run config this evaluation follows: `--config`, or one made from the flags.
+    func runConfig() throws -> RunConfig {
+        var run: RunConfig
+        if let config {
+            guard task == nil, data == nil else { throw ValidationError("--task and --data come from --config; pass one or the other") }
+            run = try RunConfig(contentsOf: URL(fileURLWithPath: config))
+        } else {
+            guard let task else { throw ValidationError("pass --task KIND (or --config RUN.yaml)") }
+            let kind = try TaskKind(named: task)
+            run = RunConfig()
+            run.task.kind = kind.rawValue
+            if kind != .syntheticArithmetic {
+                guard let data else { throw ValidationError("--data is required for task \(kind.rawValue)") }
+                if split == "dev" { run.task.dev = data } else { run.task.test = data }
+            }
+            run.task.syntheticTestQuestions = limit ?? 400
+            run.task.syntheticDevQuestions = limit ?? 400
+            run.evaluation.limit = limit ?? 400
+            run.evaluation.majorityK = 0
+        }
+        if let prompt { _ = try TaskKind(named: prompt); run.task.prompt = prompt }
+        if chat { run.task.chat = true }
+        if let majorityK {
+            guard (0...1024).contains(majorityK) else { throw ValidationError("--majority-k must be within 0...1024, got \(majorityK)") }
+            run.evaluation.majorityK = majorityK
+        }
+        if let majorityTemperature { run.evaluation.majorityTemperature = majorityTemperature }
+        if let maxNewTokens {
+            guard (1...65_536).contains(maxNewTokens) else { throw ValidationError("--max-new-tokens must be within 1...65536, got \(maxNewTokens)") }
+            run.evaluation.maxNewTokens = maxNewTokens
+        }
+        if let batchSize {
+            guard (1...1024).contains(batchSize) else { throw ValidationError("--batch-size must be within 1...1024, got \(batchSize)") }
+            run.sampling.batchSize = batchSize
+        }
+        return run
+    }
+}
+
+/// Greedy completions with their outcomes, one JSON object per line (to read what a model does).
+final class CompletionLog {
+    private(set) var lines = Data()
+
+    func append(_ item: TaskItem, _ text: String, _ score: RewardResult) {
+        let record = ["id": item.id, "question": item.question, "gold": item.goldAnswer, "completion": text,
+                      "outcome": score.outcome.rawValue, "extracted": score.extracted ?? ""]
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        guard let line = try? encoder.encode(record) else { return }
+        lines.append(line)
+        lines.append(0x0A)
     }
 }

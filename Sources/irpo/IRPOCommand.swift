@@ -1,4 +1,5 @@
 import ArgumentParser
+import IRPOTensor
 
 @main
 struct IRPOCommand: AsyncParsableCommand {
@@ -11,4 +12,10 @@ struct IRPOCommand: AsyncParsableCommand {
             InspectCommand.self, ConvertCommand.self, BenchCommand.self,
         ]
     )
+
+    /// Selects OpenBLAS kernels for this CPU (which may re-execute the process) before parsing.
+    static func main() async {
+        BLASKernelSelection.prepareProcess()
+        await main(nil)
+    }
 }

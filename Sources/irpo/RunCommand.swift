@@ -1,4 +1,5 @@
 import ArgumentParser
+import IRPOTensor
 import Foundation
 import IRPOPipeline
 
@@ -24,6 +25,9 @@ struct RunCommand: ParsableCommand {
             let directory = URL(fileURLWithPath: output ?? "runs/\(runConfig.name)")
             let printer = ProgressPrinter()
             RunCancellation.installInterruptHandler()
+            try runConfig.validate()
+            if let threads = runConfig.threads { GEMM.threadCount = threads }
+            printer.line(GEMM.kernelReport())
             let run = try IterativeRun(config: runConfig, directory: directory, resume: resume,
                                        log: { printer.line($0) }, progress: { printer.update($0, $1, $2) })
             try run.run()

@@ -1,0 +1,82 @@
+import XCTest
+@testable import IRPOPipeline
+import IRPOTasks
+
+/// maj@k groups the k extracted answers by the task's normalised form and only then compares the
+/// winner with the gold answer: the vote itself never sees the gold answer.
+final class MajorityVoteScoringTests: XCTestCase {
+    func winner(_ completions: [String], item: TaskItem, reward: any RewardFunction) -> RewardResult? {
+        Evaluator.majorityWinner(of: completions.map { reward.score(completion: $0, item: item) })
+    }
+
+    let gsm8k = NumericExactMatchReward()
+    func numeric(gold: String) -> TaskItem { TaskItem(id: "q", question: "q", goldAnswer: gold) }
+
+    func testEqualValuesWrittenDifferentlyVoteTogether() {
+        // 16 is written three ways and 15 (gold) three ways: a tie, so the value seen first (16)
+        // wins. Voting by correctness would have given the gold answer 3 votes against 1 each.
+        let completions = ["Final answer: 16", "Final answer: 15", "Final answer: $16", "Final answer: 15.0",
+                           "Final answer: $15.00", "Final answer: 16.00"]
+        let result = winner(completions, item: numeric(gold: "15"), reward: gsm8k)
+        XCTAssertEqual(result?.outcome, .incorrect)
+        XCTAssertEqual(result?.extracted, "16")
+    }
+
+    func testCorrectAnswerWrittenSeveralWaysWins() {
+        let completions = ["Final answer: 1,200", "Final answer: 7", "Final answer: $1200", "Final answer: 1200.00",
+                           "Final answer: 8", "Final answer: 7.0"]
+        let result = winner(completions, item: numeric(gold: "1200"), reward: gsm8k)
+        XCTAssertEqual(result?.outcome, .correct)
+        XCTAssertEqual(result?.extracted, "1,200")
+    }
+
+    func testWrongAnswerWrittenSeveralWaysBeatsASplitCorrectOne() {
+        // 7 three ways beats 15 two ways.
+        let completions = ["Final answer: 15", "Final answer: 7", "Final answer: 7.0", "Final answer: $7", "Final answer: 15.00"]
+        XCTAssertEqual(winner(completions, item: numeric(gold: "15"), reward: gsm8k)?.outcome, .incorrect)
+    }
+
+    func testFractionsAndDecimalsOfOneValueAgree() {
+        let completions = ["Final answer: 1/2", "Final answer: 0.5", "Final answer: 2", "Final answer: 3"]
+        let result = winner(completions, item: numeric(gold: "0.5"), reward: gsm8k)
+        XCTAssertEqual(result?.outcome, .correct)
+        XCTAssertEqual(NumericAnswer.voteKey(value: ExactNumber(numerator: 1, denominator: 3)!),
+                       NumericAnswer.voteKey(value: ExactNumber(numerator: 2, denominator: 6)!))
+    }
+
+    func testAnswersWithoutAValueDoNotVoteButAmbiguousOnesDo() {
+        // No answer and unparsable answers do not vote; the one readable answer wins.
+        let noValue = ["no answer here", "Final answer: I am not sure", "Final answer: 15"]
+        XCTAssertEqual(winner(noValue, item: numeric(gold: "15"), reward: gsm8k)?.outcome, .correct)
+        // An ambiguous answer repeated beats a single correct one, and counts as wrong.
+        let ambiguous = ["Final answer: 12 or 13", "Final answer: 15", "Final answer: 12 or 13 "]
+        XCTAssertEqual(winner(ambiguous, item: numeric(gold: "15"), reward: gsm8k)?.outcome, .ambiguous)
+        XCTAssertNil(winner(["nothing", "still nothing"], item: numeric(gold: "15"), reward: gsm8k))
+    }
+
+    func testMultipleChoiceVotesByOption() {
+        let item = TaskItem(id: "arc", question: "q", goldAnswer: "B",
+                            choices: [TaskItem.Choice(label: "A", text: "photosynthesis"), TaskItem.Choice(label: "B", text: "respiration"),
+                                      TaskItem.Choice(label: "C", text: "evaporation")])
+        let reward = MultipleChoiceReward()
+        // B written three ways beats A written twice.
+        let completions = ["Final answer: A", "Final answer: (B)", "Final answer: (A) photosynthesis", "Final answer: B",
+                           "Final answer: respiration"]
+        let result = winner(completions, item: item, reward: reward)
+        XCTAssertEqual(result?.outcome, .correct)
+        // The same answers with gold A: the vote is the same (B), now wrong.
+        var goldA = item
+        goldA.goldAnswer = "A"
+        XCTAssertEqual(winner(completions, item: goldA, reward: reward)?.outcome, .incorrect)
+    }
+
+    func testMATHVotesByNormalisedLatex() {
+        let reward = MathExactMatchReward()
+        let item = TaskItem(id: "m", question: "q", goldAnswer: "\\frac{1}{2}")
+        let completions = ["Final answer: \\sqrt{2}", "Final answer: 0.5", "Final answer: \\dfrac{1}{2}", "Final answer: \\sqrt2",
+                           "Final answer: 1/2"]
+        XCTAssertEqual(winner(completions, item: item, reward: reward)?.outcome, .correct)
+        let wrong = ["Final answer: \\sqrt{2}", "Final answer: 0.5", "Final answer: \\sqrt2"]
+        XCTAssertEqual(winner(wrong, item: item, reward: reward)?.outcome, .incorrect)
+    }
+}
