@@ -166,6 +166,11 @@ public struct RunReport {
         + "since each step's values come from a different batch of pairs. Rewards (TRL's names) are beta * (log pi - log pi_ref) "
         + "on a batch before the model trains on it: above zero, the policy gives such completions more probability than M_{t-1} did."
 
+    /// The x axis of the per-step charts.
+    static let stepAxisLabel = "training step (one batch of pairs)"
+    /// The y axis of the log-probability charts.
+    static let logProbAxisLabel = "summed log-prob of the completion (nats)"
+
     /// The charts by file name.
     public func charts() -> [String: String] {
         var charts: [String: String] = [:]
@@ -177,7 +182,7 @@ public struct RunReport {
             if !greedy.isEmpty { accuracy.append(.init(name: "\(split) greedy", points: greedy)) }
             if !majority.isEmpty { accuracy.append(.init(name: "\(split) maj@k", points: majority, dashed: true)) }
         }
-        charts["accuracy.svg"] = SVGLineChart(title: "Accuracy per iteration", xLabel: "iteration (0 = seed model)", yLabel: "accuracy (%)", series: accuracy).render()
+        charts["accuracy.svg"] = SVGLineChart(title: "Accuracy per iteration", xLabel: "iteration (0 = seed model M0)", yLabel: "accuracy (%)", series: accuracy).render()
         var loss: [SVGLineChart.Series] = []
         var logps: [SVGLineChart.Series] = []
         for t in metrics.keys.sorted() {
@@ -187,9 +192,9 @@ public struct RunReport {
             let rejected = rows.compactMap { row in row.logpsRejected.map { (x: Double(row.step), y: $0) } }
             if !rejected.isEmpty { logps.append(.init(name: "iter \(t) rejected", points: rejected, dashed: true)) }
         }
-        charts["loss.svg"] = SVGLineChart(title: "Training loss", xLabel: "step", yLabel: "loss", series: loss).render()
-        charts["logps.svg"] = SVGLineChart(title: "Log-probabilities of chosen and rejected (policy, per step)", xLabel: "step",
-                                           yLabel: "summed log-prob", series: logps).render()
+        charts["loss.svg"] = SVGLineChart(title: "Training loss", xLabel: Self.stepAxisLabel, yLabel: "loss (nats)", series: loss).render()
+        charts["logps.svg"] = SVGLineChart(title: "Log-probabilities of chosen and rejected (policy, per step)", xLabel: Self.stepAxisLabel,
+                                           yLabel: Self.logProbAxisLabel, series: logps).render()
         let curves = iterationOneCurves
         if curves.count > 1 {
             var series: [SVGLineChart.Series] = []
@@ -199,7 +204,7 @@ public struct RunReport {
                 if !rejected.isEmpty { series.append(.init(name: "\(curve.title) rejected", points: rejected, dashed: true)) }
             }
             charts["logps-baselines.svg"] = SVGLineChart(title: "Iteration 1: log-probs of chosen and rejected, RPO vs baselines",
-                                                         xLabel: "step", yLabel: "summed log-prob", series: series).render()
+                                                         xLabel: Self.stepAxisLabel, yLabel: Self.logProbAxisLabel, series: series).render()
         }
         return charts
     }

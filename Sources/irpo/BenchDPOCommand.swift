@@ -13,7 +13,8 @@ import IRPOTraining
 struct BenchDPOCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dpo",
-        abstract: "Measure preference-pair (DPO + NLL) training throughput on random pairs.")
+        abstract: "Measure preference-pair (DPO + NLL) training throughput on random pairs.",
+        discussion: "Example: irpo bench dpo --shape smollm-135m --steps 3 --json")
 
     @Option(name: .long, help: "tiny or smollm-135m.")
     var shape: BenchTrainCommand.Shape = .tiny

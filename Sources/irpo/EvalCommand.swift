@@ -7,7 +7,8 @@ import IRPOTasks
 /// `irpo eval --model M --task KIND --data FILE`.
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "eval", abstract: "Greedy and majority-vote accuracy of a model on a task's questions.")
+        commandName: "eval", abstract: "Greedy and majority-vote accuracy of a model on a task's questions.",
+        discussion: "Example: irpo eval --model runs/demo/run/iter-3/model --task synthetic-arithmetic --limit 400 --majority-k 8")
 
     @Option(name: .long, help: "Model folder (config.json, model.safetensors, tokenizer).")
     var model: String
