@@ -43,13 +43,15 @@ public struct SVGLineChart: Sendable {
         let integerX = !all.isEmpty && all.allSatisfy { $0.x == $0.x.rounded() }
         let xTicks = AxisTicks(lower: all.map(\.x).min() ?? 0, upper: all.map(\.x).max() ?? 1, targetCount: 6, integers: integerX)
         let yTicks = AxisTicks(lower: all.map(\.y).min() ?? 0, upper: all.map(\.y).max() ?? 1, targetCount: 5)
-        let yLabels = yTicks.values.map(yTicks.label)
-        let longestName = series.map(\.name.count).max() ?? 0
-        let left = max(56, Self.textWidth(yLabels.map(\.count).max() ?? 1) + 34)
-        let right = longestName > 0 ? Self.textWidth(longestName) + 56 : 24
-        let top = 36.0, bottom = 52.0
-        let plotWidth = max(width - left - right, 120), plotHeight = height - top - bottom
-        let totalWidth = left + plotWidth + right
+        let yLabels: [String] = yTicks.values.map { yTicks.label($0) }
+        let longestName: Int = series.map { $0.name.count }.max() ?? 0
+        let longestLabel: Int = yLabels.map { $0.count }.max() ?? 1
+        let left: Double = max(56, Self.textWidth(longestLabel) + 34)
+        let right: Double = longestName > 0 ? Self.textWidth(longestName) + 56 : 24
+        let top: Double = 36, bottom: Double = 52
+        let plotWidth: Double = max(width - left - right, 120)
+        let plotHeight: Double = height - top - bottom
+        let totalWidth: Double = left + plotWidth + right
         let (minX, maxX) = (xTicks.lower, xTicks.upper)
         let (minY, maxY) = (yTicks.lower, yTicks.upper)
         func px(_ x: Double) -> Double { left + (x - minX) / (maxX - minX) * plotWidth }
@@ -88,8 +90,8 @@ public struct SVGLineChart: Sendable {
                     svg += "<circle cx=\"\(fmt(px(p.x)))\" cy=\"\(fmt(py(p.y)))\" r=\"3\" fill=\"\(color)\"/>\n"
                 }
             }
-            let legendX = left + plotWidth + 14
-            let legendY = top + 8 + Double(index) * 18
+            let legendX: Double = left + plotWidth + 14
+            let legendY: Double = top + 8 + Double(index) * 18
             svg += "<line x1=\"\(fmt(legendX))\" y1=\"\(fmt(legendY))\" x2=\"\(fmt(legendX + 22))\" y2=\"\(fmt(legendY))\" stroke=\"\(color)\" stroke-width=\"2\"\(dash)/>\n"
             svg += "<text x=\"\(fmt(legendX + 28))\" y=\"\(fmt(legendY + 4))\">\(escape(line.name))</text>\n"
         }
