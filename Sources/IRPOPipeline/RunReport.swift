@@ -176,21 +176,21 @@ public struct RunReport {
         var charts: [String: String] = [:]
         var accuracy: [SVGLineChart.Series] = []
         let splits = Array(Set(evaluations.flatMap { $0.splits.map(\.split) })).sorted()
-        for split in splits {
+        for (splitIndex, split) in splits.enumerated() {
             let greedy = evaluations.compactMap { e in e.splits.first { $0.split == split }?.greedyAccuracy.map { (x: Double(e.iteration), y: $0 * 100) } }
             let majority = evaluations.compactMap { e in e.splits.first { $0.split == split }?.majorityAccuracy.map { (x: Double(e.iteration), y: $0 * 100) } }
-            if !greedy.isEmpty { accuracy.append(.init(name: "\(split) greedy", points: greedy)) }
-            if !majority.isEmpty { accuracy.append(.init(name: "\(split) maj@k", points: majority, dashed: true)) }
+            if !greedy.isEmpty { accuracy.append(.init(name: "\(split) greedy", points: greedy, colorIndex: splitIndex)) }
+            if !majority.isEmpty { accuracy.append(.init(name: "\(split) maj@k", points: majority, dashed: true, colorIndex: splitIndex)) }
         }
         charts["accuracy.svg"] = SVGLineChart(title: "Accuracy per iteration", xLabel: "iteration (0 = seed model M0)", yLabel: "accuracy (%)", series: accuracy).render()
         var loss: [SVGLineChart.Series] = []
         var logps: [SVGLineChart.Series] = []
-        for t in metrics.keys.sorted() {
+        for (index, t) in metrics.keys.sorted().enumerated() {
             let rows = metrics[t] ?? []
             loss.append(.init(name: "iteration \(t)", points: rows.map { (x: Double($0.step), y: $0.loss) }))
-            logps.append(.init(name: "iter \(t) chosen", points: rows.map { (x: Double($0.step), y: $0.logpsChosen) }))
+            logps.append(.init(name: "iter \(t) chosen", points: rows.map { (x: Double($0.step), y: $0.logpsChosen) }, colorIndex: index))
             let rejected = rows.compactMap { row in row.logpsRejected.map { (x: Double(row.step), y: $0) } }
-            if !rejected.isEmpty { logps.append(.init(name: "iter \(t) rejected", points: rejected, dashed: true)) }
+            if !rejected.isEmpty { logps.append(.init(name: "iter \(t) rejected", points: rejected, dashed: true, colorIndex: index)) }
         }
         charts["loss.svg"] = SVGLineChart(title: "Training loss", xLabel: Self.stepAxisLabel, yLabel: "loss (nats)", series: loss).render()
         charts["logps.svg"] = SVGLineChart(title: "Log-probabilities of chosen and rejected (policy, per step)", xLabel: Self.stepAxisLabel,
@@ -198,10 +198,11 @@ public struct RunReport {
         let curves = iterationOneCurves
         if curves.count > 1 {
             var series: [SVGLineChart.Series] = []
-            for curve in curves {
-                series.append(.init(name: "\(curve.title) chosen", points: curve.rows.map { (x: Double($0.step), y: $0.logpsChosen) }))
+            for (index, curve) in curves.enumerated() {
+                series.append(.init(name: "\(curve.title) chosen", points: curve.rows.map { (x: Double($0.step), y: $0.logpsChosen) },
+                                    colorIndex: index))
                 let rejected = curve.rows.compactMap { row in row.logpsRejected.map { (x: Double(row.step), y: $0) } }
-                if !rejected.isEmpty { series.append(.init(name: "\(curve.title) rejected", points: rejected, dashed: true)) }
+                if !rejected.isEmpty { series.append(.init(name: "\(curve.title) rejected", points: rejected, dashed: true, colorIndex: index)) }
             }
             charts["logps-baselines.svg"] = SVGLineChart(title: "Iteration 1: log-probs of chosen and rejected, RPO vs baselines",
                                                          xLabel: Self.stepAxisLabel, yLabel: Self.logProbAxisLabel, series: series).render()

@@ -5,13 +5,20 @@ import Foundation
 public struct SVGLineChart: Sendable {
     /// One named series of (x, y) points.
     public struct Series: Sendable {
+        /// The legend text.
         public var name: String
+        /// The points, in drawing order; non-finite ones are skipped.
         public var points: [(x: Double, y: Double)]
+        /// Draw the line dashed (e.g. the rejected completions next to the solid chosen ones).
         public var dashed: Bool
-        public init(name: String, points: [(x: Double, y: Double)], dashed: Bool = false) {
+        /// Index into the palette; series with the same index share a colour (nil: the series'
+        /// own position in the chart).
+        public var colorIndex: Int?
+        public init(name: String, points: [(x: Double, y: Double)], dashed: Bool = false, colorIndex: Int? = nil) {
             self.name = name
             self.points = points
             self.dashed = dashed
+            self.colorIndex = colorIndex
         }
     }
 
@@ -80,7 +87,7 @@ public struct SVGLineChart: Sendable {
         svg += "<text x=\"\(fmt(left + plotWidth / 2))\" y=\"\(fmt(height - 12))\" text-anchor=\"middle\">\(escape(xLabel))</text>\n"
         svg += "<text transform=\"translate(16 \(fmt(top + plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\">\(escape(yLabel))</text>\n"
         for (index, line) in series.enumerated() {
-            let color = Self.palette[index % Self.palette.count]
+            let color = Self.palette[(line.colorIndex ?? index) % Self.palette.count]
             let points = line.points.filter { $0.x.isFinite && $0.y.isFinite }
             let coordinates = points.map { "\(fmt(px($0.x))),\(fmt(py($0.y)))" }.joined(separator: " ")
             let dash = line.dashed ? " stroke-dasharray=\"6 4\"" : ""

@@ -99,6 +99,21 @@ final class SVGLineChartAxesTests: XCTestCase {
         XCTAssertFalse(labels.contains("19.75"))
     }
 
+    func testSeriesWithOneColorIndexShareTheirColour() {
+        let svg = SVGLineChart(title: "t", xLabel: "x", yLabel: "y", series: [
+            .init(name: "iter 1 chosen", points: [(1, -1), (2, -0.9)], colorIndex: 0),
+            .init(name: "iter 1 rejected", points: [(1, -5), (2, -7)], dashed: true, colorIndex: 0),
+            .init(name: "iter 2 chosen", points: [(1, -1), (2, -0.8)], colorIndex: 1),
+        ]).render()
+        let strokes = svg.split(separator: "\n").filter { $0.hasPrefix("<polyline") }.map { line -> String in
+            let start = line.range(of: "stroke=\"")!.upperBound
+            return String(line[start...].prefix { $0 != "\"" })
+        }
+        XCTAssertEqual(strokes.count, 3)
+        XCTAssertEqual(strokes[0], strokes[1])
+        XCTAssertNotEqual(strokes[0], strokes[2])
+    }
+
     func testLegendSitsRightOfThePlotAndFitsTheChart() throws {
         let name = "SFT on chosen (STaR) rejected"
         let svg = SVGLineChart(title: "t", xLabel: "x", yLabel: "y",
