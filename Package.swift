@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Numeric code needs AVX2/FMA code generation on x86-64 (see PERF-NOTES): without a target CPU,
+// Numeric code needs AVX2/FMA code generation on x86-64: without a target CPU,
 // SIMD fused multiply-adds become per-lane libm calls. Set IRPO_TARGET_CPU to override
 // (e.g. "znver3"), or to "none" to build for the generic x86-64 baseline.
 #if arch(x86_64)

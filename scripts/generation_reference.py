@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Greedy continuations from transformers, to check `irpo generate` against (issue 5, item 2).
+"""Greedy continuations from transformers, to check `irpo generate` against.
 
 Loads a GGUF model with transformers (dequantised to float32), greedily generates
 `--new-tokens` tokens (`do_sample=False`) for a few fixed prompts, and writes

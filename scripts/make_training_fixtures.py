@@ -3,7 +3,7 @@
 
 A tiny random Llama (the policy, `model/`), a reference model with the same shape and other
 weights (`reference/`), a few preference pairs as token ids (`pairs.json`, `pairs.jsonl`), and
-the expected values of the RPO loss of PAPER.md and its variants, computed in float64 by a direct
+the expected values of the paper's RPO loss and its variants, computed in float64 by a direct
 PyTorch implementation (`expected.safetensors`, F32; `expected.json`, float64 scalars):
 
     paper  L = mean_pairs[ -log sigmoid(beta*[(logp_w - ref_w) - (logp_l - ref_l)])
@@ -103,7 +103,7 @@ def per_token_logps(model, ids, attention, completion):
 
 
 def rpo_terms(token_logps, completion, ref_chosen, ref_rejected, alpha, beta, nll):
-    """The loss of PAPER.md (nll="sequence") or with TRL's sft term (nll="token")."""
+    """The paper's loss (nll="sequence") or with TRL's sft term (nll="token")."""
     pairs = ref_chosen.shape[0]
     logps = token_logps.sum(dim=1)
     counts = completion[:, 1:].sum(dim=1)

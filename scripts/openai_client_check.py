@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Drive a running `irpo serve` with the official `openai` Python client (issue 9, point 2).
+"""Drive a running `irpo serve` with the official `openai` Python client.
 
 Usage:
     irpo serve --model MODEL --port 8000 --name tiny &

@@ -17,8 +17,8 @@ public struct BackendCompletion: Sendable, Equatable, Codable {
     }
 }
 
-/// Where completions come from during sampling and evaluation: the local engine today, an
-/// OpenAI-compatible server (DESIGN.md, "When one machine is not enough").
+/// Where completions come from during sampling and evaluation: the local engine, or an
+/// OpenAI-compatible server when sampling is spread over other machines (docs/scale-out.md).
 public protocol InferenceBackend {
     /// A short description for logs and reports ("local:<model path>").
     var name: String { get }

@@ -7,8 +7,8 @@ import Foundation
 /// Why shards: at small shapes (a 3-million-parameter model, 2,048 tokens) one pass with two
 /// BLAS threads spends a large part of its time handing work between the threads and on
 /// products too small to split well. Two passes over half the batch each, side by side, each
-/// with single-threaded kernels, keep both cores on long uninterrupted products (issue 2's tiny
-/// training step: 6,500-7,600 tokens/s on two cores against 6,200-6,600 unsharded).
+/// with single-threaded kernels, keep both cores on long uninterrupted products (docs/benchmarks.md
+/// has the measurements).
 ///
 /// The shard boundaries depend only on the sequence lengths and the shard count, never on the
 /// number of threads, and the shards' gradients are added in shard order, so results are

@@ -12,7 +12,7 @@ public struct Demo {
     public var settings: DemoSettings
     public var log: (String) -> Void
     public var progress: (String, Int, Int) -> Void
-    /// The methods compared after M0 (claims 3(b), 3(c)): the iteration-1 baselines train on RPO
+    /// The methods compared after M0 (the paper's Table 1): the iteration-1 baselines train on RPO
     /// iteration 1's pairs in `<output>/run/baselines/<name>`.
     public var baselines: [Baseline] = [.zeroShot, .sftChosen, .dpo, .rpo]
     /// Called at every interruption point (tests); see `IterativeRun.interruption`.

@@ -3,16 +3,12 @@ import IRPOTraining
 
 /// The knobs of `irpo demo`: a small Llama-architecture model trained from scratch on gold chains
 /// of thought of the synthetic task (M0), then iterations of RPO from final answers only.
-/// Defaults follow the "second experiment" of DEMO-NOTES.md, scaled to run in minutes, with these
-/// changes chosen on the dev split (test never looked at for choosing): M0 sees 25,600 distinct gold
-/// CoTs once in 800 steps (instead of 2,000 eight times), with the rare phrasings kept at ~3
-/// sightings each; every iteration samples 4,000 fresh questions; and the loss weighs the NLL term
-/// twice (alpha 2) against a gentler DPO term (beta 0.05), within the paper's tuning ranges (alpha
-/// 0.25-2, beta 0.05-1). An M0 that memorised 2,000 examples lost its arithmetic under the DPO term;
-/// with alpha 1 and beta 0.1 the DPO term's push on the losers' tokens (mostly correct arithmetic
-/// after a first mistake) outweighed the NLL term and arithmetic slips grew every iteration; and an
-/// M0 stopped after 500 steps was, depending on the seed, 2-3x further from convergence (SFT loss
-/// 0.012-0.041) and gained less.
+/// The defaults run in minutes on two cores and were chosen on the dev split only: M0 sees 25,600
+/// distinct gold CoTs once in 800 steps, with each rare phrasing seen about 3 times; every
+/// iteration samples 4,000 fresh questions; and the loss weighs the NLL term twice (alpha 2)
+/// against a gentle DPO term (beta 0.05), within the paper's tuning ranges (alpha 0.25-2, beta
+/// 0.05-1). The NLL weight keeps the DPO term from pushing down the correct arithmetic that
+/// follows a loser's first mistake. docs/demo.md explains how each default was chosen.
 public struct DemoSettings: Sendable, Equatable {
     /// Model width (d).
     public var hiddenSize = 128

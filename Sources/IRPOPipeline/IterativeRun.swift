@@ -5,7 +5,7 @@ import IRPOTasks
 import IRPOTensor
 import IRPOTraining
 
-/// The loop of PAPER.md driven by a `RunConfig`: for t = 1...T, sample, score, pair, refcache,
+/// The Iterative RPO loop (Pang et al. 2024) driven by a `RunConfig`: for t = 1...T, sample, score, pair, refcache,
 /// train, eval, each stage reading files and writing its outputs atomically, with completion
 /// recorded in `state.json` so that `resume` skips finished stages.
 public final class IterativeRun {

@@ -166,40 +166,46 @@ public struct RunReport {
         + "since each step's values come from a different batch of pairs. Rewards (TRL's names) are beta * (log pi - log pi_ref) "
         + "on a batch before the model trains on it: above zero, the policy gives such completions more probability than M_{t-1} did."
 
+    /// The x axis of the per-step charts.
+    static let stepAxisLabel = "training step (one batch of pairs)"
+    /// The y axis of the log-probability charts.
+    static let logProbAxisLabel = "summed log-prob of the completion (nats)"
+
     /// The charts by file name.
     public func charts() -> [String: String] {
         var charts: [String: String] = [:]
         var accuracy: [SVGLineChart.Series] = []
         let splits = Array(Set(evaluations.flatMap { $0.splits.map(\.split) })).sorted()
-        for split in splits {
+        for (splitIndex, split) in splits.enumerated() {
             let greedy = evaluations.compactMap { e in e.splits.first { $0.split == split }?.greedyAccuracy.map { (x: Double(e.iteration), y: $0 * 100) } }
             let majority = evaluations.compactMap { e in e.splits.first { $0.split == split }?.majorityAccuracy.map { (x: Double(e.iteration), y: $0 * 100) } }
-            if !greedy.isEmpty { accuracy.append(.init(name: "\(split) greedy", points: greedy)) }
-            if !majority.isEmpty { accuracy.append(.init(name: "\(split) maj@k", points: majority, dashed: true)) }
+            if !greedy.isEmpty { accuracy.append(.init(name: "\(split) greedy", points: greedy, colorIndex: splitIndex)) }
+            if !majority.isEmpty { accuracy.append(.init(name: "\(split) maj@k", points: majority, dashed: true, colorIndex: splitIndex)) }
         }
-        charts["accuracy.svg"] = SVGLineChart(title: "Accuracy per iteration", xLabel: "iteration (0 = seed model)", yLabel: "accuracy (%)", series: accuracy).render()
+        charts["accuracy.svg"] = SVGLineChart(title: "Accuracy per iteration", xLabel: "iteration (0 = seed model M0)", yLabel: "accuracy (%)", series: accuracy).render()
         var loss: [SVGLineChart.Series] = []
         var logps: [SVGLineChart.Series] = []
-        for t in metrics.keys.sorted() {
+        for (index, t) in metrics.keys.sorted().enumerated() {
             let rows = metrics[t] ?? []
             loss.append(.init(name: "iteration \(t)", points: rows.map { (x: Double($0.step), y: $0.loss) }))
-            logps.append(.init(name: "iter \(t) chosen", points: rows.map { (x: Double($0.step), y: $0.logpsChosen) }))
+            logps.append(.init(name: "iter \(t) chosen", points: rows.map { (x: Double($0.step), y: $0.logpsChosen) }, colorIndex: index))
             let rejected = rows.compactMap { row in row.logpsRejected.map { (x: Double(row.step), y: $0) } }
-            if !rejected.isEmpty { logps.append(.init(name: "iter \(t) rejected", points: rejected, dashed: true)) }
+            if !rejected.isEmpty { logps.append(.init(name: "iter \(t) rejected", points: rejected, dashed: true, colorIndex: index)) }
         }
-        charts["loss.svg"] = SVGLineChart(title: "Training loss", xLabel: "step", yLabel: "loss", series: loss).render()
-        charts["logps.svg"] = SVGLineChart(title: "Log-probabilities of chosen and rejected (policy, per step)", xLabel: "step",
-                                           yLabel: "summed log-prob", series: logps).render()
+        charts["loss.svg"] = SVGLineChart(title: "Training loss", xLabel: Self.stepAxisLabel, yLabel: "loss (nats)", series: loss).render()
+        charts["logps.svg"] = SVGLineChart(title: "Log-probabilities of chosen and rejected (policy, per step)", xLabel: Self.stepAxisLabel,
+                                           yLabel: Self.logProbAxisLabel, series: logps).render()
         let curves = iterationOneCurves
         if curves.count > 1 {
             var series: [SVGLineChart.Series] = []
-            for curve in curves {
-                series.append(.init(name: "\(curve.title) chosen", points: curve.rows.map { (x: Double($0.step), y: $0.logpsChosen) }))
+            for (index, curve) in curves.enumerated() {
+                series.append(.init(name: "\(curve.title) chosen", points: curve.rows.map { (x: Double($0.step), y: $0.logpsChosen) },
+                                    colorIndex: index))
                 let rejected = curve.rows.compactMap { row in row.logpsRejected.map { (x: Double(row.step), y: $0) } }
-                if !rejected.isEmpty { series.append(.init(name: "\(curve.title) rejected", points: rejected, dashed: true)) }
+                if !rejected.isEmpty { series.append(.init(name: "\(curve.title) rejected", points: rejected, dashed: true, colorIndex: index)) }
             }
             charts["logps-baselines.svg"] = SVGLineChart(title: "Iteration 1: log-probs of chosen and rejected, RPO vs baselines",
-                                                         xLabel: "step", yLabel: "summed log-prob", series: series).render()
+                                                         xLabel: Self.stepAxisLabel, yLabel: Self.logProbAxisLabel, series: series).render()
         }
         return charts
     }

@@ -12,7 +12,7 @@ extension PromptTemplate {
 
     /// The 4-shot MATH prompt: the four worked examples of Minerva (Lewkowycz et al. 2022),
     /// each answer in `\boxed{}` and concluded with "Final answer: ...", as the paper describes.
-    /// PAPER.md does not quote the paper's MATH instruction; this one follows the GSM8K wording.
+    /// The instruction follows the paper's GSM8K wording, with the `\boxed{}` request added.
     public static let math = PromptTemplate(
         instruction: "Your task is to answer the question below. Give step by step reasoning before you answer, and when you're ready to answer, put the answer in \\boxed{} and conclude using the format \"Final answer: ...\"",
         examples: mathExamples

@@ -53,8 +53,8 @@ public struct SyntheticPhrasings: Sendable, Hashable, Codable {
         self.objects = objects
     }
 
-    /// The default set: 4 common and 6 rare phrasings for + and for -, as in the demo's second
-    /// experiment (DEMO-NOTES.md); ASCII only, so a character vocabulary of ~60 symbols covers it.
+    /// The default set, the demo's: 4 common and 6 rare phrasings for + and for -; ASCII only, so
+    /// a character vocabulary of ~60 symbols covers it.
     public static let standard = SyntheticPhrasings(
         addCommon: ["{P} buys {n} more.", "{P} finds {n} more.", "{P} gets {n} more.", "{P} picks up {n} more."],
         addRare: ["{P} wins {n}.", "{P} earns {n}.", "{P} inherits {n}.", "{P} is handed {n}.", "{P} gathers {n}.", "{P} receives {n}."],

@@ -5,5 +5,6 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure the engine's speed on this machine.",
+        discussion: "Example: irpo bench train --shape tiny --threads 2",
         subcommands: [BenchTrainCommand.self, BenchDPOCommand.self, BenchGenerateCommand.self])
 }

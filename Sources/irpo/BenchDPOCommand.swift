@@ -4,7 +4,7 @@ import IRPOModel
 import IRPOTensor
 import IRPOTraining
 
-/// `irpo bench dpo`: preference-pair training throughput (issue 6 point 6). Each step is one
+/// `irpo bench dpo`: preference-pair training throughput. Each step is one
 /// `Trainer.step()` of the paper's RPO loss (DPO sigmoid, beta 0.1, plus alpha 1 times the
 /// per-sequence NLL of the winner) on `--pairs` random pairs: chosen and rejected rows of all
 /// pairs in one forward, loss, backward, AdamW (lr 1e-6, no weight decay, no clipping), with the
@@ -13,7 +13,8 @@ import IRPOTraining
 struct BenchDPOCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dpo",
-        abstract: "Measure preference-pair (DPO + NLL) training throughput on random pairs.")
+        abstract: "Measure preference-pair (DPO + NLL) training throughput on random pairs.",
+        discussion: "Example: irpo bench dpo --shape smollm-135m --steps 3 --json")
 
     @Option(name: .long, help: "tiny or smollm-135m.")
     var shape: BenchTrainCommand.Shape = .tiny

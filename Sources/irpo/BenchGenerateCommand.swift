@@ -10,7 +10,8 @@ import IRPOTensor
 struct BenchGenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
-        abstract: "Measure generation speed (KV-cache decoding + sampling) on random weights.")
+        abstract: "Measure generation speed (KV-cache decoding + sampling) on random weights.",
+        discussion: "Example: irpo bench generate --shape tiny --batch 32")
 
     @Option(name: .long, help: "tiny or smollm-135m.")
     var shape: BenchTrainCommand.Shape = .tiny

@@ -9,9 +9,10 @@ import IRPOTraining
 struct BenchTrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Measure training-step speed (forward + backward + AdamW) on random data.")
+        abstract: "Measure training-step speed (forward + backward + AdamW) on random data.",
+        discussion: "Example: irpo bench train --shape tiny --steps 10 --threads 2")
 
-    /// The benchmark shapes of issue 2.
+    /// The benchmark shapes: `tiny` (3.4M parameters, 8 x 256 tokens) and `smollm-135m` (4 x 512).
     enum Shape: String, ExpressibleByArgument, CaseIterable {
         case tiny
         case smollm135m = "smollm-135m"

@@ -13,6 +13,8 @@ struct CompareCommand: ParsableCommand {
             The RPO run goes to --output; each iteration-1 baseline trains from the seed model on the RPO run's \
             iteration-1 pairs (copied, not re-sampled) in --output/baselines/<name>, so the methods differ only in \
             the loss. The table is also written to --output/comparison.md.
+
+            Example: irpo compare examples/synthetic-rpo.yaml --baselines zero-shot,sft-chosen,dpo,rpo --output runs/compare
             """)
 
     @Argument(help: "The run config (JSON or YAML), as for `irpo run`.")

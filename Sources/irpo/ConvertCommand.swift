@@ -14,6 +14,8 @@ struct ConvertCommand: ParsableCommand {
         metadata is copied from a GGUF input, or built from the folder's tokenizer.json);
         anything else is written as a Hugging Face folder (config.json + model.safetensors in
         f32, f16 or bf16, plus tokenizer.json and tokenizer_config.json from a GGUF vocabulary).
+
+        Example: irpo convert SmolLM2-135M-Instruct.Q4_1.gguf models/smollm2-135m-instruct
         """)
 
     @Argument(help: "A .gguf file or a Hugging Face model folder.")

@@ -8,7 +8,12 @@ import IRPOTraining
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Train a small model from scratch on the synthetic task (M0), then run Iterative RPO and print the accuracy table.")
+        abstract: "Train a small model from scratch on the synthetic task (M0), then run Iterative RPO and print the accuracy table.",
+        discussion: """
+            Writes M0, every iteration's model, samples, pairs and report (report.md with SVG charts) under --output.
+
+            Example: irpo demo --output runs/demo --seed 2
+            """)
 
     @Option(name: .long, help: "Output folder (resumes if it holds an unfinished demo).")
     var output = "runs/demo"

@@ -12,7 +12,8 @@ struct EvalCommand: ParsableCommand {
         discussion: """
         With --config, the task, prompt, synthetic-task knobs and evaluation settings come from a run config, and the
         questions are the ones a run of that config evaluates (tune on --split dev; keep test for the final run).
-        Example: irpo eval --config examples/smollm2-reasoning.yaml --split dev --limit 300
+        Example: irpo eval --model runs/demo/run/iter-3/model --task synthetic-arithmetic --limit 400 --majority-k 8
+        Example: irpo eval --config examples/smollm2-synthetic.yaml --split dev --limit 300
         """)
 
     @Option(name: .long, help: "Model folder (config.json, model.safetensors, tokenizer); default with --config: its seed_model.")

@@ -17,6 +17,8 @@ struct GenerateCommand: ParsableCommand {
         line (an optional "id" is copied to the output); --output FILE.jsonl receives one line per
         sample: {"id", "prompt_index", "sample_index", "text", "token_ids", "finish_reason",
         "logprobs"}. Sample j of prompt i depends only on (--seed, i, j).
+
+        Example: irpo generate --model models/smollm2-135m-instruct --chat --prompt "What is 7 * 6?" --n 4 --temperature 0.8
         """)
 
     @Option(name: .long, help: "A Hugging Face model folder (config.json, safetensors, tokenizer.json).")

@@ -6,6 +6,11 @@ struct IRPOCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "irpo",
         abstract: "Iterative Reasoning Preference Optimization on CPU.",
+        discussion: """
+            Example: irpo demo
+            Example: irpo run examples/synthetic-rpo.yaml --output runs/synthetic
+            """,
+        version: IRPOVersion.current,
         subcommands: [
             DemoCommand.self, RunCommand.self, CompareCommand.self, EvalCommand.self, ReportCommand.self, ServeCommand.self,
             GenerateCommand.self, TrainCommand.self, LogprobsCommand.self, TokenizeCommand.self,

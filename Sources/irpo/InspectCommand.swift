@@ -7,7 +7,8 @@ import IRPOModel
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
-        abstract: "Show a model's architecture, parameter count, dtypes and tensors.")
+        abstract: "Show a model's architecture, parameter count, dtypes and tensors.",
+        discussion: "Example: irpo inspect models/smollm2-135m-instruct --summary")
 
     @Argument(help: "A Hugging Face model folder (config.json + safetensors) or a GGUF file.")
     var model: String

@@ -12,6 +12,8 @@ struct LogprobsCommand: ParsableCommand {
         Each input line is {"prompt_ids": [...], "completion_ids": [...]}; each output line is
         {"sum_logprob": ..., "num_tokens": ..., "token_logprobs": [...]} for the completion tokens.
         The text form {"prompt": "...", "completion": "..."} needs the tokenizer and is not supported yet.
+
+        Example: irpo logprobs --model runs/demo/run/iter-1/model --input completions.jsonl --output logprobs.jsonl
         """)
 
     @Option(name: .long, help: "A Hugging Face model folder.")

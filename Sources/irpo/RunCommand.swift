@@ -8,7 +8,11 @@ struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run Iterative RPO from a JSON or YAML config (sample, score, pair, refcache, train, eval per iteration).",
-        discussion: "Ctrl-C stops at the next safe point (after a sampled question, a training step or a stage); run again with --resume to continue.")
+        discussion: """
+            Ctrl-C stops at the next safe point (after a sampled question, a training step or a stage); run again with --resume to continue.
+
+            Example: irpo run examples/synthetic-rpo.yaml --output runs/synthetic
+            """)
 
     @Argument(help: "The run config (.json, or .yaml/.yml). Every key is optional and defaults to the paper's value.")
     var config: String

@@ -13,6 +13,8 @@ struct ServeCommand: AsyncParsableCommand {
         .gguf file) and listens on http://HOST:PORT/v1 (127.0.0.1 by default). Concurrent requests with
         the same sampling parameters are batched into one engine round. With "seed": S, choice i of
         prompt p equals the local engine's sample (S, irpo_prompt_id or p, i). Stop with Ctrl-C.
+
+        Example: irpo serve --model models/smollm2-135m-instruct --port 8000 --name smollm2
         """)
 
     @Option(name: .long, help: "A Hugging Face model folder or a .gguf file.")

@@ -11,6 +11,8 @@ struct TokenizeCommand: ParsableCommand {
         discussion: """
             Prints one JSON line {"ids": [...], "pieces": [...]} per input. With --bench, prints the
             single-thread encode throughput over the inputs instead.
+
+            Example: irpo tokenize --model models/smollm2-135m-instruct --text "Final answer: 42"
             """)
 
     @Option(help: "A model folder with tokenizer.json, a tokenizer.json file, or a .gguf file.")

@@ -18,6 +18,8 @@ struct TrainCommand: ParsableCommand {
         pairs as <pairs>.ref_logps.json. The output folder gets metrics.jsonl (TRL's names), checkpoint-NNNNNN/
         folders (HF model + optimizer state) and model/ when done; --resume continues from the newest
         checkpoint and ends with the weights an uninterrupted run would have.
+
+        Example: irpo train --model models/m0 --pairs pairs.jsonl --output runs/train --loss rpo --alpha 1 --beta 0.1 --lr 1e-6
         """)
 
     enum Loss: String, ExpressibleByArgument, CaseIterable { case rpo, dpo, ipo, sft }

@@ -3,16 +3,23 @@ import XCTest
 @testable import IRPOTasks
 
 final class GSM8KDatasetTests: XCTestCase {
-    /// ../../../shared/data/gsm8k relative to this file (Tests/IRPOTasksTests/).
-    static let dataDirectory = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent()
-        .appendingPathComponent("../../../shared/data/gsm8k")
-        .standardizedFileURL
+    /// GSM8K's train.jsonl and test.jsonl (not in the repository): the folder named by the
+    /// environment variable IRPO_GSM8K_DIR, else data/gsm8k at the repository root, where
+    /// examples/smollm2-gsm8k.yaml also looks for them.
+    static let dataDirectory: URL = {
+        if let folder = ProcessInfo.processInfo.environment["IRPO_GSM8K_DIR"], !folder.isEmpty {
+            return URL(fileURLWithPath: folder).standardizedFileURL
+        }
+        return URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("data/gsm8k")
+            .standardizedFileURL
+    }()
 
     func dataFile(_ name: String) throws -> String {
         let path = Self.dataDirectory.appendingPathComponent(name).path
         guard FileManager.default.fileExists(atPath: path) else {
-            throw XCTSkip("GSM8K data not found at \(path)")
+            throw XCTSkip("GSM8K data not found at \(path); put train.jsonl and test.jsonl there or set IRPO_GSM8K_DIR")
         }
         return path
     }

@@ -4,7 +4,7 @@ import IRPOModel
 import XCTest
 @testable import IRPOTraining
 
-/// Issue 6 point 1: loss, DPO rewards and parameter gradients on the tiny reference Llama match
+/// Loss, DPO rewards and parameter gradients on the tiny reference Llama match
 /// PyTorch's float64 computation of the paper's formula (`rpo`), TRL's token-normalised form
 /// (`rpo_sft`) and plain DPO (`dpo`); see Fixtures/README.md.
 final class FixtureParityTests: XCTestCase {

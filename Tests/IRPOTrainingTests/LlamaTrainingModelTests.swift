@@ -30,7 +30,7 @@ final class LlamaTrainingModelTests: XCTestCase {
         return try Trainer(model: model, examples: examples, reference: reference, configuration: configuration, outputDirectory: output)
     }
 
-    /// Issue 6 point 2: central differences of the whole objective (DPO + NLL over the step's
+    /// Gradient check: central differences of the whole objective (DPO + NLL over the step's
     /// pairs, through the Float engine) against the trainer's gradient, for the parameters with
     /// the largest gradients in three tensors.
     func testFullLossFiniteDifferences() throws {
@@ -105,10 +105,10 @@ final class LlamaTrainingModelTests: XCTestCase {
         return (rpo, dpo)
     }
 
-    /// Issue 6 point 3, the paper's finding 2 on a tiny model: 30 steps (lr 2e-3, batch 4) on 8
-    /// fixed pairs, twice: toy pairs (winner a run of consecutive ids, loser random ids) and
-    /// near-duplicate pairs (loser = winner with one token changed, as two chains of thought
-    /// differing in one step).
+    /// The paper's finding 2 (the NLL term keeps the chosen log-prob up) on a tiny model: 30
+    /// steps (lr 2e-3, batch 4) on 8 fixed pairs, twice: toy pairs (winner a run of consecutive
+    /// ids, loser random ids) and near-duplicate pairs (loser = winner with one token changed, as
+    /// two chains of thought differing in one step).
     ///
     /// What the runs show (deterministic; printed by `compare`): with `rpo` the chosen log-prob
     /// rises (toy -20.1 -> -1.8, near-duplicate -40.0 -> -4.6) and the margin grows from 0
@@ -132,7 +132,7 @@ final class LlamaTrainingModelTests: XCTestCase {
         }
     }
 
-    /// Issue 6 point 4 on the engine: checkpoints every 3 steps (HF folder through
+    /// Resume on the engine: checkpoints every 3 steps (HF folder through
     /// safetensors F32), a run stopped after step 5, the model reloaded from checkpoint-000003
     /// and resumed ends with the same weights bit for bit as an uninterrupted 8-step run.
     func testKillAndResumeIsBitIdentical() throws {

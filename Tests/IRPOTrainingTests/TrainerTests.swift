@@ -40,7 +40,7 @@ final class TrainerTests: XCTestCase {
         return objective.evaluate(scores).value
     }
 
-    /// Issue 6 point 2 on a differentiable stand-in: the trainer's accumulated gradient (micro-
+    /// Gradient check on a differentiable stand-in: the trainer's accumulated gradient (micro-
     /// batches of 2 inside an effective batch of 3) equals central finite differences of the
     /// whole objective over the step's pairs, for several parameters.
     func testAccumulatedGradientMatchesFiniteDifferencesOfTheFullLoss() throws {
@@ -109,7 +109,7 @@ final class TrainerTests: XCTestCase {
         XCTAssertNotNil(Trainer<BigramTestModel>.latestCheckpoint(in: output))
     }
 
-    /// Issue 6 point 4 on the stand-in (the Llama version is in LlamaTrainingTests): stop after
+    /// Resume on the stand-in (the Llama version is in LlamaTrainingTests): stop after
     /// step 7 with checkpoints every 3 steps, load the model from the last checkpoint (step 6,
     /// an epoch boundary with 3 steps per epoch) and resume: weights and metrics.jsonl equal the
     /// uninterrupted run's bit for bit.
@@ -174,7 +174,7 @@ final class TrainerTests: XCTestCase {
         }
     }
 
-    /// Issue 6 point 5: NaN injected into the weights after step 5 stops step 6 with an error
+    /// A NaN injected into the weights after step 5 stops step 6 with an error
     /// naming the step; the last good checkpoint (step 4) is intact and resumes to the same
     /// weights an uninterrupted run has at step 4.
     func testNaNStopsWithTheStepAndKeepsTheCheckpoint() throws {

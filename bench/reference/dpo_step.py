@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PyTorch reference for the preference-pair (DPO + NLL) training step of issue 6.
+"""PyTorch reference for the preference-pair (DPO + NLL) training step.
 
 transformers LlamaForCausalLM in float32 with random init; each step takes `--pairs` random
 preference pairs (prompt + chosen, prompt + rejected in ONE forward, chosen and rejected of a

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Load benchmark for `irpo serve` (issue 9, point 5). Standard library only.
+"""Load benchmark for `irpo serve`. Standard library only.
 
 Runs, on the same model and the same prompts, in one go:
   1. the engine alone: `irpo generate --input prompts.jsonl --batch-size B` (one batched call);
