@@ -1,13 +1,7 @@
-<<<<<<< HEAD
-/// The difficulty knobs of the built-in synthetic task. Defaults are the demo's: start 1-12, 2-3 steps of + / - / x2 in ratio 2:2:1, +/- operands
-/// 1-6, every value within 0-30, rare phrasings with probability 0.01 per step in the training
-/// set and 0.6 (uniform over 4 common + 6 rare) in evaluation and RPO pools, no distractors.
-=======
 /// The difficulty knobs of the built-in synthetic task. Defaults are the demo's task: start
 /// 1-12, 2-3 steps of + / - / x2 in ratio 2:2:1, +/- operands 1-6, every value within 0-30, rare
 /// phrasings with probability 0.01 per step in the training set and 0.6 (uniform over 4 common
 /// + 6 rare) in evaluation and RPO pools, no distractors.
->>>>>>> docs-newcomer
 public struct SyntheticArithmeticConfig: Sendable, Hashable, Codable {
     /// Number of operations per problem.
     public var steps: ClosedRange<Int>
