@@ -33,12 +33,15 @@ public struct Comparison {
         var rpo = config
         rpo.training.loss = "rpo"
         rpo.evaluation.evaluateSeedModel = true
+        // The baselines' settings do not change the RPO run (a comparison can be resumed with others).
+        rpo.baselines = BaselineSettings()
         return rpo
     }
 
     /// The config of a one-iteration baseline: the RPO config with another loss and the baseline's
     /// own settings from `baselines` (learning rate, beta, epochs) where given.
     public func baselineConfig(_ baseline: Baseline) -> RunConfig {
+        let own = config.baselines.method(baseline)
         var result = rpoConfig
         result.name = "\(config.name)-\(baseline.rawValue)"
         result.iterations = 1
@@ -52,7 +55,6 @@ public struct Comparison {
         case .zeroShot, .rpo:
             break
         }
-        let own = config.baselines.method(baseline)
         if let rate = own.learningRate { result.training.learningRate = rate }
         if let beta = own.beta { result.training.beta = beta }
         if let epochs = own.epochs { result.training.epochs = epochs }

@@ -93,7 +93,10 @@ public struct Demo {
         config.training.maxLength = 256
         config.training.selectionQuestions = settings.selectionQuestions
         config.training.selectionEvery = settings.selectionEvery
-        config.evaluation.splits = ["dev", "test"]
+        config.evaluation.splits = settings.devOnly ? ["dev"] : ["dev", "test"]
+        config.task.synthetic.config.partitionSalt = settings.partitionSalt
+        config.baselines.dpo = BaselineSettings.Method(learningRate: settings.dpoLearningRate, beta: settings.dpoBeta)
+        config.baselines.sftChosen = BaselineSettings.Method(learningRate: settings.sftChosenLearningRate)
         config.evaluation.majorityK = settings.majorityK
         config.evaluation.maxNewTokens = 64
         return config
@@ -102,7 +105,8 @@ public struct Demo {
     /// M0: a fresh model trained on gold chains of thought -> `<output>/m0/model`.
     func trainSeedModel(output: URL) throws {
         let start = Date()
-        let task = try SyntheticArithmeticTask(config: SyntheticArithmeticConfig(trainingRarePhrasingProbability: settings.sftRarePhrasingProbability))
+        let task = try SyntheticArithmeticTask(config: SyntheticArithmeticConfig(trainingRarePhrasingProbability: settings.sftRarePhrasingProbability,
+                                                                                  partitionSalt: settings.partitionSalt))
         let tokenizer = CharacterTokenizer()
         let items = try task.generate(count: settings.sftExamples, partition: .train, phrasing: .training, seed: settings.seed &+ 10_000)
         let prompt = task.prompt

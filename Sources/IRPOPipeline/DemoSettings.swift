@@ -51,6 +51,16 @@ public struct DemoSettings: Sendable, Equatable {
     public var testQuestions = 400
     /// k of majority vote (0: greedy only).
     public var majorityK = 0
+    /// Mixed into the hash that assigns problem structures to train/dev/test (`task.synthetic.partition_salt`).
+    /// The demo's settings were chosen on the split of salt ""; this salt draws a test partition
+    /// that no tuning run ever evaluated, on which the demo's published results were measured.
+    public var partitionSalt = "demo-2026-12"
+    /// Evaluate the dev split only (for tuning runs: the test split is never evaluated).
+    public var devOnly = false
+    /// The iteration-1 baselines' own settings (nil: RPO's), chosen on dev for each method.
+    public var dpoLearningRate: Double? = nil
+    public var dpoBeta: Double? = nil
+    public var sftChosenLearningRate: Double? = nil
     public var seed: UInt64 = 1
     public var threads: Int?
 

@@ -15,8 +15,17 @@ struct DemoCommand: ParsableCommand {
             Example: irpo demo --output runs/demo --seed 2
             """)
 
-    @Option(name: .long, help: "Output folder (resumes if it holds an unfinished demo).")
-    var output = "runs/demo"
+    @Option(name: .long, help: "tiny: a 0.6M model trained from scratch (the default); smollm2: SmolLM2-135M-Instruct from its PyPI package.")
+    var model = "tiny"
+
+    @Option(name: .long, help: "With --model smollm2: gold (the gold solution joins the winners), self (own samples only) or both.")
+    var variant = "both"
+
+    @Flag(name: .long, help: "Skip the iteration-1 baselines (SFT on gold, SFT on chosen, DPO).")
+    var skipBaselines = false
+
+    @Option(name: .long, help: "Output folder (resumes if it holds an unfinished demo; default runs/demo, or runs/smollm2).")
+    var output: String?
 
     @Option(name: .long, help: "RPO iterations.")
     var iterations = 3
@@ -96,6 +105,21 @@ struct DemoCommand: ParsableCommand {
     @Option(name: .long, help: "Seed.")
     var seed: UInt64 = 1
 
+    @Option(name: .long, help: "Salt of the train/dev/test partition of problem structures (\"\": the split the defaults were tuned on).")
+    var partitionSalt: String?
+
+    @Flag(name: .long, help: "Evaluate the dev split only (tuning runs: the test split is never evaluated).")
+    var devOnly = false
+
+    @Option(name: .long, help: "Learning rate of the DPO baseline (default: RPO's).")
+    var dpoLr: Double?
+
+    @Option(name: .long, help: "beta of the DPO baseline (default: RPO's).")
+    var dpoBeta: Double?
+
+    @Option(name: .long, help: "Learning rate of the SFT-on-chosen baseline (default: RPO's).")
+    var sftChosenLr: Double?
+
     /// The settings with every given flag applied; throws naming the flag at fault.
     func settings() throws -> DemoSettings {
         var settings = DemoSettings()
@@ -110,7 +134,8 @@ struct DemoCommand: ParsableCommand {
         for (name, value) in counts {
             if let value, value < 1 { throw ValidationError("\(name) must be >= 1, got \(value)") }
         }
-        let positives: [(String, Double?)] = [("--sft-lr", sftLr), ("--temperature", temperature), ("--lr", lr), ("--beta", beta)]
+        let positives: [(String, Double?)] = [("--sft-lr", sftLr), ("--temperature", temperature), ("--lr", lr), ("--beta", beta),
+                                              ("--dpo-lr", dpoLr), ("--dpo-beta", dpoBeta), ("--sft-chosen-lr", sftChosenLr)]
         for (name, value) in positives {
             if let value, !(value.isFinite && value > 0) { throw ValidationError("\(name) must be a number > 0, got \(value)") }
         }
@@ -155,16 +180,32 @@ struct DemoCommand: ParsableCommand {
         }
         if let devQuestions { settings.devQuestions = devQuestions }
         if let testQuestions { settings.testQuestions = testQuestions }
+        if let partitionSalt {
+            guard partitionSalt.utf8.count <= 256 else { throw ValidationError("--partition-salt must be at most 256 bytes") }
+            settings.partitionSalt = partitionSalt
+        }
+        settings.devOnly = devOnly
+        if let dpoLr { settings.dpoLearningRate = dpoLr }
+        if let dpoBeta { settings.dpoBeta = dpoBeta }
+        if let sftChosenLr { settings.sftChosenLearningRate = sftChosenLr }
         return settings
     }
 
     func run() throws {
+        switch model {
+        case "tiny": break
+        case "smollm2": return try runSmolLM2()
+        default: throw ValidationError("--model must be tiny or smollm2, got \"\(model)\"")
+        }
+        let output = self.output ?? "runs/demo"
         let settings = try settings()
         let printer = ProgressPrinter()
         let start = Date()
         do {
             let folder = URL(fileURLWithPath: output)
-            try Demo(settings: settings, log: { printer.line($0) }, progress: { printer.update($0, $1, $2) }).run(output: folder)
+            var demo = Demo(settings: settings, log: { printer.line($0) }, progress: { printer.update($0, $1, $2) })
+            if skipBaselines { demo.baselines = [.zeroShot, .rpo] }
+            try demo.run(output: folder)
             let report = try RunReport(directory: Demo.runFolder(output: folder))
             print("")
             print(report.markdown())

@@ -1,0 +1,90 @@
+import Foundation
+import IRPOTasks
+
+/// The settings of `irpo demo --model smollm2`: Iterative RPO on a real pretrained model,
+/// SmolLM2-135M-Instruct, asked the built-in synthetic word problems with the paper's GSM8K
+/// instruction inside the model's chat template.
+///
+/// The task's difficulty was chosen on the dev split only, so that the seed model's greedy accuracy
+/// is low but not zero and sampling finds correct and incorrect chains of thought for many questions
+/// (see docs/real-model.md). The test split (1,000 questions whose problem structures never occur
+/// in training or dev) is evaluated only by the final configuration.
+public struct RealModelDemoSettings: Sendable, Equatable {
+    /// Which winners the pairs use.
+    public enum Variant: String, Sendable, CaseIterable {
+        /// The gold solution joins the winners (the paper's GSM8K setup).
+        case gold
+        /// Only the model's own correct samples are winners (pure self-improvement).
+        case selfGenerated = "self"
+    }
+
+    public var variant = Variant.gold
+    public var iterations = 3
+    /// Fresh training questions per iteration.
+    public var questionsPerIteration = 200
+    /// N, samples per question.
+    public var samplesPerQuestion = 8
+    /// Sampling temperature per iteration (the paper's 0.8 for iterations 1-2; a 135M model at
+    /// 1.3 writes mostly noise, so 0.8 is kept).
+    public var temperatures = [0.8]
+    /// K, pairs per question.
+    public var pairsPerQuestion = 4
+    public var learningRate = 2e-6
+    public var alpha = 1.0
+    public var beta = 0.1
+    public var batchSize = 16
+    public var devQuestions = 300
+    public var testQuestions = 1000
+    /// k of the majority vote in evaluation (0: greedy only).
+    public var majorityK = 8
+    public var maxNewTokens = 200
+    /// Evaluate the dev split only (tuning runs).
+    public var devOnly = false
+    public var seed: UInt64 = 1
+    public var threads: Int?
+    /// The baselines' own settings (chosen on dev for each method).
+    public var baselines = BaselineSettings()
+    /// The task: one step of + or - (3:1) with common phrasings.
+    public var task = SyntheticArithmeticConfig(steps: 1...1, addWeight: 3, subtractWeight: 1, multiplyWeight: 0,
+                                                evaluationRarePhrasingProbability: 0)
+
+    public init() {}
+
+    /// The run config of this demo for the seed model folder `seedModel`.
+    public func runConfig(seedModel: String) -> RunConfig {
+        var config = RunConfig()
+        config.name = "smollm2-\(variant.rawValue)"
+        config.seedModel = seedModel
+        config.seed = seed
+        config.threads = threads
+        config.iterations = iterations
+        config.task.kind = TaskKind.syntheticArithmetic.rawValue
+        config.task.prompt = TaskKind.gsm8k.rawValue
+        config.task.chat = true
+        config.task.reward = "gsm8k"
+        config.task.synthetic = SyntheticTaskSettings(config: task)
+        config.task.syntheticTrainQuestions = questionsPerIteration
+        config.task.syntheticDevQuestions = devQuestions
+        config.task.syntheticTestQuestions = testQuestions
+        config.task.freshPoolPerIteration = true
+        config.sampling.samplesPerQuestion = samplesPerQuestion
+        config.sampling.temperatures = temperatures
+        config.sampling.generation.maxNewTokens = maxNewTokens
+        config.sampling.generation.seed = seed
+        config.sampling.batchSize = 64
+        config.pairs.pairsPerQuestion = pairsPerQuestion
+        config.pairs.goldAsWinner = variant == .gold
+        config.training.loss = "rpo"
+        config.training.alpha = alpha
+        config.training.beta = beta
+        config.training.learningRate = learningRate
+        config.training.batchSize = batchSize
+        config.training.microBatchSize = 4
+        config.training.maxLength = 512
+        config.evaluation.splits = devOnly ? ["dev"] : ["dev", "test"]
+        config.evaluation.majorityK = majorityK
+        config.evaluation.maxNewTokens = maxNewTokens
+        config.baselines = baselines
+        return config
+    }
+}
