@@ -10,7 +10,8 @@ import ServiceLifecycle
 /// with the model's chat template), `GET /health`. Requests and responses follow OpenAI's JSON
 /// shapes, with `stream: true` as server-sent events ending in `data: [DONE]`; every error is
 /// OpenAI's `{"error": {"message", "type", "param", "code"}}` (400 invalid request, 404 unknown
-/// route, 413 body too large). Extensions: `top_k`, `min_p`, `repetition_penalty`, and
+/// route or model, 413 body too large, 429 engine queue full). Request sizes are bounded by
+/// `ServerLimits` and the model's context. Extensions: `top_k`, `min_p`, `repetition_penalty`, and
 /// `irpo_prompt_id`.
 ///
 /// Reproducibility: with `seed` S, choice `p * n + i` (sample `i` of prompt `p`) is exactly what
@@ -52,7 +53,8 @@ public final class OpenAIServer: @unchecked Sendable {
         try configuration.validate()
         self.configuration = configuration
         self.model = model
-        scheduler = EngineScheduler(model: model, maxBatchSize: configuration.maxBatchSize)
+        scheduler = EngineScheduler(model: model, maxBatchSize: configuration.maxBatchSize,
+                                    maxQueuedRequests: configuration.maxQueuedRequests)
         responder = OpenAIResponder(model: model, configuration: configuration, scheduler: scheduler, unseeded: UnseededStreams())
     }
 

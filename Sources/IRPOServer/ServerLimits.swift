@@ -1,0 +1,20 @@
+/// The bounds the server puts on what one request (or one configuration) may ask for, in one
+/// place. Every limit answers a clear error naming the value and the limit; docs/limits.md lists
+/// them all.
+public enum ServerLimits {
+    /// Most samples per prompt (`n`) one request may ask for.
+    public static let maxSamplesPerPrompt = 128
+    /// Most prompts in one `/v1/completions` request.
+    public static let maxPromptsPerRequest = 256
+    /// Default of `OpenAIServerConfiguration.maxQueuedRequests`: requests admitted to the engine
+    /// (waiting or running) before new ones are answered 429.
+    public static let defaultMaxQueuedRequests = 256
+    /// Largest `OpenAIServerConfiguration.maxQueuedRequests`.
+    public static let maxQueuedRequests = 65_536
+    /// Largest `OpenAIServerConfiguration.maxBatchSize` (KV-cache slots of one engine round).
+    public static let maxBatchSize = 1024
+    /// Largest `OpenAIServerConfiguration.maxBodyBytes` (256 MiB).
+    public static let maxBodyBytes = 1 << 28
+    /// Largest `OpenAIServerConfiguration.maxChoicesPerRequest`.
+    public static let maxChoicesPerRequest = maxSamplesPerPrompt * maxPromptsPerRequest
+}
