@@ -30,10 +30,15 @@ struct EvalCommand: ParsableCommand {
     @Flag(name: .long, help: "Wrap each prompt as a user message in the model's chat template (instruct models).")
     var chat = false
 
+    func validate() throws {
+        try CommandLimits.check("--limit", limit, 1...PipelineLimits.maxQuestions)
+        try CommandLimits.check("--majority-k", majorityK, 0...PipelineLimits.maxSamplesPerQuestion)
+        try CommandLimits.check("--max-new-tokens", maxNewTokens, 1...PipelineLimits.maxSequenceTokens)
+    }
+
     func run() throws {
         do {
             let kind = try TaskKind(named: task)
-            guard limit >= 1 else { throw ValidationError("--limit must be >= 1, got \(limit)") }
             let items: [TaskItem]
             if kind == .syntheticArithmetic {
                 items = try SyntheticArithmeticTask().generate(count: limit, partition: .test, phrasing: .evaluation, seed: 0)

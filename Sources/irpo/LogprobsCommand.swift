@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import IRPOModel
+import IRPOPipeline
 import IRPOTensor
 
 /// `irpo logprobs`: log-probabilities of completions given prompts, one JSON line per input line.
@@ -30,8 +31,8 @@ struct LogprobsCommand: ParsableCommand {
     var threads: Int?
 
     func validate() throws {
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        try CommandLimits.check("--batch-size", batchSize, 1...PipelineLimits.maxSamplingBatchSize)
+        try CommandLimits.checkThreads(threads)
     }
 
     mutating func run() throws {

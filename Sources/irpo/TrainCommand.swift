@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import IRPOModel
+import IRPOPipeline
 import IRPOTensor
 import IRPOTokenizer
 import IRPOTraining
@@ -74,7 +75,15 @@ struct TrainCommand: ParsableCommand {
         guard LearningRateSchedule.Kind(rawValue: schedule) != nil else {
             throw ValidationError("--schedule must be constant, linear or cosine, got \(schedule)")
         }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        try CommandLimits.checkThreads(threads)
+        try CommandLimits.check("--warmup-steps", warmupSteps, 0...PipelineLimits.maxSteps)
+        try CommandLimits.check("--batch-size", batchSize, 1...PipelineLimits.maxTrainingBatchSize)
+        try CommandLimits.check("--micro-batch-size", microBatchSize, 1...PipelineLimits.maxTrainingBatchSize)
+        try CommandLimits.check("--steps", steps, 1...PipelineLimits.maxSteps)
+        try CommandLimits.check("--epochs", epochs, 1...PipelineLimits.maxEpochs)
+        try CommandLimits.check("--max-length", maxLength, 2...PipelineLimits.maxSequenceTokens)
+        try CommandLimits.check("--checkpoint-every", checkpointEvery, 0...PipelineLimits.maxSteps)
+        try CommandLimits.check("--checkpoint-limit", checkpointLimit, 1...CommandLimits.maxCheckpointLimit)
         do { try trainerConfiguration().validate() } catch { throw ValidationError("\(error)") }
     }
 
