@@ -1,0 +1,94 @@
+/// The bounds of chat template parsing and rendering, in one place (docs/limits.md lists them).
+/// A template comes from a model's files, so it is untrusted: past any of these bounds parsing or
+/// rendering fails with a `ChatTemplateError` naming the limit, never a crash or an unbounded
+/// allocation.
+public enum JinjaLimits {
+    /// Largest template source, in bytes.
+    public static let maxTemplateBytes = 1 << 20
+    /// Deepest expression: nested parentheses, lists and calls while parsing, and the depth of the
+    /// expression tree (which the evaluator recurses through).
+    public static let maxExpressionDepth = 128
+    /// Deepest nesting of `if`/`for`/block `set` statements.
+    public static let maxBlockDepth = 128
+    /// Deepest nesting of lists and dictionaries built while rendering.
+    public static let maxValueDepth = 128
+    /// Largest string a template may build, and largest rendered output, in UTF-8 bytes.
+    public static let maxStringBytes = 1 << 20
+    /// Longest list a template may build (`range()`, `*`, `+`, filters).
+    public static let maxListCount = 100_000
+    /// Widest indentation of the `indent` and `tojson` filters.
+    public static let maxIndentWidth = 1024
+    /// Most evaluation steps of one render (expressions evaluated, loop iterations, items compared),
+    /// so a template cannot run for hours.
+    public static let maxSteps = 1_000_000
+}
+
+/// The counters of one render, shared by the interpreters of nested `set` blocks.
+final class JinjaBudget {
+    private(set) var steps = 0
+
+    /// Counts `count` steps.
+    /// - Throws: a runtime `ChatTemplateError` once `JinjaLimits.maxSteps` is passed.
+    func charge(_ count: Int = 1, line: Int?) throws {
+        steps = steps.addingReportingOverflow(max(0, count)).partialValue
+        guard steps >= 0, steps <= JinjaLimits.maxSteps else {
+            throw ChatTemplateError(.runtime, "rendering takes more than \(JinjaLimits.maxSteps) steps (the limit); the template loops too long for a chat prompt", line: line)
+        }
+    }
+
+    static func tooLong(_ bytes: Int, line: Int?) -> ChatTemplateError {
+        ChatTemplateError(.runtime, "the template builds a string of \(bytes) bytes, over the limit of \(JinjaLimits.maxStringBytes) bytes", line: line)
+    }
+
+    static func tooMany(_ count: Int, line: Int?) -> ChatTemplateError {
+        ChatTemplateError(.runtime, "the template builds a list of \(count) items, over the limit of \(JinjaLimits.maxListCount)", line: line)
+    }
+
+    /// Checks a string size (in UTF-8 bytes) against `JinjaLimits.maxStringBytes`.
+    static func checkBytes(_ bytes: Int, line: Int?) throws {
+        guard bytes <= JinjaLimits.maxStringBytes else { throw tooLong(bytes, line: line) }
+    }
+
+    /// Checks a list length against `JinjaLimits.maxListCount`.
+    static func checkCount(_ count: Int, line: Int?) throws {
+        guard count <= JinjaLimits.maxListCount else { throw tooMany(count, line: line) }
+    }
+
+    /// Checks the size of a value a filter, call or operator returned.
+    static func checkSize(_ value: JinjaValue, line: Int?) throws {
+        switch value {
+        case .string(let text): try checkBytes(text.utf8.count, line: line)
+        case .array(let items): try checkCount(items.count, line: line)
+        case .object(let object): try checkCount(object.keys.count, line: line)
+        default: break
+        }
+    }
+
+    /// Checks that `value` nests lists, dictionaries and namespaces at most
+    /// `JinjaLimits.maxValueDepth` deep, and (with `allowNamespaces` false) holds no namespace, so
+    /// namespaces never chain. Visited items count as steps.
+    func checkShape(_ value: JinjaValue, allowNamespaces: Bool, line: Int?) throws {
+        func visit(_ value: JinjaValue, _ depth: Int) throws {
+            switch value {
+            case .array(let items):
+                guard depth < JinjaLimits.maxValueDepth else { throw Self.tooDeep(line: line) }
+                try charge(items.count, line: line)
+                for item in items { try visit(item, depth + 1) }
+            case .object(let object):
+                guard depth < JinjaLimits.maxValueDepth else { throw Self.tooDeep(line: line) }
+                try charge(object.keys.count, line: line)
+                for value in object.values.values { try visit(value, depth + 1) }
+            case .namespace, .method:
+                guard allowNamespaces else {
+                    throw ChatTemplateError(.unsupported, "a namespace or method stored inside a namespace, list or dictionary", line: line)
+                }
+            default: break
+            }
+        }
+        try visit(value, 0)
+    }
+
+    static func tooDeep(line: Int?) -> ChatTemplateError {
+        ChatTemplateError(.runtime, "the template nests lists and dictionaries deeper than \(JinjaLimits.maxValueDepth) levels (the limit)", line: line)
+    }
+}
