@@ -178,14 +178,27 @@ extension LlamaConfiguration {
         }
     }
 
-    /// Reads, decodes and validates `config.json` at `url`.
-    public static func load(contentsOf url: URL) throws -> LlamaConfiguration {
+    /// The bytes of the `config.json` at `url`, read with a bound: a file over
+    /// `ModelLimits.maxConfigurationBytes` is refused without being read into memory.
+    /// - Throws: `ModelError.malformedConfiguration` naming the file.
+    public static func readData(contentsOf url: URL) throws -> Data {
         let data: Data
         do {
-            data = try Data(contentsOf: url)
+            let handle = try FileHandle(forReadingFrom: url)
+            defer { try? handle.close() }
+            data = try handle.read(upToCount: ModelLimits.maxConfigurationBytes + 1) ?? Data()
         } catch {
             throw ModelError.malformedConfiguration(file: url.path, reason: "cannot read the file (\(error.localizedDescription))")
         }
+        guard data.count <= ModelLimits.maxConfigurationBytes else {
+            throw ModelError.malformedConfiguration(file: url.path, reason: "is larger than \(ModelLimits.maxConfigurationBytes) bytes; a model's config.json is a few kilobytes, so check the file")
+        }
+        return data
+    }
+
+    /// Reads, decodes and validates `config.json` at `url`.
+    public static func load(contentsOf url: URL) throws -> LlamaConfiguration {
+        let data = try readData(contentsOf: url)
         let configuration = try decode(data, file: url.path)
         try configuration.validate()
         return configuration

@@ -31,10 +31,7 @@ extension LlamaModel {
         guard FileManager.default.fileExists(atPath: configURL.path) else {
             throw ModelError.malformedConfiguration(file: configURL.path, reason: "is missing; a Hugging Face model folder needs config.json next to the weights")
         }
-        let data: Data
-        do { data = try Data(contentsOf: configURL) } catch {
-            throw ModelError.malformedConfiguration(file: configURL.path, reason: "cannot be read (\(error.localizedDescription))")
-        }
+        let data = try LlamaConfiguration.readData(contentsOf: configURL)
         let configuration = try LlamaConfiguration.decode(data, file: configURL.path)
         try configuration.validate()
         // Every tensor the configuration implies must be in the files with its shape before the

@@ -16,4 +16,6 @@ public enum ModelLimits {
     public static let maxPositionEmbeddings = 1 << 24
     /// Most parameters a configuration may imply (2^40, 4 TiB of f32).
     public static let maxParameters = 1 << 40
+    /// Largest `config.json`, in bytes (16 MiB; real ones are a few kilobytes).
+    public static let maxConfigurationBytes = 16 << 20
 }

@@ -100,6 +100,12 @@ final class ModelLimitsTests: XCTestCase {
         XCTAssertThrowsError(try LlamaModel.loadModel(path: folder.path)) { error in
             XCTAssertTrue("\(error)".contains("model.layers.2."), "\(error)")
         }
+        // An oversized config.json is refused without reading it whole.
+        try Data(repeating: UInt8(ascii: " "), count: ModelLimits.maxConfigurationBytes + 1)
+            .write(to: folder.appendingPathComponent("config.json"))
+        XCTAssertThrowsError(try LlamaModel.loadModel(path: folder.path)) { error in
+            XCTAssertTrue("\(error)".contains("config.json") && "\(error)".contains("\(ModelLimits.maxConfigurationBytes)"), "\(error)")
+        }
         // An empty config.json is an error naming the file and a missing key.
         try Data("{}".utf8).write(to: folder.appendingPathComponent("config.json"))
         XCTAssertThrowsError(try LlamaModel.loadModel(path: folder.path)) { error in

@@ -148,6 +148,13 @@ final class ConfigLimitsTests: XCTestCase {
         XCTAssertLessThan(Date().timeIntervalSince(start), 30)
     }
 
+    func testVeryDeepJSONIsRefused() {
+        let depth = 200_000
+        let json = "{\"name\": " + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + "}"
+        let text = Self.message { _ = try RunConfig(json: Data(json.utf8), file: "deeper.json") }
+        XCTAssertTrue(text.contains("deeper.json"), text)
+    }
+
     func testDeepJSONIsRefused() {
         let depth = 400
         let json = "{\"name\": " + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + "}"

@@ -127,6 +127,21 @@ final class HostileRequestTests: XCTestCase {
         }
     }
 
+    func testDeeplyNestedBodiesAreA400() async throws {
+        let harness = try ServerHarness()
+        defer { harness.remove() }
+        try await harness.withClient { client in
+            let depth = 200_000
+            let deep = String(repeating: "[", count: depth) + String(repeating: "]", count: depth)
+            for (path, body) in [(Self.completions, "{\"prompt\": \(deep)}"), (Self.chat, "{\"messages\": \(deep)}"),
+                                 (Self.completions, "{\"prompt\": \"a\", \"stop\": \(deep)}"), (Self.completions, deep)] {
+                let response = try await client.post(path, raw: body)
+                XCTAssertEqual(response.status.code, 400, String(String(buffer: response.body).prefix(300)))
+                try await Self.assertServes(client)
+            }
+        }
+    }
+
     func testConfigurationRejectsOutOfRangeLimits() {
         XCTAssertThrowsError(try OpenAIServerConfiguration(modelName: "m", maxBatchSize: 1 << 62).validate()) { error in
             XCTAssertTrue("\(error)".contains("\(1 << 62)") && "\(error)".contains("\(ServerLimits.maxBatchSize)"), "\(error)")
