@@ -36,6 +36,39 @@ enum ConfigBounds {
         }
     }
 
+    /// The lines of `text` as the YAML parser sees them: broken at `\n`, `\r\n`, a lone `\r`, NEL,
+    /// LS and PS, without byte order marks (which the parser skips).
+    static func yamlLines(_ text: String) -> [[UInt8]] {
+        let bytes = Array(text.utf8)
+        var lines: [[UInt8]] = []
+        var line: [UInt8] = []
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            func next(_ offset: Int) -> UInt8? { index + offset < bytes.count ? bytes[index + offset] : nil }
+            if byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") {
+                lines.append(line)
+                line = []
+                index += byte == UInt8(ascii: "\r") && next(1) == UInt8(ascii: "\n") ? 2 : 1
+            } else if byte == 0xC2, next(1) == 0x85 {
+                lines.append(line)
+                line = []
+                index += 2
+            } else if byte == 0xE2, next(1) == 0x80, next(2) == 0xA8 || next(2) == 0xA9 {
+                lines.append(line)
+                line = []
+                index += 3
+            } else if byte == 0xEF, next(1) == 0xBB, next(2) == 0xBF {
+                index += 3
+            } else {
+                line.append(byte)
+                index += 1
+            }
+        }
+        lines.append(line)
+        return lines
+    }
+
     /// A cheap upper estimate of the nesting depth of YAML `text`, computed without parsing it
     /// (the YAML parser recurses once per level, so a deep document must be refused before it
     /// reaches the parser).
@@ -50,9 +83,8 @@ enum ConfigBounds {
         var quote: UInt8? = nil         // open quote inside flow context (quoted scalars may span lines)
         var blockScalarIndent: Int? = nil
         var lineNumber = 0
-        for line in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+        for bytes in yamlLines(text) {
             lineNumber += 1
-            let bytes = Array(line)
             var index = 0
             while index < bytes.count, bytes[index] == UInt8(ascii: " ") { index += 1 }
             let indent = index
@@ -115,6 +147,11 @@ enum ConfigBounds {
                     }
                 case UInt8(ascii: ","):
                     if flow > 0 { tokenStart = true }
+                case UInt8(ascii: "-") where index == 0 && bytes.count >= 3 && bytes[1] == byte && bytes[2] == byte && isSpace(3),
+                     UInt8(ascii: ".") where index == 0 && bytes.count >= 3 && bytes[1] == byte && bytes[2] == byte && isSpace(3):
+                    // A document marker (`---`, `...`); content may follow on the same line.
+                    index = 3
+                    continue
                 case UInt8(ascii: "-") where tokenStart && isSpace(index + 1),
                      UInt8(ascii: "?") where tokenStart && isSpace(index + 1):
                     // A block sequence item or explicit key opens a level (`- - - x` nests three).

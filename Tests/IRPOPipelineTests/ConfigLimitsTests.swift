@@ -118,6 +118,17 @@ final class ConfigLimitsTests: XCTestCase {
         var indented = "name:\n"
         for level in 0..<200 { indented += String(repeating: " ", count: level + 1) + "k\(level):\n" }
         Self.assertMentions(yamlMessage(indented), ["deeper than \(PipelineLimits.maxConfigDepth)"])
+        // Document markers, byte order marks and other line breaks hide nothing.
+        let brackets = String(repeating: "[", count: depth) + String(repeating: "]", count: depth)
+        Self.assertMentions(yamlMessage("--- " + brackets + "\n"), ["deeper than"])
+        Self.assertMentions(yamlMessage("\u{FEFF}" + brackets + "\n"), ["deeper than"])
+        Self.assertMentions(yamlMessage("name: x\n\u{FEFF}y: " + brackets + "\n"), ["deeper than"])
+        var returns = "name:\r"
+        for level in 0..<200 { returns += String(repeating: " ", count: level + 1) + "k\(level):\r" }
+        Self.assertMentions(yamlMessage(returns), ["deeper than"])
+        var separators = "name:\u{2028}"
+        for level in 0..<200 { separators += String(repeating: " ", count: level + 1) + "k\(level):\u{85}" }
+        Self.assertMentions(yamlMessage(separators), ["deeper than"])
         // Brackets inside quotes, comments and block scalars do not count; a quote inside a plain
         // scalar does not hide the brackets after it.
         let hidden = "name: don't\nx: " + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + "\n"

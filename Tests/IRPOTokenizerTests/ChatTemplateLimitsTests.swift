@@ -63,6 +63,10 @@ final class ChatTemplateLimitsTests: XCTestCase {
         assertFails("{% set s = 'x' * 1000000 %}{{ s ~ s }}", limit)
         // The output as a whole is bounded too.
         assertFails("{% for i in range(3) %}{{ 'x' * 1000000 }}{% endfor %}", "rendered prompt")
+        // Huge steps end a slice or a range instead of overflowing.
+        XCTAssertEqual(try render("{{ [1, 2, 3][2::9223372036854775807] }}|{{ [1, 2, 3][::-9223372036854775807 - 1] }}"), "[3]|[3]")
+        XCTAssertEqual(try render("{{ range(5, 10, 9223372036854775807) | list }}|{{ range(9223372036854775807, -9223372036854775807 - 1, -9223372036854775807 - 1) | list }}"),
+                       "[5]|[9223372036854775807, -1]")
         XCTAssertEqual(try render("{{ ('ab' * 3) | replace('b', 'cc') }}|{{ range(2, 11, 4) | list }}|{{ range(5, 0, -2) | list }}"),
                        "acc" + "acc" + "acc" + "|[2, 6, 10]|[5, 3, 1]")
     }

@@ -231,14 +231,25 @@ struct JinjaInterpreter {
             return min(max(value, lower), upper)
         }
         var result: [T] = []
+        // A huge step must end the slice, not overflow the index.
         if step > 0 {
             var index = clamp(start, 0, lower: 0, upper: count)
             let end = clamp(stop, count, lower: 0, upper: count)
-            while index < end { result.append(items[index]); index += step }
+            while index < end {
+                result.append(items[index])
+                let (next, overflow) = index.addingReportingOverflow(step)
+                if overflow { break }
+                index = next
+            }
         } else {
             var index = clamp(start, count - 1, lower: -1, upper: count - 1)
             let end = clamp(stop, -1, lower: -1, upper: count - 1)
-            while index > end { result.append(items[index]); index += step }
+            while index > end {
+                result.append(items[index])
+                let (next, overflow) = index.addingReportingOverflow(step)
+                if overflow { break }
+                index = next
+            }
         }
         return result
     }
@@ -292,7 +303,9 @@ struct JinjaInterpreter {
                 throw ChatTemplateError(.runtime, "range(\(start), \(stop), \(step)) has \(count) items, over the limit of \(JinjaLimits.maxListCount)", line: line)
             }
             try budget.charge(Int(count), line: line)
-            return .array(stride(from: start, to: stop, by: step).map { .int($0) })
+            // Every item lies between start and stop, so wrapping arithmetic gives it exactly
+            // (stride(from:to:by:) would trap stepping past Int.max).
+            return .array((0..<Int(count)).map { .int(start &+ $0 &* step) })
         case .function("strftime_now"):
             guard case .string(let format) = positional.first ?? .none else {
                 throw ChatTemplateError(.runtime, "strftime_now needs a format string", line: line)
