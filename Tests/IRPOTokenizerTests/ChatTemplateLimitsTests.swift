@@ -98,6 +98,8 @@ final class ChatTemplateLimitsTests: XCTestCase {
     func testLongLoopsStopAtTheStepLimit() {
         assertFails("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}", "\(JinjaLimits.maxSteps) steps")
         assertFails("{{ range(100000) | list | unique | length }}", "steps")
+        // Scanning a long string over and over counts its length.
+        assertFails("{% set s = 'x' * 1000000 %}{% for i in range(100000) %}{% if 'y' in s[i:] %}{% endif %}{% endfor %}", "steps")
     }
 
     func testOversizedTemplateIsRefused() {

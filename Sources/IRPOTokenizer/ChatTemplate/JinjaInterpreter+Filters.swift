@@ -11,6 +11,7 @@ extension JinjaInterpreter {
     func applyFilter(_ name: String, to value: JinjaValue, _ positional: [JinjaValue], _ keywords: [(String, JinjaValue)],
                      line: Int) throws -> JinjaValue {
         func fail(_ message: String) -> ChatTemplateError { ChatTemplateError(.runtime, "filter \(name): \(message)", line: line) }
+        try budget.chargeScan(value, line: line)
         func argument(_ index: Int, _ key: String) -> JinjaValue? {
             if index < positional.count { return positional[index] }
             return keywords.first { $0.0 == key }?.1
@@ -234,6 +235,7 @@ extension JinjaInterpreter {
 
     func callMethod(_ receiver: JinjaValue, _ name: String, _ arguments: [JinjaValue], line: Int) throws -> JinjaValue {
         func fail() -> ChatTemplateError { ChatTemplateError(.unsupported, "method '\(name)' of \(receiver.typeName)", line: line) }
+        try budget.chargeScan(receiver, line: line)
         if case .object(let object) = receiver {
             switch name {
             case "items": return .array(object.keys.map { .array([.string($0), object[$0] ?? .none]) })

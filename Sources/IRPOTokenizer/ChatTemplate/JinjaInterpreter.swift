@@ -142,6 +142,7 @@ struct JinjaInterpreter {
         case .`subscript`(let base, let keyExpression):
             let value = try evaluate(base, scope: scope, line: line)
             let key = try evaluate(keyExpression, scope: scope, line: line)
+            if case .string = value { try budget.chargeScan(value, line: line) }
             if case .string(let name) = key, case .object = value { return try attribute(of: value, name, line: line) }
             if case .string(let name) = key, case .namespace = value { return try attribute(of: value, name, line: line) }
             switch (value, key) {
@@ -171,6 +172,7 @@ struct JinjaInterpreter {
             let step = try bound(stepExpression) ?? 1
             guard step != 0 else { throw fail("slice step cannot be zero") }
             let start = try bound(startExpression), stop = try bound(stopExpression)
+            try budget.chargeScan(value, line: line)
             switch value {
             case .array(let items):
                 return .array(Self.slice(items, start, stop, step))
@@ -370,6 +372,8 @@ struct JinjaInterpreter {
     }
 
     func binary(_ op: String, _ left: JinjaValue, _ right: JinjaValue, line: Int) throws -> JinjaValue {
+        try budget.chargeScan(left, line: line)
+        try budget.chargeScan(right, line: line)
         func fail() -> ChatTemplateError {
             ChatTemplateError(.runtime, "unsupported operand types for \(op): '\(left.typeName)' and '\(right.typeName)'", line: line)
         }

@@ -44,6 +44,18 @@ final class JinjaBudget {
         ChatTemplateError(.runtime, "the template builds a list of \(count) items, over the limit of \(JinjaLimits.maxListCount)", line: line)
     }
 
+    /// Counts the work of scanning `value`: one step per 64 bytes of a string, per 16 items of
+    /// a list, so string and list operations in a loop cannot run for hours within the step limit
+    /// (a render scans at most about 64 MB of text).
+    func chargeScan(_ value: JinjaValue, line: Int?) throws {
+        switch value {
+        case .string(let text): try charge(text.utf8.count / 64, line: line)
+        case .array(let items): try charge(items.count / 16, line: line)
+        case .object(let object): try charge(object.keys.count / 16, line: line)
+        default: break
+        }
+    }
+
     /// Checks a string size (in UTF-8 bytes) against `JinjaLimits.maxStringBytes`.
     static func checkBytes(_ bytes: Int, line: Int?) throws {
         guard bytes <= JinjaLimits.maxStringBytes else { throw tooLong(bytes, line: line) }
