@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import IRPOGeneration
+import NIOCore
 import ServiceLifecycle
 
 /// An OpenAI-compatible HTTP server over the local engine (`irpo serve`).
@@ -73,8 +74,11 @@ public final class OpenAIServer: @unchecked Sendable {
 
     /// The Hummingbird application (tests drive it with HummingbirdTesting).
     func makeApplication(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> Application<OpenAIResponder> {
-        Application(
+        // Validated: at most a day, so the nanoseconds fit.
+        let idleTimeout = TimeAmount.nanoseconds(Int64(configuration.idleTimeoutSeconds * 1e9))
+        return Application(
             responder: responder,
+            server: .http1(configuration: .init(idleTimeout: idleTimeout)),
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port),
                                                     serverName: "irpo"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) }

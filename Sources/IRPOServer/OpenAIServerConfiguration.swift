@@ -21,11 +21,15 @@ public struct OpenAIServerConfiguration: Sendable, Equatable {
     /// Most requests admitted to the engine at once (waiting in the queue or running); further
     /// requests get a 429 error (`rate_limit_exceeded`) until one finishes.
     public var maxQueuedRequests: Int
+    /// Seconds a connection may stay idle (between requests, or while its request has not
+    /// arrived) before it is closed; a request being answered is never cut.
+    public var idleTimeoutSeconds: Double
 
     /// Creates a configuration; every argument but the model name is optional.
     public init(host: String = "127.0.0.1", port: Int = 8000, modelName: String, maxBodyBytes: Int = 1 << 20,
                 maxBatchSize: Int = 32, defaultMaxTokens: Int = 256, maxChoicesPerRequest: Int = 1024,
-                maxQueuedRequests: Int = ServerLimits.defaultMaxQueuedRequests) {
+                maxQueuedRequests: Int = ServerLimits.defaultMaxQueuedRequests,
+                idleTimeoutSeconds: Double = ServerLimits.defaultIdleTimeoutSeconds) {
         self.host = host
         self.port = port
         self.modelName = modelName
@@ -34,6 +38,7 @@ public struct OpenAIServerConfiguration: Sendable, Equatable {
         self.defaultMaxTokens = defaultMaxTokens
         self.maxChoicesPerRequest = maxChoicesPerRequest
         self.maxQueuedRequests = maxQueuedRequests
+        self.idleTimeoutSeconds = idleTimeoutSeconds
     }
 
     /// Checks every field.
@@ -55,6 +60,9 @@ public struct OpenAIServerConfiguration: Sendable, Equatable {
         }
         guard (1...ServerLimits.maxQueuedRequests).contains(maxQueuedRequests) else {
             throw ServerError("max queued requests \(maxQueuedRequests) is outside 1...\(ServerLimits.maxQueuedRequests); pass --max-queued in that range")
+        }
+        guard idleTimeoutSeconds.isFinite, idleTimeoutSeconds > 0, idleTimeoutSeconds <= ServerLimits.maxIdleTimeoutSeconds else {
+            throw ServerError("idle timeout \(idleTimeoutSeconds) s is outside (0, \(ServerLimits.maxIdleTimeoutSeconds)]; pass --idle-timeout in that range")
         }
     }
 }

@@ -15,6 +15,11 @@ public enum ServerLimits {
     public static let maxBatchSize = 1024
     /// Largest `OpenAIServerConfiguration.maxBodyBytes` (256 MiB).
     public static let maxBodyBytes = 1 << 28
+    /// Default of `OpenAIServerConfiguration.idleTimeoutSeconds`: a connection that sends nothing
+    /// (no request, or headers that never complete) for this long is closed.
+    public static let defaultIdleTimeoutSeconds: Double = 30
+    /// Largest `OpenAIServerConfiguration.idleTimeoutSeconds` (one day).
+    public static let maxIdleTimeoutSeconds: Double = 86_400
     /// Largest `OpenAIServerConfiguration.maxChoicesPerRequest`.
     public static let maxChoicesPerRequest = maxSamplesPerPrompt * maxPromptsPerRequest
 }

@@ -39,6 +39,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Most requests waiting for or running on the engine; more get HTTP 429.")
     var maxQueued = ServerLimits.defaultMaxQueuedRequests
 
+    @Option(name: .long, help: "Seconds a connection may stay idle (no request, or an unfinished one) before it is closed.")
+    var idleTimeout = ServerLimits.defaultIdleTimeoutSeconds
+
     @Option(name: .long, help: "Worker threads for BLAS and kernels (default: all cores).")
     var threads: Int?
 
@@ -54,6 +57,9 @@ struct ServeCommand: AsyncParsableCommand {
         guard (1...ServerLimits.maxQueuedRequests).contains(maxQueued) else {
             throw ValidationError("--max-queued must be in 1...\(ServerLimits.maxQueuedRequests), got \(maxQueued)")
         }
+        guard idleTimeout.isFinite, idleTimeout > 0, idleTimeout <= ServerLimits.maxIdleTimeoutSeconds else {
+            throw ValidationError("--idle-timeout must be a number of seconds in (0, \(ServerLimits.maxIdleTimeoutSeconds)], got \(idleTimeout)")
+        }
         try CommandLimits.checkThreads(threads)
     }
 
@@ -65,7 +71,7 @@ struct ServeCommand: AsyncParsableCommand {
         let modelName = name ?? URL(fileURLWithPath: model).standardizedFileURL.lastPathComponent
         let configuration = OpenAIServerConfiguration(host: host, port: port, modelName: modelName, maxBodyBytes: maxBodyBytes,
                                                       maxBatchSize: maxBatch, defaultMaxTokens: defaultMaxTokens,
-                                                      maxQueuedRequests: maxQueued)
+                                                      maxQueuedRequests: maxQueued, idleTimeoutSeconds: idleTimeout)
         let server = try OpenAIServer(modelPath: model, configuration: configuration)
         let host = self.host
         try await server.run { port in
