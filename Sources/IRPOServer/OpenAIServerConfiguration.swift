@@ -24,12 +24,15 @@ public struct OpenAIServerConfiguration: Sendable, Equatable {
     /// Seconds a connection may stay idle (between requests, or while its request has not
     /// arrived) before it is closed; a request being answered is never cut.
     public var idleTimeoutSeconds: Double
+    /// Most connections open at once; further connections are closed as soon as they are accepted.
+    public var maxConnections: Int
 
     /// Creates a configuration; every argument but the model name is optional.
     public init(host: String = "127.0.0.1", port: Int = 8000, modelName: String, maxBodyBytes: Int = 1 << 20,
                 maxBatchSize: Int = 32, defaultMaxTokens: Int = 256, maxChoicesPerRequest: Int = 1024,
                 maxQueuedRequests: Int = ServerLimits.defaultMaxQueuedRequests,
-                idleTimeoutSeconds: Double = ServerLimits.defaultIdleTimeoutSeconds) {
+                idleTimeoutSeconds: Double = ServerLimits.defaultIdleTimeoutSeconds,
+                maxConnections: Int = ServerLimits.defaultMaxConnections) {
         self.host = host
         self.port = port
         self.modelName = modelName
@@ -39,6 +42,7 @@ public struct OpenAIServerConfiguration: Sendable, Equatable {
         self.maxChoicesPerRequest = maxChoicesPerRequest
         self.maxQueuedRequests = maxQueuedRequests
         self.idleTimeoutSeconds = idleTimeoutSeconds
+        self.maxConnections = maxConnections
     }
 
     /// Checks every field.
@@ -63,6 +67,9 @@ public struct OpenAIServerConfiguration: Sendable, Equatable {
         }
         guard idleTimeoutSeconds.isFinite, idleTimeoutSeconds > 0, idleTimeoutSeconds <= ServerLimits.maxIdleTimeoutSeconds else {
             throw ServerError("idle timeout \(idleTimeoutSeconds) s is outside (0, \(ServerLimits.maxIdleTimeoutSeconds)]; pass --idle-timeout in that range")
+        }
+        guard (1...ServerLimits.maxConnections).contains(maxConnections) else {
+            throw ServerError("max connections \(maxConnections) is outside 1...\(ServerLimits.maxConnections); pass --max-connections in that range")
         }
     }
 }

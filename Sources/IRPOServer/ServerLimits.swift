@@ -20,6 +20,11 @@ public enum ServerLimits {
     public static let defaultIdleTimeoutSeconds: Double = 30
     /// Largest `OpenAIServerConfiguration.idleTimeoutSeconds` (one day).
     public static let maxIdleTimeoutSeconds: Double = 86_400
+    /// Default of `OpenAIServerConfiguration.maxConnections`: connections open at once; more
+    /// are closed as soon as they are accepted.
+    public static let defaultMaxConnections = 512
+    /// Largest `OpenAIServerConfiguration.maxConnections`.
+    public static let maxConnections = 65_536
     /// Largest `OpenAIServerConfiguration.maxChoicesPerRequest`.
     public static let maxChoicesPerRequest = maxSamplesPerPrompt * maxPromptsPerRequest
 }

@@ -42,6 +42,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds a connection may stay idle (no request, or an unfinished one) before it is closed.")
     var idleTimeout = ServerLimits.defaultIdleTimeoutSeconds
 
+    @Option(name: .long, help: "Most connections open at once; more are closed when accepted.")
+    var maxConnections = ServerLimits.defaultMaxConnections
+
     @Option(name: .long, help: "Worker threads for BLAS and kernels (default: all cores).")
     var threads: Int?
 
@@ -60,6 +63,9 @@ struct ServeCommand: AsyncParsableCommand {
         guard idleTimeout.isFinite, idleTimeout > 0, idleTimeout <= ServerLimits.maxIdleTimeoutSeconds else {
             throw ValidationError("--idle-timeout must be a number of seconds in (0, \(ServerLimits.maxIdleTimeoutSeconds)], got \(idleTimeout)")
         }
+        guard (1...ServerLimits.maxConnections).contains(maxConnections) else {
+            throw ValidationError("--max-connections must be in 1...\(ServerLimits.maxConnections), got \(maxConnections)")
+        }
         try CommandLimits.checkThreads(threads)
     }
 
@@ -71,7 +77,8 @@ struct ServeCommand: AsyncParsableCommand {
         let modelName = name ?? URL(fileURLWithPath: model).standardizedFileURL.lastPathComponent
         let configuration = OpenAIServerConfiguration(host: host, port: port, modelName: modelName, maxBodyBytes: maxBodyBytes,
                                                       maxBatchSize: maxBatch, defaultMaxTokens: defaultMaxTokens,
-                                                      maxQueuedRequests: maxQueued, idleTimeoutSeconds: idleTimeout)
+                                                      maxQueuedRequests: maxQueued, idleTimeoutSeconds: idleTimeout,
+                                                      maxConnections: maxConnections)
         let server = try OpenAIServer(modelPath: model, configuration: configuration)
         let host = self.host
         try await server.run { port in

@@ -8,9 +8,9 @@ import Glibc
 @testable import IRPOServer
 import XCTest
 
-/// Idle connections and requests whose headers never finish are closed after the idle timeout;
-/// the server keeps serving.
-final class IdleTimeoutTests: XCTestCase {
+/// Idle connections and requests whose headers never finish are closed after the idle timeout,
+/// connections past the cap are closed at once; the server keeps serving.
+final class ConnectionLimitTests: XCTestCase {
     /// A blocking loopback TCP connection to `port`.
     private final class Connection {
         let descriptor: Int32
@@ -50,6 +50,18 @@ final class IdleTimeoutTests: XCTestCase {
             }
         }
 
+        /// Everything the server sends until it closes the connection.
+        func readAll() -> String {
+            var bytes: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let count = read(descriptor, &buffer, buffer.count)
+                if count <= 0 { break }
+                bytes += buffer[0..<count]
+            }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+
         deinit { close(descriptor) }
     }
 
@@ -75,9 +87,35 @@ final class IdleTimeoutTests: XCTestCase {
         await server.shutdown()
     }
 
+    func testConnectionsPastTheCapAreClosedAndPlacesFreeUp() async throws {
+        let folder = try ServerHarness.makeModelFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let server = try OpenAIServer(modelPath: folder.path, configuration: .init(port: 0, modelName: "cap", maxConnections: 2))
+        let port = try await server.start()
+        var held: [Connection] = [try Connection(port: port), try Connection(port: port)]
+        // Wait until the server has accepted both.
+        for _ in 0..<100 where server.connections.openCount < 2 { try await Task.sleep(nanoseconds: 20_000_000) }
+        XCTAssertEqual(server.connections.openCount, 2)
+        let refused = try Connection(port: port)
+        let seconds = refused.secondsUntilClosed()
+        XCTAssertNotNil(seconds, "the third connection stayed open")
+        XCTAssertLessThan(seconds ?? 99, 5)
+        XCTAssertEqual(server.connections.openCount, 2)
+        held.removeAll()
+        for _ in 0..<100 where server.connections.openCount > 0 { try await Task.sleep(nanoseconds: 20_000_000) }
+        XCTAssertEqual(server.connections.openCount, 0)
+        let fresh = try Connection(port: port)
+        fresh.send("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        XCTAssertTrue(fresh.readAll().hasPrefix("HTTP/1.1 200"))
+        await server.shutdown()
+    }
+
     func testIdleTimeoutIsValidated() {
         for bad in [0, -1, .infinity, .nan, ServerLimits.maxIdleTimeoutSeconds * 2] {
             XCTAssertThrowsError(try OpenAIServerConfiguration(modelName: "m", idleTimeoutSeconds: bad).validate(), "\(bad)")
+        }
+        for bad in [0, ServerLimits.maxConnections + 1] {
+            XCTAssertThrowsError(try OpenAIServerConfiguration(modelName: "m", maxConnections: bad).validate(), "\(bad)")
         }
     }
 }
