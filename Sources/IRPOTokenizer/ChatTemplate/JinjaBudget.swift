@@ -1,28 +1,3 @@
-/// The bounds of chat template parsing and rendering, in one place (docs/limits.md lists them).
-/// A template comes from a model's files, so it is untrusted: past any of these bounds parsing or
-/// rendering fails with a `ChatTemplateError` naming the limit, never a crash or an unbounded
-/// allocation.
-public enum JinjaLimits {
-    /// Largest template source, in bytes.
-    public static let maxTemplateBytes = 1 << 20
-    /// Deepest expression: nested parentheses, lists and calls while parsing, and the depth of the
-    /// expression tree (which the evaluator recurses through).
-    public static let maxExpressionDepth = 128
-    /// Deepest nesting of `if`/`for`/block `set` statements.
-    public static let maxBlockDepth = 128
-    /// Deepest nesting of lists and dictionaries built while rendering.
-    public static let maxValueDepth = 128
-    /// Largest string a template may build, and largest rendered output, in UTF-8 bytes.
-    public static let maxStringBytes = 1 << 20
-    /// Longest list a template may build (`range()`, `*`, `+`, filters).
-    public static let maxListCount = 100_000
-    /// Widest indentation of the `indent` and `tojson` filters.
-    public static let maxIndentWidth = 1024
-    /// Most evaluation steps of one render (expressions evaluated, loop iterations, items compared),
-    /// so a template cannot run for hours.
-    public static let maxSteps = 1_000_000
-}
-
 /// The counters of one render, shared by the interpreters of nested `set` blocks.
 final class JinjaBudget {
     private(set) var steps = 0
