@@ -46,6 +46,11 @@ struct LogprobsCommand: ParsableCommand {
             if let bad = (item.prompt + item.completion).first(where: { $0 < 0 || Int($0) >= loaded.configuration.vocabularySize }) {
                 throw Failure("\(input):\(item.line): token id \(bad) is outside the model's vocabulary 0..<\(loaded.configuration.vocabularySize); check that the ids come from this model's tokenizer")
             }
+            // Checked before any activation is sized from the row.
+            let length = item.prompt.count + item.completion.count
+            guard length <= loaded.configuration.maxPositionEmbeddings else {
+                throw Failure("\(input):\(item.line): the row has \(length) tokens, more than the model's context of \(loaded.configuration.maxPositionEmbeddings) (max_position_embeddings); shorten or split it")
+            }
             if item.prompt.isEmpty && !item.completion.isEmpty {
                 throw Failure("\(input):\(item.line): prompt_ids is empty, so the first completion token has no prediction; start the prompt with the BOS token")
             }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import IRPOFormats
 import IRPOModel
 import IRPOPipeline
 import IRPOTensor
@@ -117,7 +118,14 @@ struct TrainCommand: ParsableCommand {
             Parallel.threadCount = threads
             GEMM.threadCount = threads
         }
-        let configuration = trainerConfiguration()
+        var configuration = trainerConfiguration()
+        // Rows longer than the model's context are dropped like rows over --max-length, as the
+        // pipeline does; they are never trained on (or sized into activations) past the context.
+        let context = try Self.contextLength(model: model)
+        if configuration.maxLength > context {
+            log("--max-length \(configuration.maxLength) is above the model's context of \(context) tokens; using \(context)")
+            configuration.maxLength = context
+        }
         let pairsURL = URL(fileURLWithPath: pairs)
         let outputURL = URL(fileURLWithPath: output)
         let dataset = try PreferenceDataset(contentsOf: pairsURL)
@@ -164,6 +172,15 @@ struct TrainCommand: ParsableCommand {
             return .proceed
         }
         if let finalModel = summary.finalModel { print(finalModel.path) }
+    }
+
+    /// The context length (`max_position_embeddings`) of the model at `model` (a folder or a
+    /// GGUF file), read from its configuration without loading the weights.
+    static func contextLength(model: String) throws -> Int {
+        let configuration = LlamaModel.isGGUFPath(model)
+            ? try LlamaConfiguration(gguf: try GGUFFile(contentsOf: URL(fileURLWithPath: model)))
+            : try LlamaConfiguration.load(contentsOf: URL(fileURLWithPath: model).appendingPathComponent("config.json"))
+        return configuration.maxPositionEmbeddings
     }
 
     /// Text tokenisation for the data: prompts with the tokenizer's special tokens (BOS),
