@@ -30,9 +30,11 @@ final class RequestFuzzTests: XCTestCase {
     func testExtremeNumbersGetAnAnswerAndTheServerSurvives() async throws {
         let harness = try ServerHarness(context: 48)
         defer { harness.remove() }
-        let cases = ProcessInfo.processInfo.environment["IRPO_REQUEST_FUZZ_CASES"].flatMap(Int.init) ?? 150
+        let environment = ProcessInfo.processInfo.environment
+        let cases = environment["IRPO_REQUEST_FUZZ_CASES"].flatMap(Int.init) ?? 150
+        let seed = environment["IRPO_REQUEST_FUZZ_SEED"].flatMap(UInt64.init) ?? 24
         try await harness.withClient { client in
-            var random = Random(state: 24)
+            var random = Random(state: seed)
             var statuses: [Int: Int] = [:]
             for index in 0..<cases {
                 let chat = random.below(3) == 0
