@@ -92,7 +92,15 @@ struct RequestValidator: Sendable {
         parameters.topK = topK == -1 ? 0 : topK  // vLLM spells "off" as -1
         parameters.minP = sampling.minP ?? 0
         parameters.repetitionPenalty = sampling.repetitionPenalty ?? 1
-        parameters.stop = sampling.stop ?? []
+        let stop = sampling.stop ?? []
+        guard stop.count <= ServerLimits.maxStopSequences else {
+            throw APIError.invalid("'stop' has \(stop.count) sequences; this server allows at most \(ServerLimits.maxStopSequences)", param: "stop")
+        }
+        if let long = stop.firstIndex(where: { $0.utf8.count > ServerLimits.maxStopBytes }) {
+            throw APIError.invalid("stop[\(long)] has \(stop[long].utf8.count) bytes; this server allows at most \(ServerLimits.maxStopBytes) per stop sequence",
+                                   param: "stop[\(long)]")
+        }
+        parameters.stop = stop
         parameters.returnLogProbs = logprobs
         parameters.maxNewTokens = try maxTokens(sampling, longestPrompt: prompts.map(\.count).max() ?? 0)
         do {

@@ -6,6 +6,11 @@ public enum ServerLimits {
     public static let maxSamplesPerPrompt = 128
     /// Most prompts in one `/v1/completions` request.
     public static let maxPromptsPerRequest = 256
+    /// Most `stop` sequences per request (OpenAI allows 4), each at most `maxStopBytes` long: every
+    /// generated token is checked against them.
+    public static let maxStopSequences = 64
+    /// Longest `stop` sequence, in UTF-8 bytes.
+    public static let maxStopBytes = 1024
     /// Default of `OpenAIServerConfiguration.maxQueuedRequests`: requests admitted to the engine
     /// (waiting or running) before new ones are answered 429.
     public static let defaultMaxQueuedRequests = 256

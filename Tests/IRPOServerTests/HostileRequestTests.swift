@@ -90,6 +90,22 @@ final class HostileRequestTests: XCTestCase {
         }
     }
 
+    func testStopSequencesAreBounded() async throws {
+        let harness = try ServerHarness()
+        defer { harness.remove() }
+        try await harness.withClient { client in
+            let many = (0...ServerLimits.maxStopSequences).map { "s\($0)" }
+            try Self.assertError(try await client.post(Self.completions, ["prompt": "ab", "stop": many]), status: 400, param: "stop",
+                                 mentions: ["\(many.count) sequences", "\(ServerLimits.maxStopSequences)"])
+            let long = String(repeating: "z", count: ServerLimits.maxStopBytes + 1)
+            try Self.assertError(try await client.post(Self.chat, ["messages": [["role": "user", "content": "hi"]], "stop": ["a", long]]),
+                                 status: 400, param: "stop[1]", mentions: ["\(ServerLimits.maxStopBytes)"])
+            try await Self.assertServes(client)
+            let four = try await client.post(Self.completions, ["prompt": "ab", "max_tokens": 2, "stop": ["w", "x", "y", "z"]])
+            XCTAssertEqual(four.status, .ok)
+        }
+    }
+
     func testUnknownModelIs404ModelNotFound() async throws {
         let harness = try ServerHarness()
         defer { harness.remove() }
