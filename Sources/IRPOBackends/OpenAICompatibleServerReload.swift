@@ -46,6 +46,8 @@ public struct OpenAICompatibleServerReload: Sendable, Equatable {
     /// - Parameter log: receives the command's output lines and progress notes.
     /// - Throws: `BackendError` when the command fails or the server is not ready in time.
     public func run(model: URL, iteration: Int, log: (String) -> Void) throws {
+        // The timeouts are converted to integers below: never with unchecked values.
+        try validate()
         if !command.isEmpty {
             let arguments = try ExternalTrainer.substitute(command, values: ["model": model.path, "iteration": String(iteration)],
                                                            what: "trainer.server_reload.command")
