@@ -65,6 +65,7 @@ let package = Package(
             dependencies: [
                 "IRPOGeneration", "IRPOModel", "IRPOTokenizer", "IRPOBackends",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: numericSettings

@@ -62,14 +62,21 @@ public struct OpenAICompatibleConfiguration: Sendable, Equatable {
                 throw fail("api_key_env", "\"\(name)\"", "the NAME of an environment variable (e.g. OPENAI_API_KEY), not the key")
             }
         }
-        guard maxConcurrency >= 1 else { throw fail("max_concurrency", maxConcurrency, "an integer >= 1") }
-        guard timeoutSeconds.isFinite, timeoutSeconds > 0 else { throw fail("timeout_seconds", timeoutSeconds, "a number > 0") }
-        guard maxRetries >= 0 else { throw fail("max_retries", maxRetries, "an integer >= 0") }
-        guard initialBackoffSeconds.isFinite, initialBackoffSeconds >= 0 else {
-            throw fail("initial_backoff_seconds", initialBackoffSeconds, "a number >= 0")
+        let maxTimeout = BackendLimits.maxTimeoutSeconds
+        guard (1...BackendLimits.maxConcurrency).contains(maxConcurrency) else {
+            throw fail("max_concurrency", maxConcurrency, "an integer in 1...\(BackendLimits.maxConcurrency)")
         }
-        guard maxBackoffSeconds.isFinite, maxBackoffSeconds >= initialBackoffSeconds else {
-            throw fail("max_backoff_seconds", maxBackoffSeconds, "a number >= initial_backoff_seconds (\(initialBackoffSeconds))")
+        guard timeoutSeconds.isFinite, timeoutSeconds > 0, timeoutSeconds <= maxTimeout else {
+            throw fail("timeout_seconds", timeoutSeconds, "a number > 0 and <= \(maxTimeout)")
+        }
+        guard (0...BackendLimits.maxRetries).contains(maxRetries) else {
+            throw fail("max_retries", maxRetries, "an integer in 0...\(BackendLimits.maxRetries)")
+        }
+        guard initialBackoffSeconds.isFinite, initialBackoffSeconds >= 0, initialBackoffSeconds <= maxTimeout else {
+            throw fail("initial_backoff_seconds", initialBackoffSeconds, "a number in 0...\(maxTimeout)")
+        }
+        guard maxBackoffSeconds.isFinite, maxBackoffSeconds >= initialBackoffSeconds, maxBackoffSeconds <= maxTimeout else {
+            throw fail("max_backoff_seconds", maxBackoffSeconds, "a number >= initial_backoff_seconds (\(initialBackoffSeconds)) and <= \(maxTimeout)")
         }
         guard maxResponseBytes >= 1024 else { throw fail("max_response_bytes", maxResponseBytes, "an integer >= 1024") }
     }

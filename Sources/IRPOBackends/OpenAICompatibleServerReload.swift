@@ -33,10 +33,10 @@ public struct OpenAICompatibleServerReload: Sendable, Equatable {
         guard let url = URL(string: readinessURL), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
             throw BackendError("trainer.server_reload.ready_url \"\(readinessURL)\" is not an http(s) URL; use e.g. http://127.0.0.1:8000/v1/models")
         }
-        guard timeoutSeconds.isFinite, timeoutSeconds > 0 else {
-            throw BackendError("trainer.server_reload.timeout_seconds \(timeoutSeconds) must be a number > 0")
+        guard timeoutSeconds.isFinite, timeoutSeconds > 0, timeoutSeconds <= BackendLimits.maxTimeoutSeconds else {
+            throw BackendError("trainer.server_reload.timeout_seconds \(timeoutSeconds) must be a number > 0 and <= \(BackendLimits.maxTimeoutSeconds)")
         }
-        guard pollIntervalSeconds.isFinite, pollIntervalSeconds > 0 else {
+        guard pollIntervalSeconds.isFinite, pollIntervalSeconds > 0, pollIntervalSeconds <= BackendLimits.maxTimeoutSeconds else {
             throw BackendError("trainer.server_reload poll interval \(pollIntervalSeconds) must be > 0")
         }
         _ = try ExternalTrainer.substitute(command, values: ["model": "/", "iteration": "1"], what: "trainer.server_reload.command")
@@ -46,6 +46,8 @@ public struct OpenAICompatibleServerReload: Sendable, Equatable {
     /// - Parameter log: receives the command's output lines and progress notes.
     /// - Throws: `BackendError` when the command fails or the server is not ready in time.
     public func run(model: URL, iteration: Int, log: (String) -> Void) throws {
+        // The timeouts are converted to integers below: never with unchecked values.
+        try validate()
         if !command.isEmpty {
             let arguments = try ExternalTrainer.substitute(command, values: ["model": model.path, "iteration": String(iteration)],
                                                            what: "trainer.server_reload.command")

@@ -64,8 +64,10 @@ struct GenerationRun {
         }
         let longestPrompt = prompts.map(\.count).max() ?? 1
         let slotCount = min(generator.maxBatchSize, total)
+        // Saturating: a huge max_new_tokens is refused by the cache's size check, not an overflow.
+        let (capacity, overflow) = longestPrompt.addingReportingOverflow(parameters.maxNewTokens)
         let cache = try KVCache(configuration: generator.model.configuration,
-                                capacities: [Int](repeating: longestPrompt + parameters.maxNewTokens, count: slotCount)
+                                capacities: [Int](repeating: overflow ? Int.max : capacity, count: slotCount)
                                     + [Int](repeating: longestPrompt, count: promptSlotCount(sampleSlots: slotCount)))
         slots = [SequenceState?](repeating: nil, count: slotCount)
         let logits = UnsafeMutablePointer<Float>.allocate(capacity: slotCount * vocabulary)

@@ -66,6 +66,11 @@ public final class KVCache: @unchecked Sendable {
         guard !capacities.isEmpty, let smallest = capacities.min(), smallest >= 1 else {
             throw ModelError.invalidInput("a KV cache needs at least one slot and a capacity of at least one token (got \(capacities.count) slots, capacities \(capacities.prefix(4)))")
         }
+        // A capacity past 2^31 tokens cannot fit anyway; refusing it first keeps the rounding
+        // below from overflowing.
+        guard let largest = capacities.max(), largest <= 1 << 31 else {
+            throw ModelError.invalidInput("a KV cache slot of \(capacities.max() ?? 0) tokens needs too much memory for this model; lower the batch size or the maximum length")
+        }
         let width = configuration.keyValueWidth
         let stored = capacities.map { ($0 + 7) / 8 * 8 }
         var offsets: [Int] = []

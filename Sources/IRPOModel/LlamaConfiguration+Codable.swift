@@ -10,7 +10,10 @@ struct ConfigKey: CodingKey, Hashable {
 }
 
 extension LlamaConfiguration {
-    /// Decodes an HF `config.json` object (keys in HF's snake_case).
+    /// Decodes an HF `config.json` object (keys in HF's snake_case). The sizes `vocab_size`,
+    /// `hidden_size`, `intermediate_size`, `num_hidden_layers` and `num_attention_heads` are
+    /// required (a missing one is a `DecodingError.keyNotFound`); other keys take the
+    /// transformers defaults.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: ConfigKey.self)
         func value<T: Decodable>(_ key: String, _ type: T.Type) throws -> T? {
@@ -21,14 +24,16 @@ extension LlamaConfiguration {
         }
         let modelType = try value("model_type", String.self) ?? "llama"
         // Defaults of the matching transformers config classes.
-        let defaults: (vocab: Int, hidden: Int, intermediate: Int, kvHeads: Int?, maxPositions: Int, window: Int?)
+        let defaults: (kvHeads: Int?, maxPositions: Int, window: Int?)
         switch modelType {
-        case "mistral": defaults = (32000, 4096, 14336, 8, 4096 * 32, 4096)
-        case "qwen2": defaults = (151_936, 4096, 22016, 32, 32768, nil)
-        default: defaults = (32000, 4096, 11008, nil, 2048, nil)
+        case "mistral": defaults = (8, 4096 * 32, 4096)
+        case "qwen2": defaults = (32, 32768, nil)
+        default: defaults = (nil, 2048, nil)
         }
-        let hidden = try required("hidden_size", Int.self, default: defaults.hidden)
-        let heads = try required("num_attention_heads", Int.self, default: 32)
+        // The sizes have no safe default: a 7B fallback for a damaged file would allocate gigabytes.
+        func essential(_ key: String) throws -> Int { try c.decode(Int.self, forKey: ConfigKey(key)) }
+        let hidden = try essential("hidden_size")
+        let heads = try essential("num_attention_heads")
         let kvHeads = try value("num_key_value_heads", Int.self) ?? defaults.kvHeads ?? heads
 
         // Rotary settings: transformers 5 writes `rope_parameters`; older files `rope_theta` and
@@ -75,10 +80,10 @@ extension LlamaConfiguration {
         let explicitBias = try value("attention_bias", Bool.self)
         self.init(
             modelType: modelType,
-            vocabularySize: try required("vocab_size", Int.self, default: defaults.vocab),
+            vocabularySize: try essential("vocab_size"),
             hiddenSize: hidden,
-            intermediateSize: try required("intermediate_size", Int.self, default: defaults.intermediate),
-            layerCount: try required("num_hidden_layers", Int.self, default: 32),
+            intermediateSize: try essential("intermediate_size"),
+            layerCount: try essential("num_hidden_layers"),
             attentionHeads: heads,
             keyValueHeads: kvHeads,
             headDimension: try value("head_dim", Int.self),
@@ -159,6 +164,8 @@ extension LlamaConfiguration {
             return try JSONDecoder().decode(LlamaConfiguration.self, from: data)
         } catch let error as ModelError {
             throw error
+        } catch let DecodingError.keyNotFound(key, _) {
+            throw ModelError.malformedConfiguration(file: file, reason: "key \(key.stringValue) is missing; a model's config.json must give vocab_size, hidden_size, intermediate_size, num_hidden_layers and num_attention_heads (re-download or re-export the model)")
         } catch let DecodingError.typeMismatch(type, context) {
             throw ModelError.malformedConfiguration(file: file, reason: "key \(Self.path(context)) is not a \(type)")
         } catch let DecodingError.valueNotFound(type, context) {
@@ -171,14 +178,27 @@ extension LlamaConfiguration {
         }
     }
 
-    /// Reads, decodes and validates `config.json` at `url`.
-    public static func load(contentsOf url: URL) throws -> LlamaConfiguration {
+    /// The bytes of the `config.json` at `url`, read with a bound: a file over
+    /// `ModelLimits.maxConfigurationBytes` is refused without being read into memory.
+    /// - Throws: `ModelError.malformedConfiguration` naming the file.
+    public static func readData(contentsOf url: URL) throws -> Data {
         let data: Data
         do {
-            data = try Data(contentsOf: url)
+            let handle = try FileHandle(forReadingFrom: url)
+            defer { try? handle.close() }
+            data = try handle.read(upToCount: ModelLimits.maxConfigurationBytes + 1) ?? Data()
         } catch {
             throw ModelError.malformedConfiguration(file: url.path, reason: "cannot read the file (\(error.localizedDescription))")
         }
+        guard data.count <= ModelLimits.maxConfigurationBytes else {
+            throw ModelError.malformedConfiguration(file: url.path, reason: "is larger than \(ModelLimits.maxConfigurationBytes) bytes; a model's config.json is a few kilobytes, so check the file")
+        }
+        return data
+    }
+
+    /// Reads, decodes and validates `config.json` at `url`.
+    public static func load(contentsOf url: URL) throws -> LlamaConfiguration {
+        let data = try readData(contentsOf: url)
         let configuration = try decode(data, file: url.path)
         try configuration.validate()
         return configuration

@@ -85,6 +85,13 @@ extension LlamaConfiguration {
         }
 
         let theta = try real("rope.freq_base") ?? 10_000
+        // Checked here, before the rotary scaling below computes with it.
+        guard theta.isFinite, theta > 0 else {
+            throw fail("'\(architecture).rope.freq_base' is \(theta); the rotary base must be a positive finite number")
+        }
+        guard headDimension > 0, headDimension <= ModelLimits.maxDimension else {
+            throw fail("the head dimension is \(headDimension); it must be in 1...\(ModelLimits.maxDimension)")
+        }
         var scaling: Llama3RopeScaling?
         if let type = file["\(architecture).rope.scaling.type"] {
             let name = type.stringValue ?? "\(type)"
@@ -160,6 +167,14 @@ extension LlamaConfiguration {
     /// low/high frequency factors 1 and 4; the original context length comes from the metadata
     /// hint, from a smoothed dimension, or from the band boundaries. Throws when no such
     /// parameters reproduce the stored values.
+    /// `value` rounded to a context length, or nil when it is not finite or not a sane length
+    /// (`Int(_:)` traps on NaN and on values outside Int's range).
+    static func contextLength(_ value: Double) -> Int? {
+        let rounded = value.rounded()
+        guard rounded.isFinite, rounded >= 1, rounded <= Double(ModelLimits.maxPositionEmbeddings) else { return nil }
+        return Int(rounded)
+    }
+
     static func llama3Scaling(fitting factors: [Float], theta: Double, headDimension: Int, originalContextHint: Int?, url: URL) throws -> Llama3RopeScaling? {
         guard factors.count == headDimension / 2 else {
             throw FormatError(url: url, "tensor 'rope_freqs.weight' has \(factors.count) values, expected head_dim / 2 = \(headDimension / 2); the metadata and the tensors disagree")
@@ -174,10 +189,10 @@ extension LlamaConfiguration {
         if let hint = originalContextHint { candidates.append(hint) }
         for (wavelength, value) in zip(wavelengths, factors) where value > 1 && value < Float(factor) {
             let smooth = (1 / Double(value) - 1 / Double(factor)) / (1 - 1 / Double(factor))
-            candidates.append(Int(((low + smooth * (high - low)) * wavelength).rounded()))
+            if let length = Self.contextLength((low + smooth * (high - low)) * wavelength) { candidates.append(length) }
         }
         let kept = zip(wavelengths, factors).filter { $0.1 == 1 }.map(\.0).max() ?? 0
-        candidates.append(Int((kept * high).rounded(.down)) + 1)
+        if let length = Self.contextLength((kept * high).rounded(.down) + 1) { candidates.append(length) }
         candidates.append(8192)
         for original in candidates where original > 0 {
             let scaling = Llama3RopeScaling(factor: Double(factor), lowFrequencyFactor: low, highFrequencyFactor: high, originalMaxPositionEmbeddings: original)

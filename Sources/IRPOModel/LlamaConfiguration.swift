@@ -128,7 +128,38 @@ public struct LlamaConfiguration: Codable, Equatable, Sendable {
     /// Key/value width `Hkv * D`.
     public var keyValueWidth: Int { keyValueHeads * headDimension }
 
-    /// Checks that the configuration describes a model this engine can run.
+    /// The number of parameters this configuration implies (the floats of its `ParameterLayout`),
+    /// computed with overflow-checked arithmetic.
+    /// - Throws: `ModelError.invalidConfiguration` when the count does not fit in an Int.
+    public func checkedParameterCount() throws -> Int {
+        func overflow() -> ModelError {
+            .invalidConfiguration(key: "num_hidden_layers", value: "\(layerCount)",
+                                  reason: "with these sizes the parameter count overflows; the file is damaged")
+        }
+        func product(_ factors: Int...) throws -> Int {
+            try factors.reduce(1) { total, factor in
+                let (result, overflowed) = total.multipliedReportingOverflow(by: max(0, factor))
+                guard !overflowed else { throw overflow() }
+                return result
+            }
+        }
+        func sum(_ terms: Int...) throws -> Int {
+            try terms.reduce(0) { total, term in
+                let (result, overflowed) = total.addingReportingOverflow(term)
+                guard !overflowed else { throw overflow() }
+                return result
+            }
+        }
+        let query = try product(attentionHeads, headDimension), keyValue = try product(keyValueHeads, headDimension)
+        let attention = try sum(try product(2, query, hiddenSize), try product(2, keyValue, hiddenSize),
+                                attentionBias ? try sum(query, keyValue, keyValue) : 0)
+        let perLayer = try sum(attention, try product(3, hiddenSize, intermediateSize), try product(2, hiddenSize))
+        let embedding = try product(vocabularySize, hiddenSize)
+        return try sum(embedding, try product(perLayer, layerCount), hiddenSize, tieWordEmbeddings ? 0 : embedding)
+    }
+
+    /// Checks that the configuration describes a model this engine can run, with every
+    /// dimension within `ModelLimits`.
     ///
     /// - Throws: `ModelError.invalidConfiguration` naming the key and the value at fault.
     public func validate() throws {
@@ -147,8 +178,25 @@ public struct LlamaConfiguration: Codable, Equatable, Sendable {
         for (key, value) in positive where value <= 0 {
             throw fail(key, value, "must be a positive integer")
         }
-        guard vocabularySize <= Int(Int32.max) else {
+        guard vocabularySize <= ModelLimits.maxVocabularySize else {
             throw fail("vocab_size", vocabularySize, "is larger than token ids (Int32) can address")
+        }
+        let bounded: [(String, Int, Int)] = [
+            ("hidden_size", hiddenSize, ModelLimits.maxDimension), ("intermediate_size", intermediateSize, ModelLimits.maxDimension),
+            ("head_dim", headDimension, ModelLimits.maxDimension), ("num_hidden_layers", layerCount, ModelLimits.maxLayers),
+            ("num_attention_heads", attentionHeads, ModelLimits.maxHeads), ("num_key_value_heads", keyValueHeads, ModelLimits.maxHeads),
+            ("max_position_embeddings", maxPositionEmbeddings, ModelLimits.maxPositionEmbeddings),
+        ]
+        for (key, value, limit) in bounded where value > limit {
+            throw fail(key, value, "is over the limit of \(limit); the file is damaged or describes a model far beyond this engine")
+        }
+        // Both factors are bounded above, so the product cannot overflow.
+        guard attentionHeads * headDimension <= ModelLimits.maxDimension else {
+            throw fail("num_attention_heads", attentionHeads, "times head_dim (\(headDimension)) is over the limit of \(ModelLimits.maxDimension)")
+        }
+        let parameters = try checkedParameterCount()
+        guard parameters <= ModelLimits.maxParameters else {
+            throw fail("num_hidden_layers", layerCount, "with these sizes the model has \(parameters) parameters, over the limit of \(ModelLimits.maxParameters)")
         }
         guard hiddenSize % attentionHeads == 0 else {
             throw fail("hidden_size", hiddenSize, "must be divisible by num_attention_heads (\(attentionHeads))")

@@ -31,15 +31,15 @@ extension LlamaModel {
         guard FileManager.default.fileExists(atPath: configURL.path) else {
             throw ModelError.malformedConfiguration(file: configURL.path, reason: "is missing; a Hugging Face model folder needs config.json next to the weights")
         }
-        let data: Data
-        do { data = try Data(contentsOf: configURL) } catch {
-            throw ModelError.malformedConfiguration(file: configURL.path, reason: "cannot be read (\(error.localizedDescription))")
-        }
+        let data = try LlamaConfiguration.readData(contentsOf: configURL)
         let configuration = try LlamaConfiguration.decode(data, file: configURL.path)
-        try self.init(configuration: configuration)
-        sourceConfigurationJSON = data
+        try configuration.validate()
+        // Every tensor the configuration implies must be in the files with its shape before the
+        // parameters are allocated: a damaged config.json cannot ask for more memory than the
+        // weights on disk hold.
         let checkpoint = try SafetensorsCheckpoint(directory: folder)
-        for entry in layout.entries {
+        let expected = ParameterLayout(configuration: configuration)
+        for entry in expected.entries {
             let name = entry.huggingFaceName
             guard let info = checkpoint.info(name) else {
                 throw ModelError.missingTensor(name: name, folder: folder.path)
@@ -47,7 +47,11 @@ extension LlamaModel {
             guard info.shape == entry.shape else {
                 throw ModelError.shapeMismatch(name: name, folder: folder.path, expected: entry.shape, found: info.shape)
             }
-            try checkpoint.readFloats(name, into: parameters.view(entry.kind, layer: entry.layer))
+        }
+        try self.init(configuration: configuration)
+        sourceConfigurationJSON = data
+        for entry in layout.entries {
+            try checkpoint.readFloats(entry.huggingFaceName, into: parameters.view(entry.kind, layer: entry.layer))
         }
     }
 

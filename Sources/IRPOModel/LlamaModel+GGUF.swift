@@ -35,9 +35,10 @@ extension LlamaModel {
     /// Loads a model from an opened GGUF file (see `init(ggufFile:)`).
     public convenience init(gguf file: GGUFFile) throws {
         let configuration = try LlamaConfiguration(gguf: file)
-        try self.init(configuration: configuration)
         let architecture = configuration.modelType
-        for entry in layout.entries {
+        // Every tensor the metadata implies must be in the file with its shape before the
+        // parameters are allocated.
+        for entry in ParameterLayout(configuration: configuration).entries {
             let name = GGUFTensorNames.name(of: entry.kind, layer: entry.layer)
             guard let info = file.tensor(named: name) else {
                 throw FormatError(url: file.url, "has no tensor '\(name)' (\(entry.huggingFaceName)), which the metadata implies; the file is incomplete or not a \(architecture) model")
@@ -45,6 +46,10 @@ extension LlamaModel {
             guard info.rowMajorShape == entry.shape else {
                 throw FormatError(url: file.url, "tensor '\(name)' has shape \(info.rowMajorShape) (row-major), but the metadata implies \(entry.shape); the metadata and the tensors disagree")
             }
+        }
+        try self.init(configuration: configuration)
+        for entry in layout.entries {
+            let name = GGUFTensorNames.name(of: entry.kind, layer: entry.layer)
             let view = parameters.view(entry.kind, layer: entry.layer)
             try file.readFloats(name, into: view)
             if GGUFTensorNames.isRotaryInterleaved(entry.kind, architecture: architecture) {

@@ -22,7 +22,10 @@ struct ConfigReader {
     }
 
     /// Parses a whole file's bytes as one object: YAML when `file` ends in `.yaml`/`.yml`, else JSON.
+    /// - Throws: `PipelineError` for a syntax error or a file over the size, nesting or value
+    ///   limits of `PipelineLimits`.
     static func parse(_ data: Data, file: String) throws -> ConfigReader {
+        try ConfigBounds.checkSize(data.count, file: file)
         let value: ConfigValue
         if isYAML(file) {
             guard let text = String(data: data, encoding: .utf8) else {
@@ -35,6 +38,7 @@ struct ConfigReader {
             } catch {
                 throw PipelineError("\(file) is not valid JSON (\(error)); fix the syntax (comments are not allowed), or name the file .yaml to write YAML")
             }
+            try ConfigBounds.check(value, file: file)
         }
         guard case let .object(object) = value else {
             throw PipelineError(isYAML(file) ? "\(file) must hold one YAML mapping (seed_model: ..., task: ...)"

@@ -4,18 +4,31 @@ import Yams
 extension ConfigValue {
     /// Parses a YAML document into the same value tree a JSON config gives, so YAML configs get
     /// the same keys, type checks, unknown-key suggestions and validation.
+    ///
+    /// Bounded: the text's size (`PipelineLimits.maxConfigBytes`), its nesting (estimated before
+    /// parsing, so a deep document never reaches the recursive parser; `maxConfigDepth`) and the
+    /// number of values after aliases are expanded (`maxConfigNodes`, which stops "billion
+    /// laughs" documents).
     /// - Throws: `PipelineError` naming the file (and line) for syntax errors, duplicate keys,
-    ///   non-string keys, or YAML types a config does not use (timestamps, binary).
+    ///   non-string keys, YAML types a config does not use (timestamps, binary), or a limit.
     static func parseYAML(_ text: String, file: String) throws -> ConfigValue {
+        try ConfigBounds.checkSize(text.utf8.count, file: file)
+        if let deep = ConfigBounds.yamlDepthExceeding(text, limit: PipelineLimits.maxConfigDepth) {
+            throw ConfigBounds.depthError(file: file, line: deep.line)
+        }
         let node: Node?
         do { node = try Yams.compose(yaml: text) } catch {
             throw PipelineError("\(file) is not valid YAML (\(error)); fix the syntax (indent with spaces, `key: value`)")
         }
         guard let node else { return .object([:]) }
-        return try convert(node, file: file, path: "")
+        var nodes = 0
+        return try convert(node, file: file, path: "", depth: 1, nodes: &nodes)
     }
 
-    private static func convert(_ node: Node, file: String, path: String) throws -> ConfigValue {
+    private static func convert(_ node: Node, file: String, path: String, depth: Int, nodes: inout Int) throws -> ConfigValue {
+        nodes += 1
+        guard nodes <= PipelineLimits.maxConfigNodes else { throw ConfigBounds.nodeError(file: file) }
+        guard depth <= PipelineLimits.maxConfigDepth else { throw ConfigBounds.depthError(file: file, line: node.mark?.line) }
         let place = path.isEmpty ? file : "\(file), key `\(path)`"
         let line = node.mark.map { " (line \($0.line))" } ?? ""
         switch node {
@@ -37,7 +50,7 @@ extension ConfigValue {
             }
         case let .sequence(sequence):
             return .array(try sequence.enumerated().map { index, element in
-                try convert(element, file: file, path: "\(path)[\(index)]")
+                try convert(element, file: file, path: "\(path)[\(index)]", depth: depth + 1, nodes: &nodes)
             })
         case let .mapping(mapping):
             var object: [String: ConfigValue] = [:]
@@ -50,7 +63,7 @@ extension ConfigValue {
                 guard object[key] == nil else {
                     throw PipelineError("\(file)\(keyNode.mark.map { " (line \($0.line))" } ?? ""): key `\(childPath)` appears twice; keep one")
                 }
-                object[key] = try convert(valueNode, file: file, path: childPath)
+                object[key] = try convert(valueNode, file: file, path: childPath, depth: depth + 1, nodes: &nodes)
             }
             return .object(object)
         }

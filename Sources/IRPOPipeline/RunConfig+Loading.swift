@@ -1,4 +1,5 @@
 import Foundation
+import IRPOBackends
 import IRPOGeneration
 import IRPOTasks
 import IRPOTraining
@@ -10,9 +11,18 @@ extension RunConfig {
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw PipelineError("config file \(url.path) does not exist; check the path (see examples/ for configs)")
         }
+        // Reads at most one byte past the size limit, so a huge file (or a device) is refused
+        // without being read into memory.
         let data: Data
-        do { data = try Data(contentsOf: url) } catch {
+        do {
+            let handle = try FileHandle(forReadingFrom: url)
+            defer { try? handle.close() }
+            data = try handle.read(upToCount: PipelineLimits.maxConfigBytes + 1) ?? Data()
+        } catch {
             throw PipelineError("cannot read config file \(url.path) (\(error.localizedDescription))")
+        }
+        if data.count > PipelineLimits.maxConfigBytes {
+            throw PipelineError("config file \(url.path) is larger than the limit of \(PipelineLimits.maxConfigBytes) bytes; a run config is a few kilobytes, so check that this is the right file")
         }
         try self.init(json: data, file: url.path)
     }
@@ -188,8 +198,10 @@ extension RunConfig {
             throw fail("training.selection_questions", training.selectionQuestions,
                        "0 with `trainer.type: external` (checkpoint selection needs the built-in trainer's steps)")
         }
+        // Every count is bounded before the trainer's arithmetic (steps per epoch) runs.
+        try validateCounts()
         do { try trainerConfiguration(pairCount: 1).validate() } catch { throw PipelineError("config section `training`: \(error)") }
-        guard iterations >= 1, iterations <= 100 else { throw fail("iterations", iterations, "an integer in 1...100") }
+
         guard evaluation.majorityK >= 0 else { throw fail("evaluation.majority_k", evaluation.majorityK, "an integer >= 0 (0 disables majority vote)") }
         guard evaluation.majorityTemperature.isFinite, evaluation.majorityTemperature > 0 else {
             throw fail("evaluation.majority_temperature", evaluation.majorityTemperature, "a number > 0")
@@ -205,6 +217,50 @@ extension RunConfig {
         }
         if let threads, threads < 1 { throw fail("threads", threads, "an integer >= 1 (or null for all cores)") }
         try validateBackendAndTrainer()
+    }
+
+    /// Checks every count and size against its bound in `PipelineLimits` (before any arithmetic
+    /// uses them).
+    /// - Throws: `PipelineError` naming the key, the value and the bound.
+    func validateCounts() throws {
+        func check(_ key: String, _ value: Int, _ range: ClosedRange<Int>, _ note: String = "") throws {
+            guard range.contains(value) else {
+                throw PipelineError("config key `\(key)` has value \(value), expected an integer in \(range.lowerBound)...\(range.upperBound)\(note)")
+            }
+        }
+        typealias L = PipelineLimits
+        try check("iterations", iterations, 1...L.maxIterations)
+        if let threads { try check("threads", threads, 1...L.maxThreads, " (or null for all cores)") }
+        try check("task.synthetic_train_questions", task.syntheticTrainQuestions, 1...L.maxQuestions)
+        try check("task.synthetic_test_questions", task.syntheticTestQuestions, 1...L.maxQuestions)
+        try check("task.synthetic_dev_questions", task.syntheticDevQuestions, 0...L.maxQuestions)
+        if let limit = task.trainLimit { try check("task.train_limit", limit, 1...L.maxQuestions, " (or null for all)") }
+        try check("sampling.samples_per_question", sampling.samplesPerQuestion, 1...L.maxSamplesPerQuestion)
+        try check("sampling.batch_size", sampling.batchSize, 1...L.maxSamplingBatchSize)
+        try check("sampling.top_k", sampling.generation.topK, 0...L.maxTopK, " (0 = off)")
+        try check("sampling.max_new_tokens", sampling.generation.maxNewTokens, 1...L.maxSequenceTokens)
+        try check("pairs.pairs_per_question", pairs.pairsPerQuestion, 1...L.maxPairsPerQuestion)
+        try check("pairs.max_pairs", pairs.maxPairs, 1...L.maxPairs)
+        try check("training.warmup_steps", training.warmupSteps, 0...L.maxSteps)
+        try check("training.batch_size", training.batchSize, 1...L.maxTrainingBatchSize)
+        try check("training.micro_batch_size", training.microBatchSize, 1...L.maxTrainingBatchSize)
+        try check("training.epochs", training.epochs, 1...L.maxEpochs)
+        try check("training.max_steps", training.maxSteps, 1...L.maxSteps)
+        try check("training.max_length", training.maxLength, 8...L.maxSequenceTokens)
+        try check("training.checkpoint_every", training.checkpointEvery, 0...L.maxSteps, " (0 = off)")
+        try check("training.selection_questions", training.selectionQuestions, 0...L.maxQuestions, " (0: M_t is the last step)")
+        try check("training.selection_every", training.selectionEvery, 1...L.maxSteps)
+        try check("evaluation.majority_k", evaluation.majorityK, 0...L.maxSamplesPerQuestion, " (0 disables majority vote)")
+        if let limit = evaluation.limit { try check("evaluation.limit", limit, 1...L.maxQuestions, " (or null for all)") }
+        try check("evaluation.max_new_tokens", evaluation.maxNewTokens, 1...L.maxSequenceTokens)
+        let backend = sampling.backend
+        try check("sampling.backend.max_concurrency", backend.maxConcurrency, 1...BackendLimits.maxConcurrency)
+        try check("sampling.backend.max_retries", backend.maxRetries, 0...BackendLimits.maxRetries)
+        for (key, seconds) in [("sampling.backend.timeout_seconds", backend.timeoutSeconds),
+                               ("trainer.server_reload.timeout_seconds", trainer.serverReload?.timeoutSeconds ?? 1)]
+        where !(seconds.isFinite && seconds > 0 && seconds <= BackendLimits.maxTimeoutSeconds) {
+            throw PipelineError("config key `\(key)` has value \(seconds), expected a number > 0 and <= \(BackendLimits.maxTimeoutSeconds)")
+        }
     }
 
     /// The trainer settings of one iteration with `pairCount` pairs: `epochs` epochs, at most

@@ -4,7 +4,7 @@ import Hummingbird
 /// An error answered to the client as OpenAI's error object:
 /// `{"error": {"message", "type", "param", "code"}}` with an HTTP status.
 struct APIError: Error, Equatable, CustomStringConvertible {
-    /// The HTTP status code (400, 404, 413, 500, 503).
+    /// The HTTP status code (400, 404, 413, 429, 500, 503).
     var status: Int
     var message: String
     /// `invalid_request_error` for the client's mistakes, `server_error` otherwise.
@@ -19,6 +19,16 @@ struct APIError: Error, Equatable, CustomStringConvertible {
     /// A 400 error about `param`.
     static func invalid(_ message: String, param: String?, code: String? = nil) -> APIError {
         APIError(status: 400, message: message, type: "invalid_request_error", param: param, code: code)
+    }
+
+    /// A 404 error for a model this server does not serve (OpenAI's `model_not_found`).
+    static func modelNotFound(_ message: String) -> APIError {
+        APIError(status: 404, message: message, type: "invalid_request_error", param: "model", code: "model_not_found")
+    }
+
+    /// A 429 error: the engine's queue is full; the client should retry later.
+    static func queueFull(_ message: String) -> APIError {
+        APIError(status: 429, message: message, type: "requests", param: nil, code: "rate_limit_exceeded")
     }
 
     /// A 500 error for a failure inside the server.

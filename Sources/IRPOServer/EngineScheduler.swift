@@ -9,7 +9,18 @@ import IRPOGeneration
 /// with continuous batching inside it. Requests that arrive meanwhile wait for the next round.
 /// Each prompt keeps its own stream identity (`promptIDs`), and the generator's decode steps are
 /// batch-invariant, so a sample does not depend on which requests shared its round.
+///
+/// At most `maxQueuedRequests` requests are admitted at once (waiting or running); `admit()`
+/// refuses more with `QueueFull`, which the server answers 429.
 final class EngineScheduler: @unchecked Sendable {
+    /// The engine already holds `limit` admitted requests.
+    struct QueueFull: Error, CustomStringConvertible {
+        let limit: Int
+        var description: String {
+            "the server is busy: \(limit) requests are already waiting or running (its limit); retry later"
+        }
+    }
+
     /// One request's share of a round.
     struct Job: Sendable {
         /// Token ids per prompt.
@@ -32,6 +43,9 @@ final class EngineScheduler: @unchecked Sendable {
 
     private let generator: Generator
     private let maxBatchSize: Int
+    private let maxQueuedRequests: Int
+    /// Requests admitted and not yet completed.
+    private var admitted = 0
     private let condition = NSCondition()
     private var pending: [Job] = []
     private var stopping = false
@@ -39,10 +53,11 @@ final class EngineScheduler: @unchecked Sendable {
     private var statisticsStorage = EngineStatistics()
 
     /// A scheduler over `model`; call `start()` before submitting.
-    init(model: ServedModel, maxBatchSize: Int) {
-        precondition(maxBatchSize >= 1, "EngineScheduler needs at least one slot")
-        self.maxBatchSize = maxBatchSize
-        generator = Generator(model: model.model, maxBatchSize: maxBatchSize, tokenizer: model.tokenizer)
+    /// `maxBatchSize` and `maxQueuedRequests` come from a validated `OpenAIServerConfiguration`.
+    init(model: ServedModel, maxBatchSize: Int, maxQueuedRequests: Int = ServerLimits.defaultMaxQueuedRequests) {
+        self.maxBatchSize = max(1, maxBatchSize)
+        self.maxQueuedRequests = max(1, maxQueuedRequests)
+        generator = Generator(model: model.model, maxBatchSize: self.maxBatchSize, tokenizer: model.tokenizer)
     }
 
     /// Starts the engine thread (once).
@@ -78,6 +93,30 @@ final class EngineScheduler: @unchecked Sendable {
         return statisticsStorage
     }
 
+    /// Requests admitted and not yet completed.
+    var admittedCount: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return admitted
+    }
+
+    /// Admits one request; pair it with one `generate(..., admitted: true)` call, which releases
+    /// the place when the request completes.
+    /// - Throws: `QueueFull` when `maxQueuedRequests` requests are already admitted.
+    func admit() throws {
+        condition.lock()
+        defer { condition.unlock() }
+        guard admitted < maxQueuedRequests else { throw QueueFull(limit: maxQueuedRequests) }
+        admitted += 1
+    }
+
+    /// Gives back the place of one admitted request (`generate` does this when it completes).
+    func release() {
+        condition.lock()
+        admitted -= 1
+        condition.unlock()
+    }
+
     /// Queues `job`; it fails at once when the scheduler is stopping.
     func submit(_ job: Job) {
         condition.lock()
@@ -92,11 +131,19 @@ final class EngineScheduler: @unchecked Sendable {
     }
 
     /// Runs one request and returns its results `[prompt][sample]`.
+    /// - Parameter admitted: whether the caller already called `admit()` for this request;
+    ///   otherwise it is admitted here.
+    /// - Throws: `QueueFull` when the queue is full, or the round's error.
     func generate(prompts: [[Int32]], promptIDs: [Int], parameters: GenerateParameters, samplesPerPrompt: Int,
+                  admitted: Bool = false,
                   onToken: (@Sendable (GenerationEvent) -> Void)? = nil) async throws -> [[GenerationResult]] {
-        try await withCheckedThrowingContinuation { continuation in
+        if !admitted { try admit() }
+        return try await withCheckedThrowingContinuation { continuation in
             submit(Job(prompts: prompts, promptIDs: promptIDs, parameters: parameters, samplesPerPrompt: samplesPerPrompt,
-                       onToken: onToken, completion: { continuation.resume(with: $0) }))
+                       onToken: onToken, completion: { [self] result in
+                           release()
+                           continuation.resume(with: result)
+                       }))
         }
     }
 

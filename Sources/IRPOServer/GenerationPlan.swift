@@ -29,15 +29,25 @@ struct RequestValidator: Sendable {
     let unseeded: UnseededStreams
 
     /// Checks `model`.
+    /// - Throws: a 404 `model_not_found` error for a model this server does not serve.
     func checkModel(_ sampling: SamplingRequest) throws {
         if let name = sampling.model, name != configuration.modelName {
-            throw APIError.invalid("The model '\(name)' does not exist; this server serves '\(configuration.modelName)' (see GET /v1/models)",
-                                   param: "model", code: "model_not_found")
+            throw APIError.modelNotFound("The model '\(name)' does not exist; this server serves '\(configuration.modelName)' (see GET /v1/models)")
+        }
+    }
+
+    /// Checks the number of prompts of one request against `ServerLimits.maxPromptsPerRequest`
+    /// (before any of them is tokenized).
+    static func checkPromptCount(_ count: Int) throws {
+        guard count <= ServerLimits.maxPromptsPerRequest else {
+            throw APIError.invalid("the request has \(count) prompts; this server allows at most \(ServerLimits.maxPromptsPerRequest) per request; split it into several requests",
+                                   param: "prompt")
         }
     }
 
     /// Checks token-id prompts against the vocabulary.
     func checkTokenPrompts(_ lists: [[Int]]) throws -> [[Int32]] {
+        try Self.checkPromptCount(lists.count)
         let vocabulary = model.vocabularySize
         return try lists.enumerated().map { index, ids in
             if let bad = ids.first(where: { $0 < 0 || $0 >= vocabulary }) {
@@ -54,10 +64,16 @@ struct RequestValidator: Sendable {
         if let empty = prompts.firstIndex(where: \.isEmpty) {
             throw APIError.invalid("prompt \(empty) is empty (no tokens); send a non-empty prompt", param: "prompt")
         }
+        try Self.checkPromptCount(prompts.count)
         let n = sampling.n ?? 1
         guard n >= 1 else { throw APIError.invalid("n = \(n) is invalid: expected an integer >= 1", param: "n") }
-        guard prompts.count * n <= configuration.maxChoicesPerRequest else {
-            throw APIError.invalid("\(prompts.count) prompts x n = \(n) asks for \(prompts.count * n) choices; this server allows at most \(configuration.maxChoicesPerRequest) per request",
+        guard n <= ServerLimits.maxSamplesPerPrompt else {
+            throw APIError.invalid("n = \(n) is over this server's limit of \(ServerLimits.maxSamplesPerPrompt) samples per prompt; lower n",
+                                   param: "n")
+        }
+        let (choices, overflow) = prompts.count.multipliedReportingOverflow(by: n)
+        guard !overflow, choices <= configuration.maxChoicesPerRequest else {
+            throw APIError.invalid("\(prompts.count) prompts x n = \(n) asks for \(overflow ? "too many" : "\(choices)") choices; this server allows at most \(configuration.maxChoicesPerRequest) per request",
                                    param: "n")
         }
         if let value = sampling.presencePenalty, value != 0 {
@@ -76,7 +92,15 @@ struct RequestValidator: Sendable {
         parameters.topK = topK == -1 ? 0 : topK  // vLLM spells "off" as -1
         parameters.minP = sampling.minP ?? 0
         parameters.repetitionPenalty = sampling.repetitionPenalty ?? 1
-        parameters.stop = sampling.stop ?? []
+        let stop = sampling.stop ?? []
+        guard stop.count <= ServerLimits.maxStopSequences else {
+            throw APIError.invalid("'stop' has \(stop.count) sequences; this server allows at most \(ServerLimits.maxStopSequences)", param: "stop")
+        }
+        if let long = stop.firstIndex(where: { $0.utf8.count > ServerLimits.maxStopBytes }) {
+            throw APIError.invalid("stop[\(long)] has \(stop[long].utf8.count) bytes; this server allows at most \(ServerLimits.maxStopBytes) per stop sequence",
+                                   param: "stop[\(long)]")
+        }
+        parameters.stop = stop
         parameters.returnLogProbs = logprobs
         parameters.maxNewTokens = try maxTokens(sampling, longestPrompt: prompts.map(\.count).max() ?? 0)
         do {
@@ -121,7 +145,10 @@ struct RequestValidator: Sendable {
             throw APIError.invalid("\(key) = \(requested) is invalid: expected an integer >= 1", param: key)
         }
         guard requested <= room else {
-            throw APIError.invalid("This model's maximum context length is \(context) tokens; the prompt has \(longestPrompt) tokens and \(key) = \(requested) asks for \(longestPrompt + requested); lower \(key) to at most \(max(0, room)) or shorten the prompt",
+            // `requested` comes from the client: the sum may not fit in an Int.
+            let (total, overflow) = longestPrompt.addingReportingOverflow(requested)
+            let asked = overflow ? "more than \(Int.max)" : "\(total)"
+            throw APIError.invalid("This model's maximum context length is \(context) tokens; the prompt has \(longestPrompt) tokens and \(key) = \(requested) asks for \(asked); lower \(key) to at most \(max(0, room)) or shorten the prompt",
                                    param: key, code: "context_length_exceeded")
         }
         return requested

@@ -63,7 +63,7 @@ extension OpenAIResponder {
         let opening = try (0..<plan.n).map { index in
             try chunk([WireFormat.ChatChoice(index: index, delta: WireFormat.Message(role: "assistant", content: ""))])
         }
-        return eventStream(plan, opening: opening) { event in
+        return try eventStream(plan, opening: opening) { event in
             let piece = event.text ?? ""
             var choices: [WireFormat.ChatChoice] = []
             if !piece.isEmpty || wantLogprobs {

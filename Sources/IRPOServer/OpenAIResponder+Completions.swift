@@ -20,6 +20,7 @@ extension OpenAIResponder {
         let prompts: [[Int32]]
         switch request.prompt {
         case let .texts(texts):
+            try RequestValidator.checkPromptCount(texts.count)
             if let empty = texts.firstIndex(where: \.isEmpty) {
                 throw APIError.invalid("prompt \(empty) is an empty string; send a non-empty prompt", param: "prompt")
             }
@@ -32,7 +33,7 @@ extension OpenAIResponder {
         let created = Self.now
         let name = configuration.modelName
         if plan.stream {
-            return streamCompletion(plan, id: id, created: created)
+            return try streamCompletion(plan, id: id, created: created)
         }
         let results = try await generate(plan)
         var choices: [WireFormat.CompletionChoice] = []
@@ -63,10 +64,10 @@ extension OpenAIResponder {
 
     /// The SSE answer: one `text_completion` chunk per released piece of text, a final chunk per
     /// choice with its finish reason, usage when `stream_options.include_usage` is set, then `[DONE]`.
-    private func streamCompletion(_ plan: GenerationPlan, id: String, created: Int) -> Response {
+    private func streamCompletion(_ plan: GenerationPlan, id: String, created: Int) throws -> Response {
         let name = configuration.modelName
         let wantLogprobs = plan.parameters.returnLogProbs
-        return eventStream(plan, opening: []) { event in
+        return try eventStream(plan, opening: []) { event in
             let piece = event.text ?? ""
             guard !piece.isEmpty || event.finishReason != nil || wantLogprobs else { return [] }
             let logprobs = wantLogprobs ? completionLogprobs(tokens: [event.token], logprobs: [event.logProb]) : nil

@@ -15,6 +15,7 @@ extension OpenAIResponder {
     /// Generation starts at once; tokens pass from the engine thread through an unbounded
     /// `AsyncStream`, so the engine never waits on a slow client. An engine failure after the
     /// headers went out is sent as a `data: {"error": ...}` event before `[DONE]`.
+    /// - Throws: a 429 `APIError` when the engine's queue is full.
     /// - Parameters:
     ///   - opening: chunks sent before any token.
     ///   - chunks: the chunks for one token (none to send nothing).
@@ -23,12 +24,14 @@ extension OpenAIResponder {
         _ plan: GenerationPlan, opening: [Data],
         chunks: @escaping @Sendable (GenerationEvent) throws -> [Data],
         closing: @escaping @Sendable ([[GenerationResult]]) throws -> [Data]
-    ) -> Response {
+    ) throws -> Response {
+        // Admitted before the headers go out, so a full queue is a plain 429.
+        try admit()
         let (events, continuation) = AsyncStream<StreamEvent>.makeStream()
         let responder = self
         Task {
             do {
-                let results = try await responder.generate(plan) { continuation.yield(.token($0)) }
+                let results = try await responder.generate(plan, admitted: true) { continuation.yield(.token($0)) }
                 continuation.yield(.finished(results))
             } catch {
                 continuation.yield(.failed(error as? APIError ?? .server("generation failed: \(error)")))

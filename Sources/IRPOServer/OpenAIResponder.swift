@@ -91,11 +91,25 @@ struct OpenAIResponder: HTTPResponder {
                  body: ResponseBody(byteBuffer: ByteBuffer(bytes: try WireFormat.encode(value))))
     }
 
-    /// Runs `plan` on the engine; failures become 400 (request problems) or 500 errors.
-    func generate(_ plan: GenerationPlan, onToken: (@Sendable (GenerationEvent) -> Void)? = nil) async throws -> [[GenerationResult]] {
+    /// Admits one request to the engine's queue (see `EngineScheduler.admit()`).
+    /// - Throws: a 429 `APIError` when the queue is full.
+    func admit() throws {
+        do {
+            try scheduler.admit()
+        } catch let error as EngineScheduler.QueueFull {
+            throw APIError.queueFull(error.description)
+        }
+    }
+
+    /// Runs `plan` on the engine; failures become 400 (request problems), 429 (queue full) or
+    /// 500 errors.
+    /// - Parameter admitted: whether `admit()` was already called for this request.
+    func generate(_ plan: GenerationPlan, admitted: Bool = false,
+                  onToken: (@Sendable (GenerationEvent) -> Void)? = nil) async throws -> [[GenerationResult]] {
+        if !admitted { try admit() }
         do {
             return try await scheduler.generate(prompts: plan.prompts, promptIDs: plan.promptIDs, parameters: plan.parameters,
-                                                samplesPerPrompt: plan.n, onToken: onToken)
+                                                samplesPerPrompt: plan.n, admitted: true, onToken: onToken)
         } catch let error as GenerationError {
             throw APIError.invalid("\(error)", param: nil)
         } catch let error as ServerError {

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import IRPOGeneration
+import NIOCore
 import ServiceLifecycle
 
 /// An OpenAI-compatible HTTP server over the local engine (`irpo serve`).
@@ -10,7 +11,9 @@ import ServiceLifecycle
 /// with the model's chat template), `GET /health`. Requests and responses follow OpenAI's JSON
 /// shapes, with `stream: true` as server-sent events ending in `data: [DONE]`; every error is
 /// OpenAI's `{"error": {"message", "type", "param", "code"}}` (400 invalid request, 404 unknown
-/// route, 413 body too large). Extensions: `top_k`, `min_p`, `repetition_penalty`, and
+/// route or model, 413 body too large, 429 engine queue full). Request sizes are bounded by
+/// `ServerLimits` and the model's context; idle connections are closed after
+/// `idleTimeoutSeconds` and at most `maxConnections` are open at once. Extensions: `top_k`, `min_p`, `repetition_penalty`, and
 /// `irpo_prompt_id`.
 ///
 /// Reproducibility: with `seed` S, choice `p * n + i` (sample `i` of prompt `p`) is exactly what
@@ -39,6 +42,8 @@ public final class OpenAIServer: @unchecked Sendable {
     public let model: ServedModel
     let scheduler: EngineScheduler
     let responder: OpenAIResponder
+    /// The open-connection cap (`configuration.maxConnections`).
+    let connections: ConnectionLimiter
 
     private let lock = NSLock()
     private var serviceGroup: ServiceGroup?
@@ -52,8 +57,10 @@ public final class OpenAIServer: @unchecked Sendable {
         try configuration.validate()
         self.configuration = configuration
         self.model = model
-        scheduler = EngineScheduler(model: model, maxBatchSize: configuration.maxBatchSize)
+        scheduler = EngineScheduler(model: model, maxBatchSize: configuration.maxBatchSize,
+                                    maxQueuedRequests: configuration.maxQueuedRequests)
         responder = OpenAIResponder(model: model, configuration: configuration, scheduler: scheduler, unseeded: UnseededStreams())
+        connections = ConnectionLimiter(limit: configuration.maxConnections)
     }
 
     /// A server for the model at `modelPath` (see `ServedModel.load(path:)`).
@@ -71,8 +78,12 @@ public final class OpenAIServer: @unchecked Sendable {
 
     /// The Hummingbird application (tests drive it with HummingbirdTesting).
     func makeApplication(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> Application<OpenAIResponder> {
-        Application(
+        // Validated: at most a day, so the nanoseconds fit.
+        let idleTimeout = TimeAmount.nanoseconds(Int64(configuration.idleTimeoutSeconds * 1e9))
+        let connections = self.connections
+        return Application(
             responder: responder,
+            server: .http1(configuration: .init(additionalChannelHandlers: [connections.makeHandler()], idleTimeout: idleTimeout)),
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port),
                                                     serverName: "irpo"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) }

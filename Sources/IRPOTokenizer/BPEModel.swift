@@ -52,6 +52,10 @@ final class BPEModel: Sendable {
             guard id >= 0, id < Int(Int32.max) else {
                 throw vocabJSON.error("token \(token.debugDescription) has id \(id), expected a non-negative integer")
             }
+            // Checked before the id-indexed table is allocated.
+            guard TokenizerLimits.isAcceptable(id, entries: vocabulary.count) else {
+                throw vocabJSON.error("token \(token.debugDescription) has id \(id), but the vocabulary has \(vocabulary.count) tokens; ids must be below \(min(TokenizerLimits.maxTokenID + 1, vocabulary.count + TokenizerLimits.maxIDGap)) (the file is damaged)")
+            }
             maxID = max(maxID, id)
         }
         var tokens = [String?](repeating: nil, count: maxID + 1)

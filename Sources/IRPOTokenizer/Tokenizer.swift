@@ -84,9 +84,14 @@ public final class Tokenizer: Sendable {
         }
         model = try BPEModel(modelJSON, byteLevel: preTokenizer?.isByteLevel ?? false)
         var added: [AddedToken] = []
-        for entry in try root.optional("added_tokens")?.array() ?? [] {
+        let addedEntries = try root.optional("added_tokens")?.array() ?? []
+        for entry in addedEntries {
+            let id = try entry.int("id")
+            guard TokenizerLimits.isAcceptable(id, entries: model.tokens.count + addedEntries.count) else {
+                throw entry.error("added token id \(id) is out of range for a vocabulary of \(model.tokens.count) tokens plus \(addedEntries.count) added ones (ids must be below \(min(TokenizerLimits.maxTokenID + 1, model.tokens.count + addedEntries.count + TokenizerLimits.maxIDGap))); the file is damaged")
+            }
             added.append(AddedToken(
-                id: try entry.int("id"), content: try entry.string("content"),
+                id: id, content: try entry.string("content"),
                 singleWord: try entry.bool("single_word", default: false),
                 leftStrip: try entry.bool("lstrip", default: false), rightStrip: try entry.bool("rstrip", default: false),
                 normalized: try entry.bool("normalized", default: true), special: try entry.bool("special", default: false)))

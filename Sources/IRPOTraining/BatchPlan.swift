@@ -30,9 +30,12 @@ public struct BatchPlan: Sendable, Equatable {
         }
     }
 
-    /// Optimizer steps per epoch of `exampleCount` examples.
+    /// Optimizer steps per epoch of `exampleCount` examples (a batch size below 1 counts as 1, so
+    /// an unvalidated plan never divides by zero; `validate()` rejects it).
     public func stepsPerEpoch(exampleCount: Int) -> Int {
-        (exampleCount + examplesPerStep - 1) / examplesPerStep
+        let perStep = max(1, examplesPerStep)
+        let count = max(0, exampleCount)
+        return count / perStep + (count % perStep == 0 ? 0 : 1)
     }
 
     /// A seeded permutation of `0..<count` (Fisher-Yates from the last index down, with

@@ -36,8 +36,11 @@ public struct TrainerConfiguration: Codable, Sendable, Equatable {
 
     /// Optimizer steps for `exampleCount` examples.
     public func totalSteps(exampleCount: Int) -> Int {
-        maxSteps ?? epochs * BatchPlan(examplesPerStep: batchSize, examplesPerMicroBatch: microBatchSize)
-            .stepsPerEpoch(exampleCount: exampleCount)
+        if let maxSteps { return maxSteps }
+        let perEpoch = BatchPlan(examplesPerStep: batchSize, examplesPerMicroBatch: microBatchSize).stepsPerEpoch(exampleCount: exampleCount)
+        // Saturates instead of trapping when an unvalidated epoch count overflows.
+        let (steps, overflow) = max(0, epochs).multipliedReportingOverflow(by: perEpoch)
+        return overflow ? Int.max : steps
     }
 
     /// The batch plan.

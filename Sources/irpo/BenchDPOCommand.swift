@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import IRPOModel
+import IRPOPipeline
 import IRPOTensor
 import IRPOTraining
 
@@ -42,7 +43,11 @@ struct BenchDPOCommand: ParsableCommand {
                               ("--completion-length", completionLength)] {
             if let value, value < 1 { throw ValidationError("\(name) must be at least 1, got \(value)") }
         }
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        try CommandLimits.check("--steps", steps, 1...PipelineLimits.maxSteps)
+        try CommandLimits.check("--pairs", pairs, 1...PipelineLimits.maxTrainingBatchSize)
+        try CommandLimits.check("--prompt-length", promptLength, 1...PipelineLimits.maxSequenceTokens)
+        try CommandLimits.check("--completion-length", completionLength, 1...PipelineLimits.maxSequenceTokens)
+        try CommandLimits.checkThreads(threads)
     }
 
     /// Pairs, prompt and completion length per step as in `dpo_step.py` (2,048 tokens per step).

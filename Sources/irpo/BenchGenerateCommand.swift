@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import IRPOGeneration
 import IRPOModel
+import IRPOPipeline
 import IRPOTensor
 
 /// `irpo bench generate`: generation tokens/s on random weights: `--batch` samples of one random
@@ -41,6 +42,11 @@ struct BenchGenerateCommand: ParsableCommand {
         guard batch >= 1, promptLength >= 1, newTokens >= 1, repeats >= 1, threads >= 1 else {
             throw ValidationError("--batch, --prompt-length, --new-tokens, --repeats and --threads must be at least 1")
         }
+        try CommandLimits.check("--batch", batch, 1...PipelineLimits.maxSamplingBatchSize)
+        try CommandLimits.check("--prompt-length", promptLength, 1...PipelineLimits.maxSequenceTokens)
+        try CommandLimits.check("--new-tokens", newTokens, 1...PipelineLimits.maxSequenceTokens)
+        try CommandLimits.check("--repeats", repeats, 1...PipelineLimits.maxSteps)
+        try CommandLimits.checkThreads(threads)
     }
 
     mutating func run() throws {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import IRPOModel
+import IRPOPipeline
 import IRPOTensor
 import IRPOTraining
 
@@ -53,8 +54,8 @@ struct BenchTrainCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        if let steps, steps < 1 { throw ValidationError("--steps must be at least 1, got \(steps)") }
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        try CommandLimits.check("--steps", steps, 1...PipelineLimits.maxSteps)
+        try CommandLimits.checkThreads(threads)
     }
 
     mutating func run() throws {

@@ -1,6 +1,7 @@
 import Foundation
 import IRPOFormats
 import IRPOModel
+import IRPOTokenizer
 
 /// Tokenizer files for `irpo convert`: GGUF vocabulary metadata <-> Hugging Face
 /// `tokenizer.json` / `tokenizer_config.json` / `generation_config.json`.
@@ -113,6 +114,10 @@ enum ConvertTokenizer {
         for case let token as [String: Any] in (root["added_tokens"] as? [Any]) ?? [] {
             guard let id = token["id"] as? Int, let text = token["content"] as? String else { continue }
             byID[id] = (text, (token["special"] as? Bool) == true ? 3 : 4)
+        }
+        // Ids index the token list: each is checked before the list is built from the largest.
+        if let bad = byID.keys.first(where: { !TokenizerLimits.isAcceptable($0, entries: byID.count) }) {
+            throw ConvertCommand.Failure("\(file.path): token id \(bad) is out of range for a vocabulary of \(byID.count) tokens (ids must be in 0..<\(min(TokenizerLimits.maxTokenID + 1, byID.count + TokenizerLimits.maxIDGap))); the file is damaged")
         }
         let count = (byID.keys.max() ?? -1) + 1
         guard count > 0 else { return ([], "\(file.path) has an empty vocabulary: no tokenizer metadata written") }

@@ -126,14 +126,19 @@ struct DemoCommand: ParsableCommand {
         settings.iterations = iterations
         settings.threads = threads
         settings.seed = seed
-        let counts: [(String, Int?)] = [("--iterations", iterations), ("--hidden-size", hiddenSize), ("--layers", layers), ("--heads", heads),
-                                        ("--intermediate-size", intermediateSize), ("--sft-examples", sftExamples), ("--sft-steps", sftSteps),
-                                        ("--questions", questions), ("--samples", samples), ("--pairs", pairs), ("--batch-size", batchSize),
-                                        ("--epochs", epochs), ("--evaluation-questions", evaluationQuestions), ("--dev-questions", devQuestions),
-                                        ("--test-questions", testQuestions), ("--threads", threads), ("--selection-every", selectionEvery)]
-        for (name, value) in counts {
-            if let value, value < 1 { throw ValidationError("\(name) must be >= 1, got \(value)") }
-        }
+        typealias L = PipelineLimits
+        let counts: [(String, Int?, Int)] = [
+            ("--iterations", iterations, L.maxIterations), ("--hidden-size", hiddenSize, CommandLimits.maxDemoHiddenSize),
+            ("--layers", layers, CommandLimits.maxDemoLayers), ("--heads", heads, CommandLimits.maxDemoHeads),
+            ("--intermediate-size", intermediateSize, CommandLimits.maxDemoIntermediateSize), ("--sft-examples", sftExamples, L.maxQuestions),
+            ("--sft-steps", sftSteps, L.maxSteps), ("--questions", questions, L.maxQuestions), ("--samples", samples, L.maxSamplesPerQuestion),
+            ("--pairs", pairs, L.maxPairsPerQuestion), ("--batch-size", batchSize, L.maxTrainingBatchSize), ("--epochs", epochs, L.maxEpochs),
+            ("--evaluation-questions", evaluationQuestions, L.maxQuestions), ("--dev-questions", devQuestions, L.maxQuestions),
+            ("--test-questions", testQuestions, L.maxQuestions), ("--threads", threads, L.maxThreads),
+            ("--selection-every", selectionEvery, L.maxSteps),
+        ]
+        for (name, value, bound) in counts { try CommandLimits.check(name, value, 1...bound) }
+        try CommandLimits.check("--selection-questions", selectionQuestions, 0...L.maxQuestions)
         let positives: [(String, Double?)] = [("--sft-lr", sftLr), ("--temperature", temperature), ("--lr", lr), ("--beta", beta),
                                               ("--dpo-lr", dpoLr), ("--dpo-beta", dpoBeta), ("--sft-chosen-lr", sftChosenLr)]
         for (name, value) in positives {
@@ -149,6 +154,12 @@ struct DemoCommand: ParsableCommand {
         if let intermediateSize { settings.intermediateSize = intermediateSize }
         guard settings.hiddenSize % settings.heads == 0 else {
             throw ValidationError("--hidden-size \(settings.hiddenSize) must be a multiple of --heads \(settings.heads)")
+        }
+        // Each dimension is bounded above, so this estimate cannot overflow.
+        let h = settings.hiddenSize, i = settings.intermediateSize
+        let parameters = settings.layers * (4 * h * h + 3 * h * i)
+        guard parameters <= CommandLimits.maxDemoParameters else {
+            throw ValidationError("--hidden-size \(h), --intermediate-size \(i) and --layers \(settings.layers) make a model of about \(parameters) parameters, over the demo's limit of \(CommandLimits.maxDemoParameters); use smaller sizes")
         }
         if let sftExamples { settings.sftExamples = sftExamples }
         if let sftSteps { settings.sftSteps = sftSteps }

@@ -58,6 +58,14 @@ struct EvalCommand: ParsableCommand {
     @Option(name: .long, help: "Write every greedy completion with its outcome to this JSONL file.")
     var completions: String?
 
+    func validate() throws {
+        try CommandLimits.check("--limit", limit, 1...PipelineLimits.maxQuestions)
+        try CommandLimits.check("--majority-k", majorityK, 0...PipelineLimits.maxSamplesPerQuestion)
+        try CommandLimits.check("--max-new-tokens", maxNewTokens, 1...PipelineLimits.maxSequenceTokens)
+        try CommandLimits.check("--batch-size", batchSize, 1...PipelineLimits.maxSamplingBatchSize)
+        try CommandLimits.check("--threads", threads, 1...PipelineLimits.maxThreads)
+    }
+
     func run() throws {
         do {
             var run = try runConfig()

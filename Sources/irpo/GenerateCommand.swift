@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import IRPOGeneration
 import IRPOModel
+import IRPOPipeline
 import IRPOTensor
 import IRPOTokenizer
 
@@ -78,9 +79,11 @@ struct GenerateCommand: ParsableCommand {
     func validate() throws {
         let sources = [prompt != nil, promptIds != nil, input != nil].filter { $0 }.count
         guard sources == 1 else { throw ValidationError("pass exactly one of --prompt, --prompt-ids or --input") }
-        guard samples >= 1 else { throw ValidationError("--n must be at least 1, got \(samples)") }
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        try CommandLimits.check("--n", samples, 1...PipelineLimits.maxSamplesPerQuestion)
+        try CommandLimits.check("--batch-size", batchSize, 1...PipelineLimits.maxSamplingBatchSize)
+        try CommandLimits.check("--max-tokens", maxTokens, 0...PipelineLimits.maxSequenceTokens)
+        try CommandLimits.check("--top-k", topK, 0...PipelineLimits.maxTopK)
+        try CommandLimits.checkThreads(threads)
         do { try parameters.validate() } catch { throw ValidationError("\(error)") }
     }
 

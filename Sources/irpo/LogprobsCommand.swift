@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import IRPOModel
+import IRPOPipeline
 import IRPOTensor
 
 /// `irpo logprobs`: log-probabilities of completions given prompts, one JSON line per input line.
@@ -32,8 +33,8 @@ struct LogprobsCommand: ParsableCommand {
     var threads: Int?
 
     func validate() throws {
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        try CommandLimits.check("--batch-size", batchSize, 1...PipelineLimits.maxSamplingBatchSize)
+        try CommandLimits.checkThreads(threads)
     }
 
     mutating func run() throws {
@@ -46,6 +47,11 @@ struct LogprobsCommand: ParsableCommand {
         for item in items {
             if let bad = (item.prompt + item.completion).first(where: { $0 < 0 || Int($0) >= loaded.configuration.vocabularySize }) {
                 throw Failure("\(input):\(item.line): token id \(bad) is outside the model's vocabulary 0..<\(loaded.configuration.vocabularySize); check that the ids come from this model's tokenizer")
+            }
+            // Checked before any activation is sized from the row.
+            let length = item.prompt.count + item.completion.count
+            guard length <= loaded.configuration.maxPositionEmbeddings else {
+                throw Failure("\(input):\(item.line): the row has \(length) tokens, more than the model's context of \(loaded.configuration.maxPositionEmbeddings) (max_position_embeddings); shorten or split it")
             }
             if item.prompt.isEmpty && !item.completion.isEmpty {
                 throw Failure("\(input):\(item.line): prompt_ids is empty, so the first completion token has no prediction; start the prompt with the BOS token")

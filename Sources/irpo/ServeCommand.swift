@@ -38,15 +38,37 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Largest request body in bytes.")
     var maxBodyBytes = 1 << 20
 
+    @Option(name: .long, help: "Most requests waiting for or running on the engine; more get HTTP 429.")
+    var maxQueued = ServerLimits.defaultMaxQueuedRequests
+
+    @Option(name: .long, help: "Seconds a connection may stay idle (no request, or an unfinished one) before it is closed.")
+    var idleTimeout = ServerLimits.defaultIdleTimeoutSeconds
+
+    @Option(name: .long, help: "Most connections open at once; more are closed when accepted.")
+    var maxConnections = ServerLimits.defaultMaxConnections
+
     @Option(name: .long, help: "Worker threads for BLAS and kernels (default: all cores).")
     var threads: Int?
 
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be in 0...65535, got \(port)") }
-        guard maxBatch >= 1 else { throw ValidationError("--max-batch must be at least 1, got \(maxBatch)") }
+        guard (1...ServerLimits.maxBatchSize).contains(maxBatch) else {
+            throw ValidationError("--max-batch must be in 1...\(ServerLimits.maxBatchSize), got \(maxBatch)")
+        }
         guard defaultMaxTokens >= 1 else { throw ValidationError("--default-max-tokens must be at least 1, got \(defaultMaxTokens)") }
-        guard maxBodyBytes >= 1 else { throw ValidationError("--max-body-bytes must be at least 1, got \(maxBodyBytes)") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        guard (1...ServerLimits.maxBodyBytes).contains(maxBodyBytes) else {
+            throw ValidationError("--max-body-bytes must be in 1...\(ServerLimits.maxBodyBytes), got \(maxBodyBytes)")
+        }
+        guard (1...ServerLimits.maxQueuedRequests).contains(maxQueued) else {
+            throw ValidationError("--max-queued must be in 1...\(ServerLimits.maxQueuedRequests), got \(maxQueued)")
+        }
+        guard idleTimeout.isFinite, idleTimeout > 0, idleTimeout <= ServerLimits.maxIdleTimeoutSeconds else {
+            throw ValidationError("--idle-timeout must be a number of seconds in (0, \(ServerLimits.maxIdleTimeoutSeconds)], got \(idleTimeout)")
+        }
+        guard (1...ServerLimits.maxConnections).contains(maxConnections) else {
+            throw ValidationError("--max-connections must be in 1...\(ServerLimits.maxConnections), got \(maxConnections)")
+        }
+        try CommandLimits.checkThreads(threads)
     }
 
     func run() async throws {
@@ -56,7 +78,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let modelName = name ?? URL(fileURLWithPath: model).standardizedFileURL.lastPathComponent
         let configuration = OpenAIServerConfiguration(host: host, port: port, modelName: modelName, maxBodyBytes: maxBodyBytes,
-                                                      maxBatchSize: maxBatch, defaultMaxTokens: defaultMaxTokens)
+                                                      maxBatchSize: maxBatch, defaultMaxTokens: defaultMaxTokens,
+                                                      maxQueuedRequests: maxQueued, idleTimeoutSeconds: idleTimeout,
+                                                      maxConnections: maxConnections)
         let server = try OpenAIServer(modelPath: model, configuration: configuration)
         let host = self.host
         try await server.run { port in

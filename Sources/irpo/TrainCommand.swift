@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import IRPOFormats
 import IRPOModel
+import IRPOPipeline
 import IRPOTensor
 import IRPOTokenizer
 import IRPOTraining
@@ -76,7 +78,15 @@ struct TrainCommand: ParsableCommand {
         guard LearningRateSchedule.Kind(rawValue: schedule) != nil else {
             throw ValidationError("--schedule must be constant, linear or cosine, got \(schedule)")
         }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        try CommandLimits.checkThreads(threads)
+        try CommandLimits.check("--warmup-steps", warmupSteps, 0...PipelineLimits.maxSteps)
+        try CommandLimits.check("--batch-size", batchSize, 1...PipelineLimits.maxTrainingBatchSize)
+        try CommandLimits.check("--micro-batch-size", microBatchSize, 1...PipelineLimits.maxTrainingBatchSize)
+        try CommandLimits.check("--steps", steps, 1...PipelineLimits.maxSteps)
+        try CommandLimits.check("--epochs", epochs, 1...PipelineLimits.maxEpochs)
+        try CommandLimits.check("--max-length", maxLength, 2...PipelineLimits.maxSequenceTokens)
+        try CommandLimits.check("--checkpoint-every", checkpointEvery, 0...PipelineLimits.maxSteps)
+        try CommandLimits.check("--checkpoint-limit", checkpointLimit, 1...CommandLimits.maxCheckpointLimit)
         do { try trainerConfiguration().validate() } catch { throw ValidationError("\(error)") }
     }
 
@@ -110,7 +120,14 @@ struct TrainCommand: ParsableCommand {
             Parallel.threadCount = threads
             GEMM.threadCount = threads
         }
-        let configuration = trainerConfiguration()
+        var configuration = trainerConfiguration()
+        // Rows longer than the model's context are dropped like rows over --max-length, as the
+        // pipeline does; they are never trained on (or sized into activations) past the context.
+        let context = try Self.contextLength(model: model)
+        if configuration.maxLength > context {
+            log("--max-length \(configuration.maxLength) is above the model's context of \(context) tokens; using \(context)")
+            configuration.maxLength = context
+        }
         let pairsURL = URL(fileURLWithPath: pairs)
         let outputURL = URL(fileURLWithPath: output)
         let dataset = try PreferenceDataset(contentsOf: pairsURL)
@@ -157,6 +174,15 @@ struct TrainCommand: ParsableCommand {
             return .proceed
         }
         if let finalModel = summary.finalModel { print(finalModel.path) }
+    }
+
+    /// The context length (`max_position_embeddings`) of the model at `model` (a folder or a
+    /// GGUF file), read from its configuration without loading the weights.
+    static func contextLength(model: String) throws -> Int {
+        let configuration = LlamaModel.isGGUFPath(model)
+            ? try LlamaConfiguration(gguf: try GGUFFile(contentsOf: URL(fileURLWithPath: model)))
+            : try LlamaConfiguration.load(contentsOf: URL(fileURLWithPath: model).appendingPathComponent("config.json"))
+        return configuration.maxPositionEmbeddings
     }
 
     /// Text tokenisation for the data: prompts with the tokenizer's special tokens (BOS),

@@ -30,10 +30,12 @@ struct ServerHarness {
         return folder
     }
 
-    init(maxBodyBytes: Int = 1 << 20, maxBatchSize: Int = 8, defaultMaxTokens: Int = 24, context: Int = 128) throws {
+    init(maxBodyBytes: Int = 1 << 20, maxBatchSize: Int = 8, defaultMaxTokens: Int = 24, context: Int = 128,
+         maxQueuedRequests: Int = ServerLimits.defaultMaxQueuedRequests) throws {
         folder = try Self.makeModelFolder(context: context)
         let configuration = OpenAIServerConfiguration(port: 0, modelName: "tiny", maxBodyBytes: maxBodyBytes,
-                                                      maxBatchSize: maxBatchSize, defaultMaxTokens: defaultMaxTokens)
+                                                      maxBatchSize: maxBatchSize, defaultMaxTokens: defaultMaxTokens,
+                                                      maxQueuedRequests: maxQueuedRequests)
         server = try OpenAIServer(modelPath: folder.path, configuration: configuration)
     }
 

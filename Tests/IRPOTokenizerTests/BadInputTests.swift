@@ -29,6 +29,28 @@ final class BadInputTests: XCTestCase {
         }
     }
 
+    func testHugeIdsAreRefusedBeforeAllocating() throws {
+        // One id of 10^9 once made a 16 GB id-indexed table.
+        assertError(try tokenizerJSON { json in
+            var model = json["model"] as? [String: Any] ?? [:]
+            var vocab = model["vocab"] as? [String: Int] ?? [:]
+            vocab["zz"] = 1_000_000_000
+            model["vocab"] = vocab
+            json["model"] = model
+        }, mentions: ["1000000000", "258 tokens"])
+        assertError(try tokenizerJSON { json in
+            json["added_tokens"] = [["id": 1_000_000_000, "content": "<x>", "special": true]]
+        }, mentions: ["added token id 1000000000"])
+        assertError(try tokenizerJSON { json in
+            json["added_tokens"] = [["id": -1, "content": "<x>", "special": true]]
+        }, mentions: ["added token id -1"])
+        // A modest gap (added tokens after a reserved range) is fine.
+        let gapped = try Tokenizer(tokenizerJSON: try tokenizerJSON { json in
+            json["added_tokens"] = [["id": 300, "content": "<x>", "special": true]]
+        }, file: "ok.json")
+        XCTAssertEqual(gapped.vocabularySize, 301)
+    }
+
     func testValidBaseline() throws {
         let tokenizer = try Tokenizer(tokenizerJSON: try tokenizerJSON(), file: "ok.json")
         XCTAssertEqual(tokenizer.encode("abc", addSpecialTokens: false), [256, Int(UInt8(ascii: "c"))])

@@ -25,6 +25,22 @@ final class BatchPlanTests: XCTestCase {
         XCTAssertEqual(micro, [[6, 8, 7], [9]])
     }
 
+    func testUnvalidatedSizesNeverTrap() {
+        // A zero or huge batch size from a config must not divide by zero or overflow before
+        // validation rejects it.
+        XCTAssertEqual(BatchPlan(examplesPerStep: 0, examplesPerMicroBatch: 1).stepsPerEpoch(exampleCount: 10), 10)
+        XCTAssertEqual(BatchPlan(examplesPerStep: Int.max, examplesPerMicroBatch: 1).stepsPerEpoch(exampleCount: Int.max), 1)
+        XCTAssertEqual(BatchPlan(examplesPerStep: 3, examplesPerMicroBatch: 1).stepsPerEpoch(exampleCount: Int.max), Int.max / 3 + 1)
+        var configuration = TrainerConfiguration()
+        configuration.maxSteps = nil
+        configuration.batchSize = 1
+        configuration.epochs = Int.max
+        XCTAssertEqual(configuration.totalSteps(exampleCount: 10), Int.max)
+        configuration.batchSize = 0
+        configuration.epochs = 2
+        XCTAssertEqual(configuration.totalSteps(exampleCount: 10), 20)
+    }
+
     func testValidation() {
         XCTAssertThrowsError(try BatchPlan(examplesPerStep: 0, examplesPerMicroBatch: 1).validate())
         XCTAssertThrowsError(try BatchPlan(examplesPerStep: 2, examplesPerMicroBatch: 0).validate())

@@ -11,6 +11,7 @@ extension JinjaInterpreter {
     func applyFilter(_ name: String, to value: JinjaValue, _ positional: [JinjaValue], _ keywords: [(String, JinjaValue)],
                      line: Int) throws -> JinjaValue {
         func fail(_ message: String) -> ChatTemplateError { ChatTemplateError(.runtime, "filter \(name): \(message)", line: line) }
+        try budget.chargeScan(value, line: line)
         func argument(_ index: Int, _ key: String) -> JinjaValue? {
             if index < positional.count { return positional[index] }
             return keywords.first { $0.0 == key }?.1
@@ -19,7 +20,7 @@ extension JinjaInterpreter {
             switch value {
             case .string(let string): return string
             case .undefined: return ""
-            default: return value.printed
+            default: return try value.bounded(line: line)
             }
         }
         switch name {
@@ -38,7 +39,12 @@ extension JinjaInterpreter {
             }
         case "tojson":
             var indent: Int?
-            if case .int(let spaces) = argument(0, "indent") ?? .none { indent = spaces }
+            if case .int(let spaces) = argument(0, "indent") ?? .none {
+                guard (0...JinjaLimits.maxIndentWidth).contains(spaces) else {
+                    throw fail("indent \(spaces) is outside 0...\(JinjaLimits.maxIndentWidth)")
+                }
+                indent = spaces
+            }
             return .string(try value.json(indent: indent))
         case "upper": return .string(try text().uppercased())
         case "lower": return .string(try text().lowercased())
@@ -51,21 +57,34 @@ extension JinjaInterpreter {
         case "last":
             return try value.iterated(line: line).last ?? .undefined("last of empty sequence")
         case "join":
-            let separator = argument(0, "d")?.printed ?? ""
+            let separator = try argument(0, "d")?.bounded(line: line) ?? ""
             var items = try value.iterated(line: line)
             if let attribute = argument(1, "attribute") {
-                items = try items.map { try self.attribute(of: $0, attribute.printed, line: line) }
+                let name = try attribute.bounded(line: line)
+                items = try items.map { try self.attribute(of: $0, name, line: line) }
             }
-            return .string(items.map(\.printed).joined(separator: separator))
+            // Built piece by piece, so a list repeating one long string fails at the limit.
+            var joined = ""
+            for (index, item) in items.enumerated() {
+                if index > 0 { joined += separator }
+                joined += try item.bounded(line: line)
+                try JinjaBudget.checkBytes(joined.utf8.count, line: line)
+            }
+            return .string(joined)
         case "default", "d":
             let fallback = argument(0, "default_value") ?? .string("")
             let boolean = argument(1, "boolean")?.truthy ?? false
             return (boolean ? value.truthy : value.isDefined) ? value : fallback
-        case "string": return .string(value.printed)
+        case "string": return .string(try value.bounded(line: line))
         case "int":
             switch value {
             case .int: return value
-            case .double(let number): return .int(Int(number))
+            case .double(let number):
+                // Int(x) traps outside Int's range (and on NaN); Python raises there too.
+                guard number.isFinite, let integer = Int(exactly: number.rounded(.towardZero)) else {
+                    throw fail("cannot convert \(JinjaValue.pythonFloat(number)) to an integer")
+                }
+                return .int(integer)
             case .bool(let flag): return .int(flag ? 1 : 0)
             case .string(let string): return .int(Int(string.trimmingCharacters(in: .whitespaces)) ?? 0)
             default: return .int(0)
@@ -79,16 +98,18 @@ extension JinjaInterpreter {
             guard case .string(let old) = argument(0, "old") ?? .none, case .string(let new) = argument(1, "new") ?? .none else {
                 throw fail("needs two strings")
             }
-            return .string(try text().replacingOccurrences(of: old, with: new))
+            return .string(try Self.replacing(try text(), old, new, line: line))
         case "items":
             guard case .object(let object) = value else { throw fail("needs a mapping") }
-            return .array(object.keys.map { .array([.string($0), object[$0] ?? .none]) })
+            let pairs = JinjaValue.array(object.keys.map { .array([.string($0), object[$0] ?? .none]) })
+            try budget.checkShape(pairs, allowNamespaces: true, line: line)
+            return pairs
         case "map":
             let items = try value.iterated(line: line)
             if let attribute = keywords.first(where: { $0.0 == "attribute" })?.1 {
                 let fallback = keywords.first { $0.0 == "default" }?.1
                 return .array(try items.map { item in
-                    let member = try self.attribute(of: item, attribute.printed, line: line)
+                    let member = try self.attribute(of: item, try attribute.bounded(line: line), line: line)
                     if !member.isDefined, let fallback { return fallback }
                     return member
                 })
@@ -121,13 +142,18 @@ extension JinjaInterpreter {
                 .replacingOccurrences(of: "'", with: "&#39;"))
         case "abs":
             switch value {
-            case .int(let number): return .int(abs(number))
+            case .int(let number):
+                guard number != .min else { throw fail("integer overflow in abs(\(number))") }
+                return .int(abs(number))
             case .double(let number): return .double(abs(number))
             default: throw fail("needs a number")
             }
         case "unique":
             var result: [JinjaValue] = []
-            for item in try value.iterated(line: line) where !result.contains(where: { $0.equals(item) }) { result.append(item) }
+            for item in try value.iterated(line: line) {
+                try budget.charge(result.count + 1, line: line)
+                if !result.contains(where: { $0.equals(item) }) { result.append(item) }
+            }
             return .array(result)
         case "min", "max", "sum":
             let items = try value.iterated(line: line)
@@ -140,11 +166,24 @@ extension JinjaInterpreter {
         case "indent":
             var width = "    "
             if let argument = argument(0, "width") {
-                if case .int(let count) = argument { width = String(repeating: " ", count: count) } else { width = argument.printed }
+                if case .int(let count) = argument {
+                    guard count <= JinjaLimits.maxIndentWidth else {
+                        throw fail("width \(count) is over the limit of \(JinjaLimits.maxIndentWidth)")
+                    }
+                    width = String(repeating: " ", count: max(0, count))
+                } else {
+                    width = try argument.bounded(line: line)
+                }
             }
             let first = argument(1, "first")?.truthy ?? false
             let blank = argument(2, "blank")?.truthy ?? false
-            let lines = try text().components(separatedBy: "\n")
+            let source = try text()
+            let lines = source.components(separatedBy: "\n")
+            // Check the size before building it.
+            let indented = lines.enumerated().filter { index, line in (index > 0 || first) && (!line.isEmpty || blank) }.count
+            let (added, overflow) = indented.multipliedReportingOverflow(by: width.utf8.count)
+            guard !overflow else { throw JinjaBudget.tooLong(Int.max, line: line) }
+            try JinjaBudget.checkBytes(source.utf8.count + added, line: line)
             return .string(lines.enumerated().map { index, line in
                 if index == 0 && !first { return line }
                 if line.isEmpty && !blank { return line }
@@ -196,6 +235,7 @@ extension JinjaInterpreter {
 
     func callMethod(_ receiver: JinjaValue, _ name: String, _ arguments: [JinjaValue], line: Int) throws -> JinjaValue {
         func fail() -> ChatTemplateError { ChatTemplateError(.unsupported, "method '\(name)' of \(receiver.typeName)", line: line) }
+        try budget.chargeScan(receiver, line: line)
         if case .object(let object) = receiver {
             switch name {
             case "items": return .array(object.keys.map { .array([.string($0), object[$0] ?? .none]) })
@@ -224,20 +264,21 @@ extension JinjaInterpreter {
             var candidates: [String] = []
             switch arguments.first ?? .none {
             case .string(let prefix): candidates = [prefix]
-            case .array(let items): candidates = items.map(\.printed)
+            case .array(let items): candidates = try items.map { try $0.bounded(line: line) }
             default: throw ChatTemplateError(.runtime, "\(name) needs a string", line: line)
             }
             return .bool(candidates.contains { name == "startswith" ? text.hasPrefix($0) : text.hasSuffix($0) })
         case "split":
             if case .string(let separator) = arguments.first ?? .none {
-                return .array(text.components(separatedBy: separator).map { .string($0) })
+                try budget.charge(text.utf8.count / 64 + 1, line: line)
+            return .array(text.components(separatedBy: separator).map { .string($0) })
             }
             return .array(text.split(whereSeparator: { $0.isWhitespace }).map { .string(String($0)) })
         case "replace":
             guard arguments.count >= 2, case .string(let old) = arguments[0], case .string(let new) = arguments[1] else {
                 throw ChatTemplateError(.runtime, "replace needs two strings", line: line)
             }
-            return .string(text.replacingOccurrences(of: old, with: new))
+            return .string(try Self.replacing(text, old, new, line: line))
         case "find":
             guard case .string(let needle) = arguments.first ?? .none else { throw fail() }
             guard let range = text.range(of: needle) else { return .int(-1) }
@@ -247,6 +288,19 @@ extension JinjaInterpreter {
             return .int(text.components(separatedBy: needle).count - 1)
         default: throw fail()
         }
+    }
+
+    /// `text` with every `old` replaced by `new`, refusing (before building it) a result over
+    /// `JinjaLimits.maxStringBytes`.
+    static func replacing(_ text: String, _ old: String, _ new: String, line: Int) throws -> String {
+        guard !old.isEmpty else { return text }
+        if new.utf8.count > old.utf8.count {
+            let occurrences = text.components(separatedBy: old).count - 1
+            let (growth, overflow) = occurrences.multipliedReportingOverflow(by: new.utf8.count - old.utf8.count)
+            guard !overflow else { throw JinjaBudget.tooLong(Int.max, line: line) }
+            try JinjaBudget.checkBytes(text.utf8.count + growth, line: line)
+        }
+        return text.replacingOccurrences(of: old, with: new)
     }
 
     /// Python's `str.strip()`: whitespace (or the given characters) from either end.

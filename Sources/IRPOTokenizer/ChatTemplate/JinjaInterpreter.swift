@@ -10,13 +10,28 @@ final class JinjaScope {
     func lookup(_ name: String) -> JinjaValue? { variables[name] ?? parent?.lookup(name) }
 }
 
-/// Renders a parsed template.
+/// Renders a parsed template, within `JinjaLimits` (output size, steps, list lengths, value
+/// nesting) and with checked integer arithmetic.
 struct JinjaInterpreter {
     enum Flow { case normal, breakLoop, continueLoop }
 
     static let globals: Set<String> = ["raise_exception", "namespace", "range", "dict", "strftime_now"]
 
     var output = ""
+    /// The step counter of the whole render.
+    let budget: JinjaBudget
+
+    init(budget: JinjaBudget = JinjaBudget()) {
+        self.budget = budget
+    }
+
+    /// Appends rendered text, failing once the output passes `JinjaLimits.maxStringBytes`.
+    private mutating func emit(_ text: String, line: Int?) throws {
+        output += text
+        guard output.utf8.count <= JinjaLimits.maxStringBytes else {
+            throw ChatTemplateError(.runtime, "the rendered prompt passes \(JinjaLimits.maxStringBytes) bytes (the limit)", line: line)
+        }
+    }
 
     mutating func run(_ nodes: [JinjaNode], scope: JinjaScope) throws -> Flow {
         for node in nodes {
@@ -29,9 +44,9 @@ struct JinjaInterpreter {
     mutating func execute(_ node: JinjaNode, scope: JinjaScope) throws -> Flow {
         switch node {
         case .text(let text):
-            output += text
+            try emit(text, line: nil)
         case .output(let expression, let line):
-            output += try evaluate(expression, scope: scope, line: line).printed
+            try emit(try evaluate(expression, scope: scope, line: line).bounded(line: line), line: line)
         case .ifBlock(let branches, let otherwise, let line):
             for (condition, body) in branches where try evaluate(condition, scope: scope, line: line).truthy {
                 return try run(body, scope: scope)
@@ -48,6 +63,7 @@ struct JinjaInterpreter {
             }
             if items.isEmpty { return try run(otherwise, scope: scope) }
             for (index, item) in items.enumerated() {
+                try budget.charge(line: line)
                 let iterationScope = JinjaScope(parent: scope)
                 try bind(targets, to: item, in: iterationScope, line: line)
                 iterationScope.variables["loop"] = .object(JinjaObject([
@@ -67,12 +83,13 @@ struct JinjaInterpreter {
                 guard case .namespace(let namespace) = scope.lookup(name) ?? .undefined(name) else {
                     throw ChatTemplateError(.runtime, "cannot assign attribute on non-namespace object '\(name)'", line: line)
                 }
+                try budget.checkShape(value, allowNamespaces: false, line: line)
                 namespace.object[attribute] = value
             } else {
                 scope.variables[name] = value
             }
         case .setBlock(let name, let body):
-            var inner = JinjaInterpreter()
+            var inner = JinjaInterpreter(budget: budget)
             _ = try inner.run(body, scope: scope)
             scope.variables[name] = .string(inner.output)
         case .breakLoop:
@@ -97,6 +114,7 @@ struct JinjaInterpreter {
 
     func evaluate(_ expression: JinjaExpression, scope: JinjaScope, line: Int) throws -> JinjaValue {
         func fail(_ message: String) -> ChatTemplateError { ChatTemplateError(.runtime, message, line: line) }
+        try budget.charge(line: line)
         switch expression {
         case .literal(let value):
             return value
@@ -105,7 +123,9 @@ struct JinjaInterpreter {
             if Self.globals.contains(name) { return .function(name) }
             return .undefined(name)
         case .list(let items), .tuple(let items):
-            return .array(try items.map { try evaluate($0, scope: scope, line: line) })
+            let value = JinjaValue.array(try items.map { try evaluate($0, scope: scope, line: line) })
+            try budget.checkShape(value, allowNamespaces: true, line: line)
+            return value
         case .dictionary(let pairs):
             var object = JinjaObject()
             for (keyExpression, valueExpression) in pairs {
@@ -114,6 +134,7 @@ struct JinjaInterpreter {
                 }
                 object[key] = try evaluate(valueExpression, scope: scope, line: line)
             }
+            try budget.checkShape(.object(object), allowNamespaces: true, line: line)
             return .object(object)
         case .attribute(let base, let name):
             let value = try evaluate(base, scope: scope, line: line)
@@ -121,6 +142,7 @@ struct JinjaInterpreter {
         case .`subscript`(let base, let keyExpression):
             let value = try evaluate(base, scope: scope, line: line)
             let key = try evaluate(keyExpression, scope: scope, line: line)
+            if case .string = value { try budget.chargeScan(value, line: line) }
             if case .string(let name) = key, case .object = value { return try attribute(of: value, name, line: line) }
             if case .string(let name) = key, case .namespace = value { return try attribute(of: value, name, line: line) }
             switch (value, key) {
@@ -136,7 +158,7 @@ struct JinjaInterpreter {
                 guard position >= 0, position < characters.count else { return .undefined("string index \(index)") }
                 return .string(String(characters[position]))
             default:
-                return .undefined("\(value.typeName)[\(key.repr)]")
+                return .undefined("\(value.typeName)[\(String(try key.bounded(repr: true, line: line).prefix(200)))]")
             }
         case .slice(let base, let startExpression, let stopExpression, let stepExpression):
             let value = try evaluate(base, scope: scope, line: line)
@@ -150,6 +172,7 @@ struct JinjaInterpreter {
             let step = try bound(stepExpression) ?? 1
             guard step != 0 else { throw fail("slice step cannot be zero") }
             let start = try bound(startExpression), stop = try bound(stopExpression)
+            try budget.chargeScan(value, line: line)
             switch value {
             case .array(let items):
                 return .array(Self.slice(items, start, stop, step))
@@ -162,12 +185,16 @@ struct JinjaInterpreter {
             let function = try evaluate(callee, scope: scope, line: line)
             let positional = try positionalExpressions.map { try evaluate($0, scope: scope, line: line) }
             let keywords = try keywordExpressions.map { ($0.0, try evaluate($0.1, scope: scope, line: line)) }
-            return try call(function, positional, keywords, line: line)
+            let result = try call(function, positional, keywords, line: line)
+            try JinjaBudget.checkSize(result, line: line)
+            return result
         case .filter(let base, let name, let positionalExpressions, let keywordExpressions):
             let value = try evaluate(base, scope: scope, line: line)
             let positional = try positionalExpressions.map { try evaluate($0, scope: scope, line: line) }
             let keywords = try keywordExpressions.map { ($0.0, try evaluate($0.1, scope: scope, line: line)) }
-            return try applyFilter(name, to: value, positional, keywords, line: line)
+            let result = try applyFilter(name, to: value, positional, keywords, line: line)
+            try JinjaBudget.checkSize(result, line: line)
+            return result
         case .test(let base, let name, let argumentExpressions, let negated):
             let value = try evaluate(base, scope: scope, line: line)
             let arguments = try argumentExpressions.map { try evaluate($0, scope: scope, line: line) }
@@ -176,7 +203,9 @@ struct JinjaInterpreter {
             let operand = try evaluate(operandExpression, scope: scope, line: line)
             switch (op, operand) {
             case ("not", _): return .bool(!operand.truthy)
-            case ("-", .int(let value)): return .int(-value)
+            case ("-", .int(let value)):
+                guard value != .min else { throw fail("integer overflow in -(\(value))") }
+                return .int(-value)
             case ("-", .double(let value)): return .double(-value)
             case ("+", .int), ("+", .double): return operand
             default: throw fail("bad operand type for unary \(op): '\(operand.typeName)'")
@@ -186,7 +215,9 @@ struct JinjaInterpreter {
             if op == "and" { return left.truthy ? try evaluate(rightExpression, scope: scope, line: line) : left }
             if op == "or" { return left.truthy ? left : try evaluate(rightExpression, scope: scope, line: line) }
             let right = try evaluate(rightExpression, scope: scope, line: line)
-            return try binary(op, left, right, line: line)
+            let result = try binary(op, left, right, line: line)
+            try JinjaBudget.checkSize(result, line: line)
+            return result
         case .conditional(let then, let condition, let otherwise):
             if try evaluate(condition, scope: scope, line: line).truthy { return try evaluate(then, scope: scope, line: line) }
             guard let otherwise else { return .undefined("conditional") }
@@ -202,14 +233,25 @@ struct JinjaInterpreter {
             return min(max(value, lower), upper)
         }
         var result: [T] = []
+        // A huge step must end the slice, not overflow the index.
         if step > 0 {
             var index = clamp(start, 0, lower: 0, upper: count)
             let end = clamp(stop, count, lower: 0, upper: count)
-            while index < end { result.append(items[index]); index += step }
+            while index < end {
+                result.append(items[index])
+                let (next, overflow) = index.addingReportingOverflow(step)
+                if overflow { break }
+                index = next
+            }
         } else {
             var index = clamp(start, count - 1, lower: -1, upper: count - 1)
             let end = clamp(stop, -1, lower: -1, upper: count - 1)
-            while index > end { result.append(items[index]); index += step }
+            while index > end {
+                result.append(items[index])
+                let (next, overflow) = index.addingReportingOverflow(step)
+                if overflow { break }
+                index = next
+            }
         }
         return result
     }
@@ -238,14 +280,17 @@ struct JinjaInterpreter {
     func call(_ function: JinjaValue, _ positional: [JinjaValue], _ keywords: [(String, JinjaValue)], line: Int) throws -> JinjaValue {
         switch function {
         case .function("raise_exception"):
-            throw ChatTemplateError(.raised, positional.first?.printed ?? "")
+            throw ChatTemplateError(.raised, String(try positional.first?.bounded(line: line).prefix(4096) ?? ""))
         case .function("namespace"):
             var object = JinjaObject()
             if case .object(let initial) = positional.first ?? .none { object = initial }
             for (key, value) in keywords { object[key] = value }
+            try budget.checkShape(.object(object), allowNamespaces: false, line: line)
             return .namespace(JinjaNamespace(object))
         case .function("dict"):
-            return .object(JinjaObject(keywords))
+            let object = JinjaValue.object(JinjaObject(keywords))
+            try budget.checkShape(object, allowNamespaces: true, line: line)
+            return object
         case .function("range"):
             let numbers = try positional.map { value -> Int in
                 guard case .int(let number) = value else { throw ChatTemplateError(.runtime, "range() needs integers", line: line) }
@@ -254,7 +299,15 @@ struct JinjaInterpreter {
             let (start, stop, step) = numbers.count == 1 ? (0, numbers[0], 1)
                 : (numbers[0], numbers.count > 1 ? numbers[1] : 0, numbers.count > 2 ? numbers[2] : 1)
             guard step != 0 else { throw ChatTemplateError(.runtime, "range() step cannot be zero", line: line) }
-            return .array(stride(from: start, to: stop, by: step).map { .int($0) })
+            // The length, computed without overflow, is checked before anything is allocated.
+            let count = Self.rangeCount(start: start, stop: stop, step: step)
+            guard count <= UInt64(JinjaLimits.maxListCount) else {
+                throw ChatTemplateError(.runtime, "range(\(start), \(stop), \(step)) has \(count) items, over the limit of \(JinjaLimits.maxListCount)", line: line)
+            }
+            try budget.charge(Int(count), line: line)
+            // Every item lies between start and stop, so wrapping arithmetic gives it exactly
+            // (stride(from:to:by:) would trap stepping past Int.max).
+            return .array((0..<Int(count)).map { .int(start &+ $0 &* step) })
         case .function("strftime_now"):
             guard case .string(let format) = positional.first ?? .none else {
                 throw ChatTemplateError(.runtime, "strftime_now needs a format string", line: line)
@@ -274,21 +327,72 @@ struct JinjaInterpreter {
         }
     }
 
+    /// The number of items of `range(start, stop, step)` (`step` non-zero), exact for any Ints.
+    static func rangeCount(start: Int, stop: Int, step: Int) -> UInt64 {
+        // Distances fit in UInt64 even between Int.min and Int.max.
+        if step > 0 {
+            guard stop > start else { return 0 }
+            let distance = UInt64(bitPattern: Int64(stop) &- Int64(start))
+            let stride = UInt64(step)
+            return (distance - 1) / stride + 1
+        } else {
+            guard stop < start else { return 0 }
+            let distance = UInt64(bitPattern: Int64(start) &- Int64(stop))
+            let stride = step == .min ? UInt64(1) << 63 : UInt64(-step)
+            return (distance - 1) / stride + 1
+        }
+    }
+
+    /// Python's `a ** b` for integers `b >= 0`, by squaring; nil when the result overflows.
+    static func power(_ base: Int, _ exponent: Int) -> Int? {
+        var result = 1, factor = base, remaining = exponent
+        while remaining > 0 {
+            if remaining & 1 == 1 {
+                let (product, overflow) = result.multipliedReportingOverflow(by: factor)
+                guard !overflow else { return nil }
+                result = product
+            }
+            remaining >>= 1
+            if remaining > 0 {
+                let (square, overflow) = factor.multipliedReportingOverflow(by: factor)
+                guard !overflow else { return nil }
+                factor = square
+            }
+        }
+        return result
+    }
+
+    /// Python's floor division and modulo of integers (`b != 0`); nil on overflow (`Int.min // -1`).
+    static func floorDivision(_ a: Int, _ b: Int) -> (quotient: Int, remainder: Int)? {
+        let (quotient, overflow) = a.dividedReportingOverflow(by: b)
+        guard !overflow else { return nil }
+        let remainder = a - quotient * b
+        if remainder != 0 && ((remainder < 0) != (b < 0)) { return (quotient - 1, remainder + b) }
+        return (quotient, remainder)
+    }
+
     func binary(_ op: String, _ left: JinjaValue, _ right: JinjaValue, line: Int) throws -> JinjaValue {
+        try budget.chargeScan(left, line: line)
+        try budget.chargeScan(right, line: line)
         func fail() -> ChatTemplateError {
             ChatTemplateError(.runtime, "unsupported operand types for \(op): '\(left.typeName)' and '\(right.typeName)'", line: line)
         }
         switch op {
         case "==": return .bool(left.equals(right))
         case "!=": return .bool(!left.equals(right))
-        case "~": return .string(left.printed + right.printed)
+        case "~":
+            let a = try left.bounded(line: line), b = try right.bounded(line: line)
+            try JinjaBudget.checkBytes(a.utf8.count + b.utf8.count, line: line)
+            return .string(a + b)
         case "in", "not in":
             let contained: Bool
             switch right {
             case .string(let text):
                 guard case .string(let needle) = left else { throw fail() }
                 contained = needle.isEmpty || text.contains(needle)
-            case .array(let items): contained = items.contains { $0.equals(left) }
+            case .array(let items):
+                try budget.charge(items.count, line: line)
+                contained = items.contains { $0.equals(left) }
             case .object(let object):
                 guard case .string(let key) = left else { contained = false; break }
                 contained = object[key] != nil
@@ -313,15 +417,28 @@ struct JinjaInterpreter {
             }
         case "+":
             switch (left, right) {
-            case (.string(let a), .string(let b)): return .string(a + b)
-            case (.array(let a), .array(let b)): return .array(a + b)
+            case (.string(let a), .string(let b)):
+                try JinjaBudget.checkBytes(a.utf8.count + b.utf8.count, line: line)
+                return .string(a + b)
+            case (.array(let a), .array(let b)):
+                try JinjaBudget.checkCount(a.count + b.count, line: line)
+                return .array(a + b)
             default: break
             }
         case "*":
             switch (left, right) {
             case (.string(let text), .int(let count)), (.int(let count), .string(let text)):
+                // The size is checked before the string is built.
+                let (bytes, overflow) = text.utf8.count.multipliedReportingOverflow(by: max(0, count))
+                guard !overflow, bytes <= JinjaLimits.maxStringBytes else {
+                    throw ChatTemplateError(.runtime, "'...' * \(count) builds a string of \(overflow ? "more than \(Int.max)" : "\(bytes)") bytes, over the limit of \(JinjaLimits.maxStringBytes)", line: line)
+                }
                 return .string(String(repeating: text, count: max(0, count)))
             case (.array(let items), .int(let count)):
+                let (total, overflow) = items.count.multipliedReportingOverflow(by: max(0, count))
+                guard !overflow, total <= JinjaLimits.maxListCount else {
+                    throw ChatTemplateError(.runtime, "[...] * \(count) builds a list of \(overflow ? "more than \(Int.max)" : "\(total)") items, over the limit of \(JinjaLimits.maxListCount)", line: line)
+                }
                 return .array(Array([[JinjaValue]](repeating: items, count: max(0, count)).joined()))
             default: break
             }
@@ -336,21 +453,28 @@ struct JinjaInterpreter {
             }
         }
         if let a = integer(left), let b = integer(right) {
+            func checked(_ result: (partialValue: Int, overflow: Bool)) throws -> JinjaValue {
+                guard !result.overflow else { throw ChatTemplateError(.runtime, "integer overflow in \(a) \(op) \(b)", line: line) }
+                return .int(result.partialValue)
+            }
             switch op {
-            case "+": return .int(a + b)
-            case "-": return .int(a - b)
-            case "*": return .int(a * b)
+            case "+": return try checked(a.addingReportingOverflow(b))
+            case "-": return try checked(a.subtractingReportingOverflow(b))
+            case "*": return try checked(a.multipliedReportingOverflow(by: b))
             case "/":
                 guard b != 0 else { throw ChatTemplateError(.runtime, "division by zero", line: line) }
                 return .double(Double(a) / Double(b))
             case "//", "%":
                 guard b != 0 else { throw ChatTemplateError(.runtime, "integer division or modulo by zero", line: line) }
-                let quotient = Int((Double(a) / Double(b)).rounded(.down))
-                return .int(op == "//" ? quotient : a - quotient * b)
+                guard let (quotient, remainder) = Self.floorDivision(a, b) else {
+                    throw ChatTemplateError(.runtime, "integer overflow in \(a) \(op) \(b)", line: line)
+                }
+                return .int(op == "//" ? quotient : remainder)
             case "**":
                 guard b >= 0 else { return .double(pow(Double(a), Double(b))) }
-                var result = 1
-                for _ in 0..<b { result *= a }
+                guard let result = Self.power(a, b) else {
+                    throw ChatTemplateError(.runtime, "integer overflow in \(a) ** \(b)", line: line)
+                }
                 return .int(result)
             default: break
             }

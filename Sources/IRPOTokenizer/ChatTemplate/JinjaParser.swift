@@ -125,10 +125,19 @@ enum JinjaExpressionLexer {
 /// Recursive-descent parser for Jinja expressions, with Jinja's precedence: conditional, or, and, not,
 /// comparisons, `+ -`, `~`, `* / // %`, `**`, unary minus, then postfix (attributes, subscripts, calls),
 /// filters and tests.
+///
+/// Bounded: the parser's own recursion (nested parentheses, lists, arguments, `not`, unary signs)
+/// and the depth of the tree it builds (long operator chains nest too) stay within
+/// `JinjaLimits.maxExpressionDepth`, so neither parsing nor evaluating nor freeing a tree can
+/// overflow the stack.
 struct JinjaExpressionParser {
     var tokens: [JinjaToken]
     var index = 0
     let line: Int
+    /// Nested sub-expressions being parsed.
+    private var recursion = 0
+    /// The tree depth of the expression the last parse function returned.
+    private var lastDepth = 0
 
     init(_ source: String, line: Int) throws {
         tokens = try JinjaExpressionLexer.tokens(source, line: line)
@@ -138,6 +147,22 @@ struct JinjaExpressionParser {
     var atEnd: Bool { index >= tokens.count }
     func peek(_ offset: Int = 0) -> JinjaToken? { index + offset < tokens.count ? tokens[index + offset] : nil }
     func error(_ message: String) -> ChatTemplateError { ChatTemplateError(.syntax, message, line: line) }
+
+    private func tooDeep() -> ChatTemplateError {
+        error("the expression nests deeper than \(JinjaLimits.maxExpressionDepth) levels (the limit); simplify it")
+    }
+
+    /// Enters one more nested sub-expression.
+    private mutating func enter() throws {
+        recursion += 1
+        guard recursion <= JinjaLimits.maxExpressionDepth else { throw tooDeep() }
+    }
+
+    /// The depth of a node over children at most `depth` deep.
+    private func grow(_ depth: Int) throws -> Int {
+        guard depth < JinjaLimits.maxExpressionDepth else { throw tooDeep() }
+        return depth + 1
+    }
 
     mutating func accept(_ symbol: String) -> Bool {
         if peek() == .symbol(symbol) { index += 1; return true }
@@ -157,12 +182,22 @@ struct JinjaExpressionParser {
     }
 
     mutating func parseExpression(allowConditional: Bool = true) throws -> JinjaExpression {
+        try enter()
+        defer { recursion -= 1 }
         let value = try parseOr()
+        var depth = lastDepth
         if allowConditional, acceptName("if") {
             let condition = try parseOr()
-            let otherwise = acceptName("else") ? try parseExpression() : nil
+            depth = max(depth, lastDepth)
+            var otherwise: JinjaExpression?
+            if acceptName("else") {
+                otherwise = try parseExpression()
+                depth = max(depth, lastDepth)
+            }
+            lastDepth = try grow(depth)
             return .conditional(then: value, condition: condition, otherwise: otherwise)
         }
+        lastDepth = depth
         return value
     }
 
@@ -170,90 +205,107 @@ struct JinjaExpressionParser {
     mutating func parseTupleOrExpression() throws -> JinjaExpression {
         let first = try parseExpression()
         guard peek() == .symbol(",") else { return first }
+        var depth = lastDepth
         var items = [first]
         while accept(",") {
             if atEnd { break }
             items.append(try parseExpression())
+            depth = max(depth, lastDepth)
         }
+        lastDepth = try grow(depth)
         return .tuple(items)
     }
 
-    mutating func parseOr() throws -> JinjaExpression {
-        var left = try parseAnd()
-        while acceptName("or") { left = .binary("or", left, try parseAnd()) }
+    /// A left-associative chain `operand (op operand)*`; `next` returns the operator it accepted.
+    private mutating func chain(_ operand: (inout Self) throws -> JinjaExpression,
+                                _ next: (inout Self) -> String?) throws -> JinjaExpression {
+        var left = try operand(&self)
+        var depth = lastDepth
+        while let op = next(&self) {
+            let right = try operand(&self)
+            depth = try grow(max(depth, lastDepth))
+            left = .binary(op, left, right)
+        }
+        lastDepth = depth
         return left
+    }
+
+    mutating func parseOr() throws -> JinjaExpression {
+        try chain({ try $0.parseAnd() }, { $0.acceptName("or") ? "or" : nil })
     }
 
     mutating func parseAnd() throws -> JinjaExpression {
-        var left = try parseNot()
-        while acceptName("and") { left = .binary("and", left, try parseNot()) }
-        return left
+        try chain({ try $0.parseNot() }, { $0.acceptName("and") ? "and" : nil })
     }
 
     mutating func parseNot() throws -> JinjaExpression {
-        if acceptName("not") { return .unary("not", try parseNot()) }
+        if acceptName("not") {
+            try enter()
+            defer { recursion -= 1 }
+            let operand = try parseNot()
+            lastDepth = try grow(lastDepth)
+            return .unary("not", operand)
+        }
         return try parseComparison()
     }
 
     mutating func parseComparison() throws -> JinjaExpression {
-        var left = try parseMath1()
-        while true {
-            if case .symbol(let op) = peek(), ["==", "!=", "<", ">", "<=", ">="].contains(op) {
-                index += 1
-                left = .binary(op, left, try parseMath1())
-            } else if acceptName("in") {
-                left = .binary("in", left, try parseMath1())
-            } else if peek() == .name("not"), peek(1) == .name("in") {
-                index += 2
-                left = .binary("not in", left, try parseMath1())
-            } else {
-                return left
+        try chain({ try $0.parseMath1() }, { parser in
+            if case .symbol(let op) = parser.peek(), ["==", "!=", "<", ">", "<=", ">="].contains(op) {
+                parser.index += 1
+                return op
+            } else if parser.acceptName("in") {
+                return "in"
+            } else if parser.peek() == .name("not"), parser.peek(1) == .name("in") {
+                parser.index += 2
+                return "not in"
             }
-        }
+            return nil
+        })
     }
 
     mutating func parseMath1() throws -> JinjaExpression {
-        var left = try parseConcat()
-        while true {
-            if accept("+") { left = .binary("+", left, try parseConcat()) }
-            else if accept("-") { left = .binary("-", left, try parseConcat()) }
-            else { return left }
-        }
+        try chain({ try $0.parseConcat() }, { parser in
+            if parser.accept("+") { return "+" }
+            if parser.accept("-") { return "-" }
+            return nil
+        })
     }
 
     mutating func parseConcat() throws -> JinjaExpression {
-        var left = try parseMath2()
-        while accept("~") { left = .binary("~", left, try parseMath2()) }
-        return left
+        try chain({ try $0.parseMath2() }, { $0.accept("~") ? "~" : nil })
     }
 
     mutating func parseMath2() throws -> JinjaExpression {
-        var left = try parsePow()
-        while true {
-            if case .symbol(let op) = peek(), ["*", "/", "//", "%"].contains(op) {
-                index += 1
-                left = .binary(op, left, try parsePow())
-            } else {
-                return left
+        try chain({ try $0.parsePow() }, { parser in
+            if case .symbol(let op) = parser.peek(), ["*", "/", "//", "%"].contains(op) {
+                parser.index += 1
+                return op
             }
-        }
+            return nil
+        })
     }
 
     mutating func parsePow() throws -> JinjaExpression {
-        var left = try parseUnary()
-        while accept("**") { left = .binary("**", left, try parseUnary()) }
-        return left
+        try chain({ try $0.parseUnary() }, { $0.accept("**") ? "**" : nil })
     }
 
     mutating func parseUnary() throws -> JinjaExpression {
-        if accept("-") { return .unary("-", try parseUnary()) }
-        if accept("+") { return .unary("+", try parseUnary()) }
+        for sign in ["-", "+"] where accept(sign) {
+            try enter()
+            defer { recursion -= 1 }
+            let operand = try parseUnary()
+            lastDepth = try grow(lastDepth)
+            return .unary(sign, operand)
+        }
         return try parseFilters(try parsePostfix(try parsePrimary()))
     }
 
+    /// Call arguments up to `)`; `lastDepth` becomes the deepest argument's depth (0 for none).
     mutating func parseArguments() throws -> ([JinjaExpression], [(String, JinjaExpression)]) {
         var positional: [JinjaExpression] = []
         var keywords: [(String, JinjaExpression)] = []
+        var depth = 0
         while !accept(")") {
             if !positional.isEmpty || !keywords.isEmpty { try expect(",") }
             if accept(")") { break }
@@ -263,12 +315,16 @@ struct JinjaExpressionParser {
             } else {
                 positional.append(try parseExpression())
             }
+            depth = max(depth, lastDepth)
         }
+        lastDepth = depth
         return (positional, keywords)
     }
 
+    /// Attributes, subscripts and calls after `base` (whose depth is `lastDepth`).
     mutating func parsePostfix(_ base: JinjaExpression) throws -> JinjaExpression {
         var value = base
+        var depth = lastDepth
         while true {
             if accept(".") {
                 if case .integer(let number) = peek() {
@@ -277,13 +333,16 @@ struct JinjaExpressionParser {
                 } else {
                     value = .attribute(value, try expectName())
                 }
+                depth = try grow(depth)
             } else if accept("[") {
                 var parts: [JinjaExpression?] = [nil]
                 var isSlice = false
+                var inner = 0
                 while !accept("]") {
                     if accept(":") { isSlice = true; parts.append(nil); continue }
                     guard parts[parts.count - 1] == nil else { throw error("expected ] or :") }
                     parts[parts.count - 1] = try parseExpression()
+                    inner = max(inner, lastDepth)
                 }
                 if isSlice {
                     guard parts.count <= 3 else { throw error("a slice has at most two colons") }
@@ -292,36 +351,53 @@ struct JinjaExpressionParser {
                     guard let key = parts[0] else { throw error("empty subscript") }
                     value = .subscript(value, key)
                 }
+                depth = try grow(max(depth, inner))
             } else if accept("(") {
                 let (positional, keywords) = try parseArguments()
                 value = .call(value, positional, keywords)
+                depth = try grow(max(depth, lastDepth))
             } else {
+                lastDepth = depth
                 return value
             }
         }
     }
 
+    /// Filters and tests after `base` (whose depth is `lastDepth`).
     mutating func parseFilters(_ base: JinjaExpression) throws -> JinjaExpression {
         var value = base
+        var depth = lastDepth
         while true {
             if accept("|") {
                 var name = try expectName()
                 while accept(".") { name += "." + (try expectName()) }
                 var positional: [JinjaExpression] = [], keywords: [(String, JinjaExpression)] = []
-                if accept("(") { (positional, keywords) = try parseArguments() }
+                var inner = 0
+                if accept("(") {
+                    (positional, keywords) = try parseArguments()
+                    inner = lastDepth
+                }
                 value = .filter(value, name, positional, keywords)
+                depth = try grow(max(depth, inner))
             } else if acceptName("is") {
                 let negated = acceptName("not")
                 let name = try expectName()
                 var arguments: [JinjaExpression] = []
+                var inner = 0
                 if accept("(") {
                     let (positional, _) = try parseArguments()
                     arguments = positional
+                    inner = lastDepth
                 } else if let next = peek(), Self.startsTestArgument(next) {
+                    try enter()
+                    defer { recursion -= 1 }
                     arguments = [try parsePostfix(try parsePrimary())]
+                    inner = lastDepth
                 }
                 value = .test(value, name, arguments, negated: negated)
+                depth = try grow(max(depth, inner))
             } else {
+                lastDepth = depth
                 return value
             }
         }
@@ -338,6 +414,7 @@ struct JinjaExpressionParser {
     mutating func parsePrimary() throws -> JinjaExpression {
         guard let token = peek() else { throw error("unexpected end of expression") }
         index += 1
+        lastDepth = 1
         switch token {
         case .string(var text):
             while case .string(let more) = peek() { text += more; index += 1 }  // adjacent literals concatenate
@@ -358,19 +435,26 @@ struct JinjaExpressionParser {
             return inner
         case .symbol("["):
             var items: [JinjaExpression] = []
+            var depth = 0
             while !accept("]") {
                 if !items.isEmpty { try expect(","); if accept("]") { break } }
                 items.append(try parseExpression())
+                depth = max(depth, lastDepth)
             }
+            lastDepth = try grow(depth)
             return .list(items)
         case .symbol("{"):
             var pairs: [(JinjaExpression, JinjaExpression)] = []
+            var depth = 0
             while !accept("}") {
                 if !pairs.isEmpty { try expect(","); if accept("}") { break } }
                 let key = try parseExpression()
+                depth = max(depth, lastDepth)
                 try expect(":")
                 pairs.append((key, try parseExpression()))
+                depth = max(depth, lastDepth)
             }
+            lastDepth = try grow(depth)
             return .dictionary(pairs)
         default:
             throw error("unexpected \(token)")

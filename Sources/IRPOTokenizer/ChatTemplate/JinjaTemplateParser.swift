@@ -2,13 +2,25 @@
 struct JinjaTemplateParser {
     let segments: [TemplateSegment]
     var index = 0
+    /// Statement bodies being parsed (the template itself is 1); at most
+    /// `JinjaLimits.maxBlockDepth` nested blocks.
+    private var depth = 0
+
+    init(segments: [TemplateSegment]) {
+        self.segments = segments
+    }
 
     static let unsupportedStatements: Set<String> = [
         "macro", "call", "filter", "include", "import", "from", "extends", "block", "raw", "with", "autoescape", "do",
         "trans", "print",
     ]
 
+    /// - Throws: `ChatTemplateError` for syntax errors, unsupported statements, or a template over
+    ///   `JinjaLimits.maxTemplateBytes` or nested past the block and expression limits.
     static func parse(_ source: String) throws -> [JinjaNode] {
+        guard source.utf8.count <= JinjaLimits.maxTemplateBytes else {
+            throw ChatTemplateError(.syntax, "the template has \(source.utf8.count) bytes, over the limit of \(JinjaLimits.maxTemplateBytes)")
+        }
         var parser = JinjaTemplateParser(segments: try JinjaLexer.segments(source))
         let (nodes, terminator) = try parser.parseBody(until: [])
         if let terminator {
@@ -25,6 +37,13 @@ struct JinjaTemplateParser {
 
     /// Parses nodes until a statement whose keyword is in `terminators` (returned) or the end.
     mutating func parseBody(until terminators: Set<String>) throws -> ([JinjaNode], Terminator?) {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= JinjaLimits.maxBlockDepth + 1 else {
+            var line: Int?
+            if index > 0, case .statement(_, let at) = segments[index - 1] { line = at }
+            throw ChatTemplateError(.syntax, "statements nest deeper than \(JinjaLimits.maxBlockDepth) levels (the limit)", line: line)
+        }
         var nodes: [JinjaNode] = []
         while index < segments.count {
             let segment = segments[index]

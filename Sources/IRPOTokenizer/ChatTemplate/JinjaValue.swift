@@ -116,10 +116,58 @@ indirect enum JinjaValue {
         return "\(value)"
     }
 
+    /// `printed` (or `repr`), built incrementally so it fails instead of growing past
+    /// `JinjaLimits.maxStringBytes` (a list may repeat one long string many times).
+    func bounded(repr asRepr: Bool = false, line: Int?) throws -> String {
+        var out = ""
+        try write(to: &out, repr: asRepr, line: line)
+        return out
+    }
+
+    private func write(to out: inout String, repr asRepr: Bool, line: Int?) throws {
+        switch self {
+        case .array(let items):
+            out += "["
+            for (index, item) in items.enumerated() {
+                if index > 0 { out += ", " }
+                try item.write(to: &out, repr: true, line: line)
+            }
+            out += "]"
+        case .object(let object):
+            out += "{"
+            for (index, key) in object.keys.enumerated() {
+                if index > 0 { out += ", " }
+                out += "'\(key)': "
+                try JinjaBudget.checkBytes(out.utf8.count, line: line)
+                try (object.values[key] ?? .none).write(to: &out, repr: true, line: line)
+            }
+            out += "}"
+        default:
+            out += asRepr ? repr : printed
+        }
+        try JinjaBudget.checkBytes(out.utf8.count, line: line)
+    }
+
     /// `json.dumps(value, ensure_ascii=False, indent=indent)` as transformers' `tojson` filter produces it.
+    /// - Throws: `ChatTemplateError` for values JSON cannot hold, or when the text would pass
+    ///   `JinjaLimits.maxStringBytes` (`indent` must be at most `JinjaLimits.maxIndentWidth`).
     func json(indent: Int?, level: Int = 0) throws -> String {
+        if let indent, !(0...JinjaLimits.maxIndentWidth).contains(indent) {
+            throw ChatTemplateError(.runtime, "tojson indent \(indent) is outside 0...\(JinjaLimits.maxIndentWidth)")
+        }
+        guard level <= JinjaLimits.maxValueDepth else { throw JinjaBudget.tooDeep(line: nil) }
         let newline = indent.map { "\n" + String(repeating: " ", count: $0 * (level + 1)) }
         let closing = indent.map { "\n" + String(repeating: " ", count: $0 * level) }
+        /// Joins parts as they are made, failing once the text passes the limit.
+        func joined(_ count: Int, open: String, close: String, _ part: (Int) throws -> String) throws -> String {
+            var out = open
+            for index in 0..<count {
+                out += index == 0 ? (newline ?? "") : "," + (newline ?? " ")
+                out += try part(index)
+                try JinjaBudget.checkBytes(out.utf8.count, line: nil)
+            }
+            return out + (closing ?? "") + close
+        }
         switch self {
         case .undefined, .function, .method, .namespace:
             throw ChatTemplateError(.runtime, "Object of type \(typeName) is not JSON serializable")
@@ -133,16 +181,13 @@ indirect enum JinjaValue {
         case .string(let value): return Self.jsonString(value)
         case .array(let items):
             if items.isEmpty { return "[]" }
-            let parts = try items.map { try $0.json(indent: indent, level: level + 1) }
-            if let newline, let closing { return "[" + newline + parts.joined(separator: "," + newline) + closing + "]" }
-            return "[" + parts.joined(separator: ", ") + "]"
+            return try joined(items.count, open: "[", close: "]") { try items[$0].json(indent: indent, level: level + 1) }
         case .object(let object):
             if object.keys.isEmpty { return "{}" }
-            let parts = try object.keys.map { key in
-                Self.jsonString(key) + ": " + (try (object.values[key] ?? .none).json(indent: indent, level: level + 1))
+            return try joined(object.keys.count, open: "{", close: "}") { index in
+                let key = object.keys[index]
+                return Self.jsonString(key) + ": " + (try (object.values[key] ?? .none).json(indent: indent, level: level + 1))
             }
-            if let newline, let closing { return "{" + newline + parts.joined(separator: "," + newline) + closing + "}" }
-            return "{" + parts.joined(separator: ", ") + "}"
         }
     }
 
