@@ -3,7 +3,7 @@ import XCTest
 @testable import IRPOTasks
 
 final class GSM8KDatasetTests: XCTestCase {
-    /// GSM8K's train.jsonl and test.jsonl (not in the repository): the folder named by the
+    /// GSM8K's train.jsonl and test.jsonl: the folder named by the
     /// environment variable IRPO_GSM8K_DIR, else data/gsm8k at the repository root, where
     /// examples/smollm2-gsm8k.yaml also looks for them.
     static let dataDirectory: URL = {
