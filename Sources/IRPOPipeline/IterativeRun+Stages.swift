@@ -267,14 +267,21 @@ extension IterativeRun {
     func evaluate(iteration t: Int) throws -> String {
         let folder = modelFolder(iteration: t)
         let backend = try makeBackend(folder)
-        let evaluator = Evaluator(reward: reward, prompt: prompt, settings: config.evaluation, seed: config.seed,
+        var evaluator = Evaluator(reward: reward, prompt: prompt, settings: config.evaluation, seed: config.seed,
                                   syntheticTask: syntheticTask)
         var splits: [SplitEvaluation] = []
         for split in config.evaluation.splits {
             let items = try JSONLines.read(TaskItem.self, from: directory.dataURL(split: split))
+            let records = GreedyRecordCollector()
+            evaluator.onGreedyCompletion = { item, text, score in
+                records.rows.append(GreedyRecord(id: item.id, outcome: score.outcome, extracted: score.extracted, completion: text))
+            }
             splits.append(try evaluator.evaluate(items: items, split: split, backend: backend) { what, done, total in
                 progress("iter-\(t) eval \(split) \(what)", done, total)
             })
+            if !records.rows.isEmpty {
+                try AtomicFile.write(JSONLines.encode(records.rows), to: directory.file(GreedyRecord.fileName(split: split), iteration: t))
+            }
         }
         try AtomicFile.writeJSON(IterationEvaluation(iteration: t, model: folder.path, splits: splits), to: directory.file("eval.json", iteration: t))
         return splits.map { split in

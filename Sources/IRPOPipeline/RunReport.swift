@@ -85,6 +85,27 @@ public struct RunReport {
 
     static func percent(_ value: Double?) -> String { value.map { String(format: "%.1f", $0 * 100) } ?? "-" }
 
+    /// The greedy correctness of iteration `t` on `split`, by question id (nil when the run did
+    /// not write `iter-<t>/greedy-<split>.jsonl`).
+    func greedyCorrectness(iteration t: Int, split: String) -> [String: Bool]? {
+        let file = directory.file(GreedyRecord.fileName(split: split), iteration: t)
+        guard FileManager.default.fileExists(atPath: file.path),
+              let rows = try? JSONLines.read(GreedyRecord.self, from: file) else { return nil }
+        return Dictionary(rows.map { ($0.id, $0.outcome == .correct) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// The change in greedy accuracy on `split` from the first evaluated model to the last, with a
+    /// paired bootstrap 95% interval over the questions; nil without both models' greedy records.
+    public func improvement(split: String) -> (from: Int, to: Int, interval: PairedBootstrap)? {
+        let evaluated = evaluations.filter { $0.splits.contains { $0.split == split } }.map(\.iteration)
+        guard let first = evaluated.first, let last = evaluated.last, last > first,
+              let before = greedyCorrectness(iteration: first, split: split),
+              let after = greedyCorrectness(iteration: last, split: split) else { return nil }
+        let ids = before.keys.filter { after[$0] != nil }.sorted()
+        guard let interval = PairedBootstrap(before: ids.map { before[$0]! }, after: ids.map { after[$0]! }) else { return nil }
+        return (first, last, interval)
+    }
+
     /// The Markdown summary.
     public func markdown() -> String {
         var lines = ["# irpo run report", "", "Run directory: `\(directory.root.path)`", ""]
@@ -97,6 +118,9 @@ public struct RunReport {
                 lines.append("| M\(evaluation.iteration) | \(Self.percent(s.greedyAccuracy)) | \(Self.percent(s.majorityAccuracy))\(k) | \(Self.percent(s.greedyExtractionFailureRate)) | \(Self.percent(s.majorityExtractionFailureRate)) |")
             }
             lines.append("")
+            if let change = improvement(split: split) {
+                lines += ["Greedy M\(change.to) - M\(change.from) on \(split): \(change.interval.description).", ""]
+            }
             let kinds = evaluations.compactMap { $0.splits.first { $0.split == split }?.greedyDiagnosis }.flatMap(\.keys)
             let uniqueKinds = Array(Set(kinds)).sorted()
             if !uniqueKinds.isEmpty {

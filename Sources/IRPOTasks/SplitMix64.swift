@@ -1,12 +1,14 @@
 /// A small, fully specified random generator (SplitMix64, Steele et al. 2014) so that the
 /// synthetic task is identical on every platform and Swift version. `uniform(in:)` uses
 /// rejection sampling rather than the standard library's unspecified algorithm.
-struct SplitMix64: Sendable {
+public struct SplitMix64: Sendable {
     private var state: UInt64
 
-    init(seed: UInt64) { state = seed }
+    /// A generator whose stream depends only on `seed`.
+    public init(seed: UInt64) { state = seed }
 
-    mutating func next() -> UInt64 {
+    /// The next 64 random bits.
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -15,7 +17,7 @@ struct SplitMix64: Sendable {
     }
 
     /// A uniform integer in `range`.
-    mutating func uniform(in range: ClosedRange<Int>) -> Int {
+    public mutating func uniform(in range: ClosedRange<Int>) -> Int {
         let width = UInt64(range.upperBound - range.lowerBound) &+ 1
         if width == 0 { return Int(truncatingIfNeeded: next()) }
         let limit = UInt64.max - UInt64.max % width
