@@ -111,13 +111,13 @@ struct DemoCommand: ParsableCommand {
     @Flag(name: .long, help: "Evaluate the dev split only (tuning runs: the test split is never evaluated).")
     var devOnly = false
 
-    @Option(name: .long, help: "Learning rate of the DPO baseline (default: RPO's).")
+    @Option(name: .long, help: "Learning rate of the DPO baseline (default 1e-5, chosen on dev).")
     var dpoLr: Double?
 
-    @Option(name: .long, help: "beta of the DPO baseline (default: RPO's).")
+    @Option(name: .long, help: "beta of the DPO baseline (default 0.5, chosen on dev).")
     var dpoBeta: Double?
 
-    @Option(name: .long, help: "Learning rate of the SFT-on-chosen baseline (default: RPO's).")
+    @Option(name: .long, help: "Learning rate of the SFT-on-chosen baseline (default 3e-4, chosen on dev).")
     var sftChosenLr: Double?
 
     /// The settings with every given flag applied; throws naming the flag at fault.
