@@ -25,6 +25,12 @@ public struct GreedyRecord: Sendable, Equatable, Codable {
 }
 
 /// Collects greedy records from the evaluator's callback (which runs on the calling thread).
-final class GreedyRecordCollector {
-    var rows: [GreedyRecord] = []
+public final class GreedyRecordCollector {
+    public var rows: [GreedyRecord] = []
+    public init() {}
+
+    /// Records one scored completion (the shape of `Evaluator.onGreedyCompletion`).
+    public func append(_ item: TaskItem, _ completion: String, _ score: RewardResult) {
+        rows.append(GreedyRecord(id: item.id, outcome: score.outcome, extracted: score.extracted, completion: completion))
+    }
 }

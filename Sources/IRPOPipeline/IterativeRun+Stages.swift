@@ -273,9 +273,7 @@ extension IterativeRun {
         for split in config.evaluation.splits {
             let items = try JSONLines.read(TaskItem.self, from: directory.dataURL(split: split))
             let records = GreedyRecordCollector()
-            evaluator.onGreedyCompletion = { item, text, score in
-                records.rows.append(GreedyRecord(id: item.id, outcome: score.outcome, extracted: score.extracted, completion: text))
-            }
+            evaluator.onGreedyCompletion = records.append
             splits.append(try evaluator.evaluate(items: items, split: split, backend: backend) { what, done, total in
                 progress("iter-\(t) eval \(split) \(what)", done, total)
             })

@@ -20,6 +20,4 @@ enum BenchSupport {
         #endif
     }
 
-    /// sgemm GFLOP/s on the LM shape [4096x576]x[576x1536] (see `GEMM.measureGFLOPs`).
-    static func sgemmGFLOPs() -> Double { GEMM.measureGFLOPs() }
 }

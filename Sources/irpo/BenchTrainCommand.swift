@@ -62,7 +62,7 @@ struct BenchTrainCommand: ParsableCommand {
         Parallel.threadCount = threads
         GEMM.threadCount = threads
         let stepCount = steps ?? shape.defaultSteps
-        let sgemm = BenchSupport.sgemmGFLOPs()
+        let sgemm = GEMM.measureGFLOPs()
 
         let configuration = shape.configuration
         let (batchSize, length) = shape.batchShape

@@ -93,10 +93,10 @@ struct EvalCommand: ParsableCommand {
             let printer = ProgressPrinter()
             printer.line(GEMM.kernelReport())
             let start = Date()
-            let saved = CompletionLog()
-            if completions != nil { evaluator.onGreedyCompletion = { saved.append($0, $1, $2) } }
+            let saved = GreedyRecordCollector()
+            if completions != nil { evaluator.onGreedyCompletion = saved.append }
             let result = try evaluator.evaluate(items: items, split: split, backend: backend) { printer.update($0, $1, $2) }
-            if let completions { try saved.lines.write(to: URL(fileURLWithPath: completions)) }
+            if let completions { try JSONLines.encode(saved.rows).write(to: URL(fileURLWithPath: completions)) }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             printer.line(String(decoding: try encoder.encode(result), as: UTF8.self))
@@ -144,20 +144,5 @@ struct EvalCommand: ParsableCommand {
             run.sampling.batchSize = batchSize
         }
         return run
-    }
-}
-
-/// Greedy completions with their outcomes, one JSON object per line (to read what a model does).
-final class CompletionLog {
-    private(set) var lines = Data()
-
-    func append(_ item: TaskItem, _ text: String, _ score: RewardResult) {
-        let record = ["id": item.id, "question": item.question, "gold": item.goldAnswer, "completion": text,
-                      "outcome": score.outcome.rawValue, "extracted": score.extracted ?? ""]
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        guard let line = try? encoder.encode(record) else { return }
-        lines.append(line)
-        lines.append(0x0A)
     }
 }

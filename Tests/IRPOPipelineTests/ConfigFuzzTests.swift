@@ -1,24 +1,12 @@
 import Foundation
 import XCTest
 @testable import IRPOPipeline
+import IRPOTasks
 
 /// Seeded mutations of the example YAML configs, salted with deep nesting hidden behind quotes,
 /// comments, block scalars, anchors, tags and odd line breaks: every case parses or fails with a
 /// `PipelineError`; none overflows the YAML parser's stack (which would end the test process).
 final class ConfigFuzzTests: XCTestCase {
-    /// SplitMix64, so the cases are the same on every run.
-    private struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(1, n))) }
-    }
-
     private static let fragments = [
         "'", "\"", "''", "\\\"", "#", " #", "|", ">", "|-", "---", "--- ", "...", "? ", ": ", "- ", "&a ", "*a", "!!seq ",
         "!!map ", "!x ", "\r", "\r\n", "\n", "\u{85}", "\u{2028}", "\u{FEFF}", "\t", "  ", ",", "[", "{", "]", "}",
@@ -35,7 +23,7 @@ final class ConfigFuzzTests: XCTestCase {
         XCTAssertFalse(sources.isEmpty)
         let environment = ProcessInfo.processInfo.environment
         let cases = environment["IRPO_CONFIG_FUZZ_CASES"].flatMap(Int.init) ?? 1000
-        var random = Random(state: environment["IRPO_CONFIG_FUZZ_SEED"].flatMap(UInt64.init) ?? 24)
+        var random = SplitMix64(seed: environment["IRPO_CONFIG_FUZZ_SEED"].flatMap(UInt64.init) ?? 24)
         var parsed = 0, refused = 0
         for _ in 0..<cases {
             var scalars = Array(sources[random.below(sources.count)].unicodeScalars)
@@ -70,4 +58,9 @@ final class ConfigFuzzTests: XCTestCase {
         XCTAssertEqual(parsed + refused, cases)
         XCTAssertGreaterThan(parsed, 0)
     }
+}
+
+private extension SplitMix64 {
+    /// An integer in 0..<n (n >= 1), the same cases on every run.
+    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(1, n))) }
 }
