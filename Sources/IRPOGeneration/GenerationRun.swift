@@ -25,6 +25,15 @@ struct GenerationRun {
     /// Whether the samples of a prompt share one prefill (more than one sample per prompt).
     var sharesPrefixes: Bool { samplesPerPrompt > 1 }
 
+    /// A prompt longer than this is prefilled in two products, its first `prefillSplit` tokens
+    /// and then the rest, whatever else is being generated; so its keys and values depend only on
+    /// its own tokens, and prompts that begin with the same `prefillSplit` tokens (a chat
+    /// template's system prompt and a task's instruction) can all read one prefill of them.
+    static let prefillSplit = 64
+    /// The slot holding the first `prefillSplit` tokens that several prompts begin with, and
+    /// those tokens; nil when fewer than two prompts share them.
+    var sharedPrefix: (slot: Int, tokens: ArraySlice<Int32>)?
+
     /// Prompt-only slots after the sample slots: enough for the prompts whose samples usually run
     /// together (a prompt's samples are admitted one after another), plus two. When a sample
     /// outlives its prompt's neighbours and none is free, a sample prefills its prompt in its own
@@ -66,14 +75,25 @@ struct GenerationRun {
         let slotCount = min(generator.maxBatchSize, total)
         // Saturating: a huge max_new_tokens is refused by the cache's size check, not an overflow.
         let (capacity, overflow) = longestPrompt.addingReportingOverflow(parameters.maxNewTokens)
+        let split = Self.prefillSplit
+        let long = prompts.filter { $0.count > split }
+        let commonStart = long.first.map { $0.prefix(split) }
+        let sharing = commonStart.map { start in long.filter { $0.starts(with: start) }.count } ?? 0
+        let promptSlots = promptSlotCount(sampleSlots: slotCount)
         let cache = try KVCache(configuration: generator.model.configuration,
                                 capacities: [Int](repeating: overflow ? Int.max : capacity, count: slotCount)
-                                    + [Int](repeating: longestPrompt, count: promptSlotCount(sampleSlots: slotCount)))
+                                    + [Int](repeating: longestPrompt, count: promptSlots)
+                                    + (sharing >= 2 ? [split] : []))
         slots = [SequenceState?](repeating: nil, count: slotCount)
         let logits = UnsafeMutablePointer<Float>.allocate(capacity: slotCount * vocabulary)
         defer { logits.deallocate() }
 
         try Parallel.withSpinningWorkers {
+            if sharing >= 2, let commonStart {
+                let slot = slotCount + promptSlots
+                _ = try generator.model.decode([DecodeSegment(slot: slot, tokens: Array(commonStart))], cache: cache, rows: .last)
+                sharedPrefix = (slot, commonStart)
+            }
             try decodeLoop(total: total, slotCount: slotCount, cache: cache, logits: logits)
         }
         return try results.enumerated().map { i, samples in
@@ -121,7 +141,26 @@ struct GenerationRun {
     func freePromptSlot(cache: KVCache) -> Int? {
         guard sharesPrefixes else { return nil }
         let pending = Set(prefixes.values.map(\.slot))
-        return (slots.count..<cache.slotCount).first { cache.sharerCount(of: $0) == 0 && !pending.contains($0) }
+        return (slots.count..<cache.slotCount).first {
+            $0 != sharedPrefix?.slot && cache.sharerCount(of: $0) == 0 && !pending.contains($0)
+        }
+    }
+
+    /// Runs `prompt` into the empty `slot` and returns the logits after its last token: a prompt
+    /// of at most `prefillSplit` tokens in one product; a longer one reads the shared prefill of
+    /// its first `prefillSplit` tokens when it begins with them (or computes them in a product of
+    /// their own), then runs the rest.
+    func prefill(_ prompt: [Int32], into slot: Int, cache: KVCache) throws -> [Float] {
+        let split = Self.prefillSplit
+        guard prompt.count > split else {
+            return try generator.model.decode([DecodeSegment(slot: slot, tokens: prompt)], cache: cache, rows: .last)
+        }
+        if let shared = sharedPrefix, prompt.starts(with: shared.tokens) {
+            cache.sharePrefix(from: shared.slot, to: slot, length: split)
+        } else {
+            _ = try generator.model.decode([DecodeSegment(slot: slot, tokens: Array(prompt[..<split]))], cache: cache, rows: .last)
+        }
+        return try generator.model.decode([DecodeSegment(slot: slot, tokens: Array(prompt[split...]))], cache: cache, rows: .last)
     }
 
     /// Starts sample `sampleIndex` of prompt `promptIndex` in `slot`: shares or runs the prompt's
@@ -136,12 +175,12 @@ struct GenerationRun {
             if sampleIndex + 1 == samplesPerPrompt { prefixes[promptIndex] = nil }
         } else if let free = freePromptSlot(cache: cache) {
             cache.reset(slot: free)
-            let prefix = (slot: free, logits: try generator.model.decode([DecodeSegment(slot: free, tokens: prompt)], cache: cache, rows: .last))
+            let prefix = (slot: free, logits: try prefill(prompt, into: free, cache: cache))
             cache.sharePrefix(from: free, to: slot, length: prompt.count)
             rowLogits = prefix.logits
             if sampleIndex + 1 < samplesPerPrompt { prefixes[promptIndex] = prefix }
         } else {
-            rowLogits = try generator.model.decode([DecodeSegment(slot: slot, tokens: prompt)], cache: cache, rows: .last)
+            rowLogits = try prefill(prompt, into: slot, cache: cache)
         }
         var state = SequenceState(promptIndex: promptIndex, sampleIndex: sampleIndex, promptLength: prompt.count,
                                   stream: SampleStream(seed: parameters.seed, prompt: promptIDs[promptIndex], sample: sampleIndex))

@@ -106,6 +106,36 @@ final class GeneratorTests: XCTestCase {
         XCTAssertGreaterThan(Set(reference.joined().map(\.tokens)).count, 40)
     }
 
+    /// Prompts longer than `GenerationRun.prefillSplit` that begin with the same tokens (a chat
+    /// template's system prompt and an instruction) read one shared prefill of them: every sample
+    /// equals the one generated for its prompt alone (no sharing), with one and with several
+    /// samples per prompt, and greedy decoding equals the chain of full forwards.
+    func testPromptsWithACommonStartShareItsPrefill() throws {
+        let common = TinyModels.tokens(GenerationRun.prefillSplit, seed: 400)
+        var prompts = (0..<6).map { common + TinyModels.tokens(1 + 5 * $0, seed: UInt64(410 + $0)) }
+        prompts.append(TinyModels.tokens(70, seed: 420))   // a long prompt with another start
+        prompts.append(TinyModels.tokens(30, seed: 421))   // a short prompt: one product
+        let sampling = try TinyModels.model("llama-tied-gqa", seed: 9, std: 0.1)
+        let parameters = GenerateParameters(temperature: 1.0, maxNewTokens: 10, seed: 3, returnLogProbs: true)
+        for samples in [1, 3] {
+            let batched = try Generator(model: sampling, endOfSequenceTokenIDs: [3], maxBatchSize: 16)
+                .generate(prompts: prompts, parameters: parameters, samplesPerPrompt: samples)
+            for (i, prompt) in prompts.enumerated() {
+                let alone = try Generator(model: sampling, endOfSequenceTokenIDs: [3], maxBatchSize: 1)
+                    .generate(prompts: [prompt], parameters: parameters, samplesPerPrompt: samples, promptIDs: [i])
+                XCTAssertTrue(alone[0].map(\.tokens) == batched[i].map(\.tokens) && alone[0].map(\.logProbs) == batched[i].map(\.logProbs),
+                              "\(samples) sample(s): prompt \(i) alone differs from the batch")
+            }
+            XCTAssertGreaterThan(Set(batched.joined().map(\.tokens)).count, prompts.count / 2, "samples should differ")
+        }
+        let peaked = try TinyModels.model("llama-tied-gqa", seed: 10)
+        let greedy = try Generator(model: peaked, endOfSequenceTokenIDs: [], maxBatchSize: 8)
+            .generate(prompts: prompts, parameters: .greedy(maxNewTokens: 8), samplesPerPrompt: 1)
+        for (i, prompt) in prompts.enumerated() {
+            XCTAssertEqual(greedy[i][0].tokens, try argmaxChain(peaked, prompt: prompt, steps: 8), "greedy, prompt \(i)")
+        }
+    }
+
     /// Returned log-probs are the full forward's log-softmax at each generated token, and EOS
     /// ends a sample with the EOS token included.
     func testLogProbsMatchFullForwardAndEOSStops() throws {
