@@ -25,14 +25,27 @@ struct GenerationRun {
     /// Whether the samples of a prompt share one prefill (more than one sample per prompt).
     var sharesPrefixes: Bool { samplesPerPrompt > 1 }
 
-    /// A prompt longer than this is prefilled in two products, its first `prefillSplit` tokens
-    /// and then the rest, whatever else is being generated; so its keys and values depend only on
-    /// its own tokens, and prompts that begin with the same `prefillSplit` tokens (a chat
-    /// template's system prompt and a task's instruction) can all read one prefill of them.
-    static let prefillSplit = 64
-    /// The slot holding the first `prefillSplit` tokens that several prompts begin with, and
-    /// those tokens; nil when fewer than two prompts share them.
-    var sharedPrefix: (slot: Int, tokens: ArraySlice<Int32>)?
+    /// The slot holding the tokens that every prompt of the call begins with (a chat template's
+    /// system prompt and a task's instruction), prefilled once and read in place by every
+    /// prompt's prefill, and their count; nil when the prompts share fewer than
+    /// `minimumSharedPrefix` tokens. Prefills use the batch-invariant kernel, so a prompt's keys
+    /// and values are the same with or without the shared part.
+    var sharedPrefix: (slot: Int, length: Int)?
+    /// Shorter common starts are prefilled with each prompt.
+    static let minimumSharedPrefix = 16
+
+    /// The number of tokens every prompt begins with, leaving at least one token of each prompt
+    /// to prefill on its own (its logits start the sample); 0 for a single prompt.
+    static func commonStart(of prompts: [[Int32]]) -> Int {
+        guard prompts.count > 1, let first = prompts.first else { return 0 }
+        var length = (prompts.map(\.count).min() ?? 1) - 1
+        for prompt in prompts.dropFirst() {
+            var i = 0
+            while i < length && prompt[i] == first[i] { i += 1 }
+            length = i
+        }
+        return max(0, length)
+    }
 
     /// Prompt-only slots after the sample slots: enough for the prompts whose samples usually run
     /// together (a prompt's samples are admitted one after another), plus two. When a sample
@@ -75,24 +88,23 @@ struct GenerationRun {
         let slotCount = min(generator.maxBatchSize, total)
         // Saturating: a huge max_new_tokens is refused by the cache's size check, not an overflow.
         let (capacity, overflow) = longestPrompt.addingReportingOverflow(parameters.maxNewTokens)
-        let split = Self.prefillSplit
-        let long = prompts.filter { $0.count > split }
-        let commonStart = long.first.map { $0.prefix(split) }
-        let sharing = commonStart.map { start in long.filter { $0.starts(with: start) }.count } ?? 0
+        let common = Self.commonStart(of: prompts)
+        let sharing = common >= Self.minimumSharedPrefix && generator.matmul == .batchInvariant
         let promptSlots = promptSlotCount(sampleSlots: slotCount)
         let cache = try KVCache(configuration: generator.model.configuration,
                                 capacities: [Int](repeating: overflow ? Int.max : capacity, count: slotCount)
                                     + [Int](repeating: longestPrompt, count: promptSlots)
-                                    + (sharing >= 2 ? [split] : []))
+                                    + (sharing ? [common] : []))
         slots = [SequenceState?](repeating: nil, count: slotCount)
         let logits = UnsafeMutablePointer<Float>.allocate(capacity: slotCount * vocabulary)
         defer { logits.deallocate() }
 
         try Parallel.withSpinningWorkers {
-            if sharing >= 2, let commonStart {
+            if sharing, let first = prompts.first {
                 let slot = slotCount + promptSlots
-                _ = try generator.model.decode([DecodeSegment(slot: slot, tokens: Array(commonStart))], cache: cache, rows: .last)
-                sharedPrefix = (slot, commonStart)
+                try generator.model.decode([DecodeSegment(slot: slot, tokens: Array(first[..<common]))], cache: cache, rows: .last,
+                                           matmul: generator.matmul, packedWeights: generator.packedWeights, into: logits)
+                sharedPrefix = (slot, common)
             }
             try decodeLoop(total: total, slotCount: slotCount, cache: cache, logits: logits)
         }
@@ -146,21 +158,21 @@ struct GenerationRun {
         }
     }
 
-    /// Runs `prompt` into the empty `slot` and returns the logits after its last token: a prompt
-    /// of at most `prefillSplit` tokens in one product; a longer one reads the shared prefill of
-    /// its first `prefillSplit` tokens when it begins with them (or computes them in a product of
-    /// their own), then runs the rest.
+    /// Runs `prompt` into the empty `slot` (after reading the shared prefix in place, if any)
+    /// and returns the logits after its last token.
     func prefill(_ prompt: [Int32], into slot: Int, cache: KVCache) throws -> [Float] {
-        let split = Self.prefillSplit
-        guard prompt.count > split else {
-            return try generator.model.decode([DecodeSegment(slot: slot, tokens: prompt)], cache: cache, rows: .last)
+        var start = 0
+        if let shared = sharedPrefix {
+            cache.sharePrefix(from: shared.slot, to: slot, length: shared.length)
+            start = shared.length
         }
-        if let shared = sharedPrefix, prompt.starts(with: shared.tokens) {
-            cache.sharePrefix(from: shared.slot, to: slot, length: split)
-        } else {
-            _ = try generator.model.decode([DecodeSegment(slot: slot, tokens: Array(prompt[..<split]))], cache: cache, rows: .last)
+        var rowLogits = [Float](repeating: 0, count: vocabulary)
+        try rowLogits.withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            try generator.model.decode([DecodeSegment(slot: slot, tokens: Array(prompt[start...]))], cache: cache, rows: .last,
+                                       matmul: generator.matmul, packedWeights: generator.packedWeights, into: base)
         }
-        return try generator.model.decode([DecodeSegment(slot: slot, tokens: Array(prompt[split...]))], cache: cache, rows: .last)
+        return rowLogits
     }
 
     /// Starts sample `sampleIndex` of prompt `promptIndex` in `slot`: shares or runs the prompt's

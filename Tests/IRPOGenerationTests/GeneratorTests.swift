@@ -106,15 +106,14 @@ final class GeneratorTests: XCTestCase {
         XCTAssertGreaterThan(Set(reference.joined().map(\.tokens)).count, 40)
     }
 
-    /// Prompts longer than `GenerationRun.prefillSplit` that begin with the same tokens (a chat
-    /// template's system prompt and an instruction) read one shared prefill of them: every sample
-    /// equals the one generated for its prompt alone (no sharing), with one and with several
-    /// samples per prompt, and greedy decoding equals the chain of full forwards.
+    /// Prompts that all begin with the same tokens (a chat template's system prompt and an
+    /// instruction) read one shared prefill of them: every sample equals the one generated for its
+    /// prompt alone (no sharing), with one and with several samples per prompt, and greedy
+    /// decoding equals the chain of full forwards.
     func testPromptsWithACommonStartShareItsPrefill() throws {
-        let common = TinyModels.tokens(GenerationRun.prefillSplit, seed: 400)
-        var prompts = (0..<6).map { common + TinyModels.tokens(1 + 5 * $0, seed: UInt64(410 + $0)) }
-        prompts.append(TinyModels.tokens(70, seed: 420))   // a long prompt with another start
-        prompts.append(TinyModels.tokens(30, seed: 421))   // a short prompt: one product
+        let common = TinyModels.tokens(37, seed: 400)
+        let prompts = (0..<7).map { common + TinyModels.tokens(1 + 5 * $0, seed: UInt64(410 + $0)) }
+        XCTAssertEqual(GenerationRun.commonStart(of: prompts), 37)
         let sampling = try TinyModels.model("llama-tied-gqa", seed: 9, std: 0.1)
         let parameters = GenerateParameters(temperature: 1.0, maxNewTokens: 10, seed: 3, returnLogProbs: true)
         for samples in [1, 3] {
@@ -134,6 +133,16 @@ final class GeneratorTests: XCTestCase {
         for (i, prompt) in prompts.enumerated() {
             XCTAssertEqual(greedy[i][0].tokens, try argmaxChain(peaked, prompt: prompt, steps: 8), "greedy, prompt \(i)")
         }
+    }
+
+    func testTheCommonStartLeavesEveryPromptATokenOfItsOwn() {
+        XCTAssertEqual(GenerationRun.commonStart(of: [[1, 2, 3, 4], [1, 2, 3, 5], [1, 2, 9]]), 2)
+        XCTAssertEqual(GenerationRun.commonStart(of: [[1, 2, 3], [1, 2, 3, 4]]), 2)
+        XCTAssertEqual(GenerationRun.commonStart(of: [[1, 2, 3], [1, 2, 3]]), 2)
+        XCTAssertEqual(GenerationRun.commonStart(of: [[7, 2], [1, 2]]), 0)
+        XCTAssertEqual(GenerationRun.commonStart(of: [[1, 2, 3]]), 0)
+        XCTAssertEqual(GenerationRun.commonStart(of: [[1], [1]]), 0)
+        XCTAssertEqual(GenerationRun.commonStart(of: []), 0)
     }
 
     /// Returned log-probs are the full forward's log-softmax at each generated token, and EOS
