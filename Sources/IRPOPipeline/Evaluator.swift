@@ -15,6 +15,8 @@ public struct SplitEvaluation: Codable, Sendable, Equatable {
     public var majorityK: Int
     /// maj@k accuracy.
     public var majorityAccuracy: Double?
+    /// Questions the majority vote covered (the first ones of the split; `evaluation.majority_limit`).
+    public var majorityQuestions: Int?
     /// Fraction of the k-sample completions with no extractable answer.
     public var majorityExtractionFailureRate: Double?
     /// Fraction of the k-sample completions that are correct on their own (the mean pass@1 at the
@@ -28,6 +30,7 @@ public struct SplitEvaluation: Codable, Sendable, Equatable {
         case greedyExtractionFailureRate = "greedy_extraction_failure_rate"
         case majorityK = "majority_k"
         case majorityAccuracy = "majority_accuracy"
+        case majorityQuestions = "majority_questions"
         case majorityExtractionFailureRate = "majority_extraction_failure_rate"
         case sampleAccuracy = "sample_accuracy"
         case greedyDiagnosis = "greedy_diagnosis"
@@ -103,6 +106,8 @@ public struct Evaluator {
             if syntheticTask != nil { result.greedyDiagnosis = diagnosis }
         }
         if settings.majorityK > 0 {
+            let voted = min(items.count, settings.majorityLimit ?? items.count)
+            let items = Array(items.prefix(voted)), prompts = Array(prompts.prefix(voted)), ids = Array(ids.prefix(voted))
             let parameters = GenerateParameters(temperature: Float(settings.majorityTemperature), maxNewTokens: settings.maxNewTokens,
                                                 seed: seed)
             let outputs = try backend.complete(prompts: prompts, promptIDs: ids, parameters: parameters,
@@ -116,6 +121,7 @@ public struct Evaluator {
                 if let winner = Self.majorityWinner(of: scores), winner.outcome == .correct { correct += 1 }
             }
             result.majorityAccuracy = Double(correct) / Double(items.count)
+            result.majorityQuestions = items.count
             result.majorityExtractionFailureRate = total > 0 ? Double(failures) / Double(total) : 0
             result.sampleAccuracy = total > 0 ? Double(correctSamples) / Double(total) : 0
         }
