@@ -15,17 +15,21 @@ extension LlamaModel {
     ///
     /// While the shards run, the process-wide BLAS thread count (`GEMM.threadCount`) is lowered
     /// to each shard's share and restored afterwards; do not run other BLAS work meanwhile.
-    /// - Throws: `ModelError.invalidInput` as `forward(_:savingForBackward:)`.
-    public func forward(_ batch: TokenBatch, savingForBackward: Bool = true, shards: Int) throws -> ShardedForwardPass {
+    ///
+    /// `adapters` as in `forward(_:savingForBackward:adapters:)`.
+    /// - Throws: `ModelError.invalidInput` as `forward(_:savingForBackward:adapters:)`.
+    public func forward(_ batch: TokenBatch, savingForBackward: Bool = true, shards: Int,
+                        adapters: LoRAAdapters? = nil) throws -> ShardedForwardPass {
         precondition(shards >= 1, "LlamaModel.forward needs at least one shard")
         try batch.validate(vocabularySize: configuration.vocabularySize)
         try checkLength(batch.maxLength)
+        try checkAdapters(adapters)
         let ranges = ShardedForwardPass.shardRanges(lengths: batch.sequences.map(\.count), shards: shards)
         let parts = ranges.map { range in
             TokenBatch(sequences: Array(batch.sequences[range]), scoreMasks: Array(batch.scoreMasks[range]))
         }
         let results = runShards(ranges.count) { shard in
-            self.forwardValidated(parts[shard], savingForBackward: savingForBackward)
+            self.forwardValidated(parts[shard], savingForBackward: savingForBackward, adapters: adapters)
         }
         return ShardedForwardPass(passes: results, shardRanges: ranges, savesForBackward: savingForBackward)
     }
@@ -51,6 +55,24 @@ extension LlamaModel {
         }
         for buffer in scratch {
             Elementwise.accumulate(into: gradients.base, from: buffer.base, count: gradients.count)
+        }
+    }
+
+    /// Backpropagates a sharded pass that ran with adapters through the frozen base, as
+    /// `backward(_:dSumLogProbs:into:)` does for full training: shard 0 adds into
+    /// `adapterGradients`, every other shard into its own buffer, added in shard order.
+    public func backward(_ pass: ShardedForwardPass, dSumLogProbs: [Float], adapterGradients: LoRABuffer) {
+        precondition(pass.savesForBackward, "backward needs a pass from forward(_:savingForBackward: true, shards:adapters:)")
+        precondition(!pass.consumed, "a ShardedForwardPass can be backpropagated only once")
+        precondition(dSumLogProbs.count == pass.sumLogProbs.count, "backward needs one dSumLogProbs entry per sequence")
+        pass.consumed = true
+        let targets = [adapterGradients] + (1..<max(1, pass.passes.count)).map { _ in LoRABuffer(layout: adapterGradients.layout) }
+        runShards(pass.passes.count) { shard in
+            let range = pass.shardRanges[shard]
+            self.backward(pass.passes[shard], dSumLogProbs: Array(dSumLogProbs[range]), adapterGradients: targets[shard])
+        }
+        for buffer in targets.dropFirst() {
+            Elementwise.accumulate(into: adapterGradients.base, from: buffer.base, count: adapterGradients.count)
         }
     }
 
