@@ -72,7 +72,8 @@ def peft_to_irpo(write_fixture: bool) -> None:
         for name, parameter in sorted(model.named_parameters()):
             if "lora_A" in name or "lora_B" in name:
                 parameter.copy_(torch.randn(parameter.shape, generator=generator) * 0.2)
-    targets = sorted(model.peft_config["default"].target_modules)
+    # PEFT may expand all-linear to full module paths (model.layers.0.self_attn.q_proj, ...).
+    targets = sorted({name.split(".")[-1] for name in model.peft_config["default"].target_modules})
     assert targets == sorted(["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]), targets
 
     with tempfile.TemporaryDirectory() as folder:
@@ -92,8 +93,11 @@ def peft_to_irpo(write_fixture: bool) -> None:
             if adapter.exists():
                 shutil.rmtree(adapter)
             adapter.mkdir()
-            for name in ["adapter_config.json", "adapter_model.safetensors"]:
-                shutil.copy(Path(folder) / name, adapter / name)
+            shutil.copy(Path(folder) / "adapter_model.safetensors", adapter / "adapter_model.safetensors")
+            # The base is the fixture model next door, not this machine's path to it.
+            adapter_config = json.loads((Path(folder) / "adapter_config.json").read_text())
+            adapter_config["base_model_name_or_path"] = "models/qwen2-bias"
+            (adapter / "adapter_config.json").write_text(json.dumps(adapter_config, indent=2, sort_keys=True) + "\n")
             expected = {
                 "base": "models/qwen2-bias",
                 "rank": RANK, "alpha": ALPHA, "seed": SEED,

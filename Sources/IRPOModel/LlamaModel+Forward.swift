@@ -209,7 +209,7 @@ extension LlamaModel {
                         let a = saving ? activations[layer] : activations[0]
                         let output = saving ? residuals[layer + 1] : residuals[0]
                         let p = { (kind: ParameterKind) in self.parameters.pointer(kind, layer: layer) }
-                        let lora = { (group: LoRAGroup, input: UnsafePointer<Float>, fused: UnsafeMutablePointer<Float>) in
+                        let lora = { (group: LoRAGroup, input: UnsafeMutablePointer<Float>, fused: UnsafeMutablePointer<Float>) in
                             guard let adapters, let hidden = a.loraHidden,
                                   let adapted = adapters.layout.group(group, layer: layer) else { return }
                             adapters.forward(adapted, input: input, tokens: t,

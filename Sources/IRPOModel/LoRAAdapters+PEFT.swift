@@ -123,13 +123,14 @@ extension LoRAAdapters {
             throw fail("r (the rank) must be a whole number")
         }
         guard let alphaNumber = object["lora_alpha"] as? NSNumber else { throw fail("lora_alpha must be a number") }
-        for flag in ["use_dora", "use_rslora", "fan_in_fan_out"] where (object[flag] as? Bool) == true {
+        for flag in ["use_dora", "use_rslora", "fan_in_fan_out", "lora_bias", "use_qalora"] where (object[flag] as? Bool) == true {
             throw fail("\(flag) is true, which this engine does not compute; export plain LoRA adapters")
         }
         if let bias = object["bias"] as? String, bias != "none" {
             throw fail("bias is \(bias); only bias \"none\" is supported")
         }
-        for key in ["layers_to_transform", "modules_to_save", "rank_pattern", "alpha_pattern"] {
+        for key in ["layers_to_transform", "modules_to_save", "rank_pattern", "alpha_pattern", "layer_replication",
+                    "target_parameters", "trainable_token_indices"] {
             if let value = object[key], !(value is NSNull) {
                 if let map = value as? [String: Any], map.isEmpty { continue }
                 if let list = value as? [Any], list.isEmpty { continue }
@@ -145,8 +146,12 @@ extension LoRAAdapters {
             throw fail("target_modules must be a list of module names or \"all-linear\"")
         }
         // lora_dropout is a training setting: the adapters compute the same without it.
+        // PEFT may save `all-linear` expanded to module paths (`model.layers.0.self_attn.q_proj`);
+        // the module name is the last component. Adapters missing on some layer are caught by
+        // the tensor check.
+        let modules = names.map { name in name.split(separator: ".").last.map(String.init) ?? name }
         let lora = LoRAConfiguration(rank: rank, alpha: alphaNumber.doubleValue, dropout: 0,
-                                     targets: try LoRAConfiguration.parseTargets(names))
+                                     targets: try LoRAConfiguration.parseTargets(modules))
         try lora.validate()
         return lora
     }

@@ -31,8 +31,8 @@ final class LoRAPEFTFormatTests: XCTestCase {
         let config = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("adapter_config.json"))) as? [String: Any])
         XCTAssertEqual(config["peft_type"] as? String, "LORA")
         XCTAssertEqual(config["task_type"] as? String, "CAUSAL_LM")
-        XCTAssertEqual(config["r"] as? Int, 2)
-        XCTAssertEqual(config["lora_alpha"] as? Double, 8)
+        XCTAssertEqual((config["r"] as? NSNumber)?.intValue, 2)
+        XCTAssertEqual((config["lora_alpha"] as? NSNumber)?.doubleValue, 8)
         XCTAssertEqual(config["target_modules"] as? [String], ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"])
         XCTAssertEqual(config["base_model_name_or_path"] as? String, "/models/base")
 
