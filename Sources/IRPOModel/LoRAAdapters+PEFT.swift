@@ -77,42 +77,55 @@ extension LoRAAdapters {
     public static func loadPEFT(from folder: URL, model: LlamaConfiguration) throws -> LoRAAdapters {
         let configURL = folder.appendingPathComponent(peftConfigFileName)
         guard FileManager.default.fileExists(atPath: configURL.path) else {
-            throw ModelError.malformedConfiguration(file: configURL.path, reason: "is missing; a PEFT adapter folder holds adapter_config.json and adapter_model.safetensors")
+            throw ModelError.malformedAdapter(file: configURL.path, reason: "is missing; a PEFT adapter folder holds adapter_config.json and adapter_model.safetensors")
         }
         let data = try LlamaConfiguration.readData(contentsOf: configURL)
         let lora = try peftLoRAConfiguration(data, file: configURL.path)
-        let adapters = try LoRAAdapters(model: model, lora: lora)
+        guard LoRALayout.checkedCount(model: model, lora: lora) != nil else {
+            throw ModelError.invalidConfiguration(key: "lora.rank", value: String(lora.rank), reason: "is too large for this model")
+        }
+        let layout = LoRALayout(model: model, lora: lora)
         let weightsURL = folder.appendingPathComponent(peftWeightsFileName)
         guard FileManager.default.fileExists(atPath: weightsURL.path) else {
-            throw ModelError.missingTensor(name: peftWeightsFileName, folder: folder.path)
+            throw ModelError.malformedAdapter(file: weightsURL.path, reason: "is missing; a PEFT adapter folder holds adapter_config.json and adapter_model.safetensors")
         }
+        // Every tensor is checked against the file before anything is allocated: the rank in
+        // adapter_config.json cannot ask for more memory than the file holds.
         let file = try SafetensorsFile(contentsOf: weightsURL)
-        var expected = Set<String>()
-        for adapter in adapters.layout.adapters {
-            for (matrix, shape, destination) in [
-                ("lora_A", [lora.rank, adapter.inputWidth], adapters.weights.a(adapter)),
-                ("lora_B", [adapter.outputWidth, lora.rank], adapters.weights.b(adapter)),
-            ] {
-                let name = peftTensorName(adapter, matrix: matrix)
-                expected.insert(name)
-                guard let info = file.info(name) else { throw ModelError.missingTensor(name: name, folder: folder.path) }
-                guard info.shape == shape else {
-                    throw ModelError.shapeMismatch(name: name, folder: folder.path, expected: shape, found: info.shape)
-                }
-                try file.readFloats(name, into: destination)
+        var expected: [(name: String, shape: [Int])] = []
+        for adapter in layout.adapters {
+            expected.append((peftTensorName(adapter, matrix: "lora_A"), [lora.rank, adapter.inputWidth]))
+            expected.append((peftTensorName(adapter, matrix: "lora_B"), [adapter.outputWidth, lora.rank]))
+        }
+        for (name, shape) in expected {
+            guard let info = file.info(name) else {
+                throw ModelError.malformedAdapter(
+                    file: weightsURL.path,
+                    reason: "has no tensor \(name), which adapter_config.json's target_modules call for (adapters on every layer are expected)")
+            }
+            guard info.shape == shape else {
+                throw ModelError.malformedAdapter(
+                    file: weightsURL.path,
+                    reason: "tensor \(name) has shape \(info.shape), but adapter_config.json (r = \(lora.rank)) and the model imply \(shape); check that the adapters belong to this model")
             }
         }
-        if let extra = file.tensorNames.first(where: { !expected.contains($0) }) {
-            throw ModelError.malformedConfiguration(
+        let names = Set(expected.map(\.name))
+        if let extra = file.tensorNames.first(where: { !names.contains($0) }) {
+            throw ModelError.malformedAdapter(
                 file: weightsURL.path,
                 reason: "holds tensor \(extra), which these adapters (targets \(lora.targets.map(\.rawValue).joined(separator: ", ")), \(model.layerCount) layers) do not have; only plain LoRA on the decoder projections is supported")
+        }
+        let adapters = try LoRAAdapters(model: model, lora: lora)
+        for adapter in adapters.layout.adapters {
+            try file.readFloats(peftTensorName(adapter, matrix: "lora_A"), into: adapters.weights.a(adapter))
+            try file.readFloats(peftTensorName(adapter, matrix: "lora_B"), into: adapters.weights.b(adapter))
         }
         return adapters
     }
 
     /// The LoRA settings of an `adapter_config.json`, refusing what this engine does not compute.
     static func peftLoRAConfiguration(_ data: Data, file: String) throws -> LoRAConfiguration {
-        func fail(_ reason: String) -> ModelError { .malformedConfiguration(file: file, reason: reason) }
+        func fail(_ reason: String) -> ModelError { .malformedAdapter(file: file, reason: reason) }
         guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
             throw fail("is not a JSON object")
         }
