@@ -118,7 +118,10 @@ def peft_to_irpo(write_fixture: bool) -> None:
 def irpo_to_peft(irpo: str) -> None:
     with tempfile.TemporaryDirectory() as folder:
         output = Path(folder) / "train"
-        subprocess.run([irpo, "train", "--model", str(TRAINING / "model"), "--pairs", str(TRAINING / "pairs.jsonl"),
+        # A copy: irpo train caches reference log-probs next to the pairs file.
+        pairs = Path(folder) / "pairs.jsonl"
+        shutil.copy(TRAINING / "pairs.jsonl", pairs)
+        subprocess.run([irpo, "train", "--model", str(TRAINING / "model"), "--pairs", str(pairs),
                         "--output", str(output), "--loss", "rpo", "--beta", "0.5", "--lr", "1e-2", "--steps", "4",
                         "--batch-size", "4", "--micro-batch-size", "2", "--lora-rank", str(RANK),
                         "--lora-alpha", str(ALPHA), "--threads", "1"], check=True)
