@@ -25,6 +25,28 @@ struct GenerationRun {
     /// Whether the samples of a prompt share one prefill (more than one sample per prompt).
     var sharesPrefixes: Bool { samplesPerPrompt > 1 }
 
+    /// The slot holding the tokens that every prompt of the call begins with (a chat template's
+    /// system prompt and a task's instruction), prefilled once and read in place by every
+    /// prompt's prefill, and their count; nil when the prompts share fewer than
+    /// `minimumSharedPrefix` tokens. Prefills use the batch-invariant kernel, so a prompt's keys
+    /// and values are the same with or without the shared part.
+    var sharedPrefix: (slot: Int, length: Int)?
+    /// Shorter common starts are prefilled with each prompt.
+    static let minimumSharedPrefix = 16
+
+    /// The number of tokens every prompt begins with, leaving at least one token of each prompt
+    /// to prefill on its own (its logits start the sample); 0 for a single prompt.
+    static func commonStart(of prompts: [[Int32]]) -> Int {
+        guard prompts.count > 1, let first = prompts.first else { return 0 }
+        var length = (prompts.map(\.count).min() ?? 1) - 1
+        for prompt in prompts.dropFirst() {
+            var i = 0
+            while i < length && prompt[i] == first[i] { i += 1 }
+            length = i
+        }
+        return max(0, length)
+    }
+
     /// Prompt-only slots after the sample slots: enough for the prompts whose samples usually run
     /// together (a prompt's samples are admitted one after another), plus two. When a sample
     /// outlives its prompt's neighbours and none is free, a sample prefills its prompt in its own
@@ -66,14 +88,24 @@ struct GenerationRun {
         let slotCount = min(generator.maxBatchSize, total)
         // Saturating: a huge max_new_tokens is refused by the cache's size check, not an overflow.
         let (capacity, overflow) = longestPrompt.addingReportingOverflow(parameters.maxNewTokens)
+        let common = Self.commonStart(of: prompts)
+        let sharing = common >= Self.minimumSharedPrefix && generator.matmul == .batchInvariant
+        let promptSlots = promptSlotCount(sampleSlots: slotCount)
         let cache = try KVCache(configuration: generator.model.configuration,
                                 capacities: [Int](repeating: overflow ? Int.max : capacity, count: slotCount)
-                                    + [Int](repeating: longestPrompt, count: promptSlotCount(sampleSlots: slotCount)))
+                                    + [Int](repeating: longestPrompt, count: promptSlots)
+                                    + (sharing ? [common] : []))
         slots = [SequenceState?](repeating: nil, count: slotCount)
         let logits = UnsafeMutablePointer<Float>.allocate(capacity: slotCount * vocabulary)
         defer { logits.deallocate() }
 
         try Parallel.withSpinningWorkers {
+            if sharing, let first = prompts.first {
+                let slot = slotCount + promptSlots
+                try generator.model.decode([DecodeSegment(slot: slot, tokens: Array(first[..<common]))], cache: cache, rows: .last,
+                                           matmul: generator.matmul, packedWeights: generator.packedWeights, into: logits)
+                sharedPrefix = (slot, common)
+            }
             try decodeLoop(total: total, slotCount: slotCount, cache: cache, logits: logits)
         }
         return try results.enumerated().map { i, samples in
@@ -121,7 +153,26 @@ struct GenerationRun {
     func freePromptSlot(cache: KVCache) -> Int? {
         guard sharesPrefixes else { return nil }
         let pending = Set(prefixes.values.map(\.slot))
-        return (slots.count..<cache.slotCount).first { cache.sharerCount(of: $0) == 0 && !pending.contains($0) }
+        return (slots.count..<cache.slotCount).first {
+            $0 != sharedPrefix?.slot && cache.sharerCount(of: $0) == 0 && !pending.contains($0)
+        }
+    }
+
+    /// Runs `prompt` into the empty `slot` (after reading the shared prefix in place, if any)
+    /// and returns the logits after its last token.
+    func prefill(_ prompt: [Int32], into slot: Int, cache: KVCache) throws -> [Float] {
+        var start = 0
+        if let shared = sharedPrefix {
+            cache.sharePrefix(from: shared.slot, to: slot, length: shared.length)
+            start = shared.length
+        }
+        var rowLogits = [Float](repeating: 0, count: vocabulary)
+        try rowLogits.withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            try generator.model.decode([DecodeSegment(slot: slot, tokens: Array(prompt[start...]))], cache: cache, rows: .last,
+                                       matmul: generator.matmul, packedWeights: generator.packedWeights, into: base)
+        }
+        return rowLogits
     }
 
     /// Starts sample `sampleIndex` of prompt `promptIndex` in `slot`: shares or runs the prompt's
@@ -136,12 +187,12 @@ struct GenerationRun {
             if sampleIndex + 1 == samplesPerPrompt { prefixes[promptIndex] = nil }
         } else if let free = freePromptSlot(cache: cache) {
             cache.reset(slot: free)
-            let prefix = (slot: free, logits: try generator.model.decode([DecodeSegment(slot: free, tokens: prompt)], cache: cache, rows: .last))
+            let prefix = (slot: free, logits: try prefill(prompt, into: free, cache: cache))
             cache.sharePrefix(from: free, to: slot, length: prompt.count)
             rowLogits = prefix.logits
             if sampleIndex + 1 < samplesPerPrompt { prefixes[promptIndex] = prefix }
         } else {
-            rowLogits = try generator.model.decode([DecodeSegment(slot: slot, tokens: prompt)], cache: cache, rows: .last)
+            rowLogits = try prefill(prompt, into: slot, cache: cache)
         }
         var state = SequenceState(promptIndex: promptIndex, sampleIndex: sampleIndex, promptLength: prompt.count,
                                   stream: SampleStream(seed: parameters.seed, prompt: promptIDs[promptIndex], sample: sampleIndex))

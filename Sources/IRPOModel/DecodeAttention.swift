@@ -4,15 +4,15 @@ import IRPOTensor
 /// counterpart of `Attention.forward`).
 ///
 /// Query row `i` of a segment sits at position `start + i` and sees cached positions
-/// `0...start + i` of its slot. Single-token segments (decoding) stream each (slot, kv head)'s
-/// contiguous cache block: scores 8 positions at a time from the dimension-major key blocks (8
-/// lanes, no horizontal sums), one softmax, then the value rows into register accumulators.
-/// Rows a slot shares with another (`KVCache.sharePrefix`) are read in place, and the work is
-/// ordered by kv head and shared source so those rows stay in cache while every sample of a
-/// prompt reads them. Longer segments (prefill) gather the rows and use GEMM. Every output
-/// element is computed by one worker in a fixed order that depends only on its own query, its
-/// position and the cached rows, so results do not depend on the batch, on sharing, or on the
-/// thread count.
+/// `0...start + i` of its slot. Every query row (a decode step's one token, or each token of a
+/// prefill) streams its (slot, kv head)'s contiguous cache block: scores 8 positions at a time
+/// from the dimension-major key blocks (8 lanes, no horizontal sums), one softmax, then the value
+/// rows into register accumulators. Rows a slot shares with another (`KVCache.sharePrefix`) are
+/// read in place, and the work is ordered by kv head and shared source so those rows stay in
+/// cache while every sample of a prompt reads them. Every output element is computed by one
+/// worker in a fixed order that depends only on its own query, its position and the cached rows,
+/// so results do not depend on the batch, on sharing, on how a prompt is split into prefills, or
+/// on the thread count.
 enum DecodeAttention {
     /// Rows of one segment in the packed `[T, ...]` buffers and where it sits in its slot.
     struct Segment: Sendable {
@@ -46,12 +46,11 @@ enum DecodeAttention {
     ) {
         var single: [(segment: Segment, rows: [KVCache.HeadRows], source: Int)] = []
         for segment in segments {
-            if segment.count == 1 {
-                let rows = (0..<shape.kvHeads).map { cache.rows(layer: layer, slot: segment.slot, head: $0) }
-                let source = rows.first.map { $0.sharedRows > 0 ? Int(bitPattern: $0.sharedKeys) : -1 } ?? -1
-                single.append((segment, rows, source))
-            } else {
-                prefill(output: output, q: q, cache: cache, layer: layer, segment: segment, shape: shape)
+            let rows = (0..<shape.kvHeads).map { cache.rows(layer: layer, slot: segment.slot, head: $0) }
+            let source = rows.first.map { $0.sharedRows > 0 ? Int(bitPattern: $0.sharedKeys) : -1 } ?? -1
+            // A prefill's rows one by one, each exactly as a decode step at its position.
+            for i in 0..<segment.count {
+                single.append((Segment(slot: segment.slot, firstRow: segment.firstRow + i, start: segment.start + i, count: 1), rows, source))
             }
         }
         guard !single.isEmpty else { return }
@@ -207,46 +206,5 @@ enum DecodeAttention {
         }
         let inverse = 1 / VectorMath.horizontalSum(acc)
         for i in 0..<count { row[i] *= inverse }
-    }
-
-    /// A multi-token segment: per head, the cached rows gathered row-major, scores = Q K^T
-    /// (GEMM), causal softmax, out = P V (GEMM).
-    static func prefill(
-        output: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>, cache: KVCache, layer: Int,
-        segment: Segment, shape: Shape
-    ) {
-        let n = segment.count, length = segment.start + segment.count, d = shape.headDim
-        let scores = UnsafeMutablePointer<Float>.allocate(capacity: n * length)  // [n, length]
-        let keys = UnsafeMutablePointer<Float>.allocate(capacity: length * d)    // [length, d]
-        let values = UnsafeMutablePointer<Float>.allocate(capacity: length * d)  // [length, d]
-        defer {
-            scores.deallocate()
-            keys.deallocate()
-            values.deallocate()
-        }
-        for kvHead in 0..<shape.kvHeads {
-            let rows = cache.rows(layer: layer, slot: segment.slot, head: kvHead)
-            for j in 0..<length {
-                let block = rows.keyBlock(j / 8) + j % 8
-                let row = keys + j * d
-                for i in 0..<d { row[i] = block[i * 8] }
-                (values + j * d).update(from: rows.valueRow(j), count: d)
-            }
-            for g in 0..<shape.group {
-                let h = kvHead * shape.group + g
-                let qBase = q + segment.firstRow * shape.qRow + h * d
-                let oBase = output + segment.firstRow * shape.qRow + h * d
-                GEMM.multiply(transposeA: false, transposeB: true, m: n, n: length, k: d, alpha: shape.scale,
-                              a: qBase, lda: shape.qRow, b: keys, ldb: d, beta: 0, c: scores, ldc: length)
-                for i in 0..<n {
-                    let row = scores + i * length
-                    let valid = segment.start + i + 1
-                    softmax(row, count: valid)
-                    (row + valid).update(repeating: 0, count: length - valid)
-                }
-                GEMM.multiply(transposeA: false, transposeB: false, m: n, n: d, k: length,
-                              a: scores, lda: length, b: values, ldb: d, beta: 0, c: oBase, ldc: shape.qRow)
-            }
-        }
     }
 }

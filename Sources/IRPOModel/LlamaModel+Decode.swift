@@ -13,7 +13,9 @@ extension LlamaModel {
     ///   - segments: new tokens per slot; slots must be distinct.
     ///   - cache: a cache made for this model's configuration.
     ///   - rows: `.last` (one row per segment) or `.all` (one row per new token).
-    ///   - matmul: kernel for single-token steps (multi-token calls always use BLAS).
+    ///   - matmul: kernel for every product of the call: with `.batchInvariant` a row's result
+    ///     never depends on the other rows, so a prompt prefilled in one call, in pieces, or
+    ///     after a shared prefix gives the same keys, values and logits.
     /// - Returns: logits `[rows, V]` row-major.
     /// - Throws: `ModelError.invalidInput` for empty segments, repeated or out-of-range slots,
     ///   token ids outside the vocabulary, a cache of another shape, or a slot that would
@@ -118,9 +120,9 @@ extension LlamaModel {
         let up = storage.allocate(t * inner)             // [T, I]
         let activated = storage.allocate(t * inner)      // [T, I]
         let shape = DecodeAttention.Shape(heads: c.attentionHeads, kvHeads: c.keyValueHeads, headDim: c.headDimension)
-        // Single-token steps use the batch-invariant kernel (a sequence's logits must not depend on
-        // its batch); multi-token prefills use BLAS, and the generator always prefills a prompt alone.
-        let invariant = matmul == .batchInvariant && segments.allSatisfy { $0.tokens.count == 1 }
+        // The batch-invariant kernel for decode steps and prefills alike: a sequence's logits must
+        // not depend on its batch, nor on how its prompt was split (a shared prefix, then the rest).
+        let invariant = matmul == .batchInvariant
         /// y [rows, n] (+)= x [rows, k] W^T with W [n, k] the weight `kind` of `layer`.
         func linear(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ kind: ParameterKind, layer: Int = 0,
                     rows: Int, n: Int, k: Int, accumulate: Bool = false) {

@@ -8,13 +8,14 @@ extension LlamaModel {
     /// threads, and OpenBLAS's rounding can depend on its thread count.
     public static let defaultTrainingShards = 2
 
-    /// Runs `forward(_:savingForBackward:)` over `shards` consecutive parts of `batch` at once
-    /// (see `ShardedForwardPass.shardRanges`), each on its own thread with `Parallel.threadCount
-    /// / shards` threads for its kernels and BLAS. With one thread the shards run one after the
-    /// other, with the same results.
+    /// Runs `forward(_:savingForBackward:)` over `batch` split by `ShardPlan.make(lengths:lanes:
+    /// shards)`: the lanes run at once, each on its own thread with `Parallel.threadCount /
+    /// lanes` threads for its kernels and BLAS, and each runs its parts (sequences of similar
+    /// length, padded together) one after the other. With one thread the lanes run one after
+    /// the other, with the same results.
     ///
-    /// While the shards run, the process-wide BLAS thread count (`GEMM.threadCount`) is lowered
-    /// to each shard's share and restored afterwards; do not run other BLAS work meanwhile.
+    /// While the lanes run, the process-wide BLAS thread count (`GEMM.threadCount`) is lowered
+    /// to each lane's share and restored afterwards; do not run other BLAS work meanwhile.
     ///
     /// `adapters` as in `forward(_:savingForBackward:adapters:)`.
     /// - Throws: `ModelError.invalidInput` as `forward(_:savingForBackward:adapters:)`.
@@ -24,19 +25,20 @@ extension LlamaModel {
         try batch.validate(vocabularySize: configuration.vocabularySize)
         try checkLength(batch.maxLength)
         try checkAdapters(adapters)
-        let ranges = ShardedForwardPass.shardRanges(lengths: batch.sequences.map(\.count), shards: shards)
-        let parts = ranges.map { range in
-            TokenBatch(sequences: Array(batch.sequences[range]), scoreMasks: Array(batch.scoreMasks[range]))
+        let plan = ShardPlan.make(lengths: batch.sequences.map(\.count), lanes: shards)
+        let results = runShards(plan.lanes.count) { lane in
+            plan.lanes[lane].map { indices in
+                let part = TokenBatch(sequences: indices.map { batch.sequences[$0] }, scoreMasks: indices.map { batch.scoreMasks[$0] })
+                return self.forwardValidated(part, savingForBackward: savingForBackward, adapters: adapters)
+            }
         }
-        let results = runShards(ranges.count) { shard in
-            self.forwardValidated(parts[shard], savingForBackward: savingForBackward, adapters: adapters)
-        }
-        return ShardedForwardPass(passes: results, shardRanges: ranges, savesForBackward: savingForBackward)
+        return ShardedForwardPass(passes: results, plan: plan, savesForBackward: savingForBackward)
     }
 
-    /// Backpropagates a sharded pass: each shard's backward runs on its own thread (as in the
-    /// forward); shard 0 adds into `gradients`, every other shard into a scratch buffer kept by
-    /// the model, and those are then added into `gradients` in shard order.
+    /// Backpropagates a sharded pass: each lane's backward runs on its own thread (as in the
+    /// forward) and adds its parts in plan order; lane 0 adds into `gradients`, every other lane
+    /// into a scratch buffer kept by the model, and those are then added into `gradients` in
+    /// lane order.
     ///
     /// `pass` must come from `forward(_:savingForBackward: true, shards:)` on this model with
     /// unchanged parameters, and can be backpropagated once.
@@ -48,10 +50,11 @@ extension LlamaModel {
         pass.consumed = true
         let scratch = shardGradients(pass.passes.count - 1)
         let targets = [gradients] + scratch
-        runShards(pass.passes.count) { shard in
-            if shard > 0 { targets[shard].zero() }
-            let range = pass.shardRanges[shard]
-            self.backward(pass.passes[shard], dSumLogProbs: Array(dSumLogProbs[range]), into: targets[shard])
+        runShards(pass.passes.count) { lane in
+            if lane > 0 { targets[lane].zero() }
+            for (part, indices) in pass.plan.lanes[lane].enumerated() {
+                self.backward(pass.passes[lane][part], dSumLogProbs: indices.map { dSumLogProbs[$0] }, into: targets[lane])
+            }
         }
         for buffer in scratch {
             Elementwise.accumulate(into: gradients.base, from: buffer.base, count: gradients.count)
@@ -59,17 +62,19 @@ extension LlamaModel {
     }
 
     /// Backpropagates a sharded pass that ran with adapters through the frozen base, as
-    /// `backward(_:dSumLogProbs:into:)` does for full training: shard 0 adds into
-    /// `adapterGradients`, every other shard into its own buffer, added in shard order.
+    /// `backward(_:dSumLogProbs:into:)` does for full training: each lane adds its parts in plan
+    /// order, lane 0 into `adapterGradients`, every other lane into its own buffer, added in lane
+    /// order.
     public func backward(_ pass: ShardedForwardPass, dSumLogProbs: [Float], adapterGradients: LoRABuffer) {
         precondition(pass.savesForBackward, "backward needs a pass from forward(_:savingForBackward: true, shards:adapters:)")
         precondition(!pass.consumed, "a ShardedForwardPass can be backpropagated only once")
         precondition(dSumLogProbs.count == pass.sumLogProbs.count, "backward needs one dSumLogProbs entry per sequence")
         pass.consumed = true
         let targets = [adapterGradients] + (1..<max(1, pass.passes.count)).map { _ in LoRABuffer(layout: adapterGradients.layout) }
-        runShards(pass.passes.count) { shard in
-            let range = pass.shardRanges[shard]
-            self.backward(pass.passes[shard], dSumLogProbs: Array(dSumLogProbs[range]), adapterGradients: targets[shard])
+        runShards(pass.passes.count) { lane in
+            for (part, indices) in pass.plan.lanes[lane].enumerated() {
+                self.backward(pass.passes[lane][part], dSumLogProbs: indices.map { dSumLogProbs[$0] }, adapterGradients: targets[lane])
+            }
         }
         for buffer in targets.dropFirst() {
             Elementwise.accumulate(into: adapterGradients.base, from: buffer.base, count: adapterGradients.count)

@@ -15,8 +15,13 @@ public struct SplitEvaluation: Codable, Sendable, Equatable {
     public var majorityK: Int
     /// maj@k accuracy.
     public var majorityAccuracy: Double?
+    /// Questions the majority vote covered (the first ones of the split; `evaluation.majority_limit`).
+    public var majorityQuestions: Int?
     /// Fraction of the k-sample completions with no extractable answer.
     public var majorityExtractionFailureRate: Double?
+    /// Fraction of the k-sample completions that are correct on their own (the mean pass@1 at the
+    /// majority-vote temperature): how often sampling finds a correct chain of thought.
+    public var sampleAccuracy: Double?
     /// Synthetic task: greedy completions by error kind (`SyntheticDiagnosis.Kind`).
     public var greedyDiagnosis: [String: Int]?
     enum CodingKeys: String, CodingKey {
@@ -25,7 +30,9 @@ public struct SplitEvaluation: Codable, Sendable, Equatable {
         case greedyExtractionFailureRate = "greedy_extraction_failure_rate"
         case majorityK = "majority_k"
         case majorityAccuracy = "majority_accuracy"
+        case majorityQuestions = "majority_questions"
         case majorityExtractionFailureRate = "majority_extraction_failure_rate"
+        case sampleAccuracy = "sample_accuracy"
         case greedyDiagnosis = "greedy_diagnosis"
     }
 }
@@ -99,19 +106,24 @@ public struct Evaluator {
             if syntheticTask != nil { result.greedyDiagnosis = diagnosis }
         }
         if settings.majorityK > 0 {
+            let voted = min(items.count, settings.majorityLimit ?? items.count)
+            let items = Array(items.prefix(voted)), prompts = Array(prompts.prefix(voted)), ids = Array(ids.prefix(voted))
             let parameters = GenerateParameters(temperature: Float(settings.majorityTemperature), maxNewTokens: settings.maxNewTokens,
                                                 seed: seed)
             let outputs = try backend.complete(prompts: prompts, promptIDs: ids, parameters: parameters,
                                                samplesPerPrompt: settings.majorityK) { progress("maj@\(settings.majorityK)", $0, $1) }
-            var correct = 0, failures = 0, total = 0
+            var correct = 0, failures = 0, total = 0, correctSamples = 0
             for (item, row) in zip(items, outputs) {
                 let scores = row.map { reward.score(completion: $0.text, item: item) }
                 total += scores.count
                 failures += scores.filter { Self.isFailure($0.outcome) }.count
+                correctSamples += scores.filter { $0.outcome == .correct }.count
                 if let winner = Self.majorityWinner(of: scores), winner.outcome == .correct { correct += 1 }
             }
             result.majorityAccuracy = Double(correct) / Double(items.count)
+            result.majorityQuestions = items.count
             result.majorityExtractionFailureRate = total > 0 ? Double(failures) / Double(total) : 0
+            result.sampleAccuracy = total > 0 ? Double(correctSamples) / Double(total) : 0
         }
         return result
     }

@@ -307,6 +307,7 @@ extension IterativeRun {
             if let greedy = split.greedyAccuracy { parts.append("greedy \(Self.percent(greedy))") }
             if let majority = split.majorityAccuracy { parts.append("maj@\(split.majorityK) \(Self.percent(majority))") }
             if let failures = split.greedyExtractionFailureRate { parts.append("no answer \(Self.percent(failures))") }
+            if let samples = split.sampleAccuracy { parts.append("samples correct \(Self.percent(samples))") }
             return parts.joined(separator: " ")
         }.joined(separator: "; ")
     }

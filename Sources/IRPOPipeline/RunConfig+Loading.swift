@@ -106,6 +106,7 @@ extension RunConfig {
         config.evaluation.majorityK = try evaluation.int("majority_k", default: e.majorityK)
         config.evaluation.majorityTemperature = try evaluation.double("majority_temperature", default: e.majorityTemperature)
         config.evaluation.limit = try evaluation.optionalInt("limit")
+        config.evaluation.majorityLimit = try evaluation.optionalInt("majority_limit")
         config.evaluation.maxNewTokens = try evaluation.int("max_new_tokens", default: e.maxNewTokens)
         config.evaluation.splits = try evaluation.strings("splits", default: e.splits)
         config.evaluation.evaluateSeedModel = try evaluation.bool("evaluate_seed_model", default: e.evaluateSeedModel)
@@ -215,6 +216,7 @@ extension RunConfig {
         }
         guard evaluation.greedy || evaluation.majorityK > 0 else { throw fail("evaluation.greedy", false, "true when majority_k is 0 (nothing to evaluate)") }
         if let limit = evaluation.limit, limit < 1 { throw fail("evaluation.limit", limit, "an integer >= 1 (or null for all)") }
+        if let limit = evaluation.majorityLimit, limit < 1 { throw fail("evaluation.majority_limit", limit, "an integer >= 1 (or null for all)") }
         guard evaluation.maxNewTokens >= 1 else { throw fail("evaluation.max_new_tokens", evaluation.maxNewTokens, "an integer >= 1") }
         for split in evaluation.splits where !["test", "dev"].contains(split) {
             throw fail("evaluation.splits", "\"\(split)\"", "\"test\" and/or \"dev\"")
@@ -259,6 +261,7 @@ extension RunConfig {
         try check("training.selection_every", training.selectionEvery, 1...L.maxSteps)
         try check("evaluation.majority_k", evaluation.majorityK, 0...L.maxSamplesPerQuestion, " (0 disables majority vote)")
         if let limit = evaluation.limit { try check("evaluation.limit", limit, 1...L.maxQuestions, " (or null for all)") }
+        if let limit = evaluation.majorityLimit { try check("evaluation.majority_limit", limit, 1...L.maxQuestions, " (or null for all)") }
         try check("evaluation.max_new_tokens", evaluation.maxNewTokens, 1...L.maxSequenceTokens)
         let backend = sampling.backend
         try check("sampling.backend.max_concurrency", backend.maxConcurrency, 1...BackendLimits.maxConcurrency)

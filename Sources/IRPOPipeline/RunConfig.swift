@@ -165,6 +165,9 @@ public struct RunConfig: Sendable, Equatable, Encodable {
         public var majorityTemperature: Double = 0.8
         /// At most this many test (and dev) questions (nil: all).
         public var limit: Int?
+        /// The majority vote runs on the first this many of a split's evaluated questions (nil:
+        /// all of them); greedy decoding still covers every question.
+        public var majorityLimit: Int?
         /// Max new tokens when evaluating.
         public var maxNewTokens: Int = 512
         /// Splits to evaluate: "test" and/or "dev".
@@ -176,6 +179,7 @@ public struct RunConfig: Sendable, Equatable, Encodable {
             case greedy, limit, splits
             case majorityK = "majority_k"
             case majorityTemperature = "majority_temperature"
+            case majorityLimit = "majority_limit"
             case maxNewTokens = "max_new_tokens"
             case evaluateSeedModel = "evaluate_seed_model"
         }

@@ -114,7 +114,8 @@ public struct RunReport {
             lines += ["## Accuracy on \(split) (%)", "", "| model | greedy | maj@k | no answer (greedy) | no answer (maj@k samples) |", "|---|---|---|---|---|"]
             for evaluation in evaluations {
                 guard let s = evaluation.splits.first(where: { $0.split == split }) else { continue }
-                let k = s.majorityK > 0 ? " (k=\(s.majorityK))" : ""
+                let voted = s.majorityQuestions.map { $0 < s.questions ? ", first \($0) questions" : "" } ?? ""
+                let k = s.majorityK > 0 ? " (k=\(s.majorityK)\(voted))" : ""
                 lines.append("| M\(evaluation.iteration) | \(Self.percent(s.greedyAccuracy)) | \(Self.percent(s.majorityAccuracy))\(k) | \(Self.percent(s.greedyExtractionFailureRate)) | \(Self.percent(s.majorityExtractionFailureRate)) |")
             }
             lines.append("")

@@ -14,9 +14,14 @@ import Foundation
 final class WorkerPool: @unchecked Sendable {
     static let shared = WorkerPool()
 
-    /// Spins (atomic loads, with a yield every 64) before a waiting worker sleeps: tens of
-    /// microseconds, longer than the gaps inside a decode step.
-    private static let spinLimit = 20_000
+    /// Spins (atomic loads, with a yield every `yieldEvery`) before a waiting worker sleeps:
+    /// a few hundred microseconds, longer than the gaps inside a decode step.
+    private static let spinLimit = 200_000
+    /// Spins between yields of a waiting thread. Rare on purpose: while any other process is
+    /// runnable, even one at the lowest priority, each `sched_yield` hands it the core for a
+    /// time slice, and a decode step waits on its slowest worker; yielding every 64 spins made
+    /// decoding three times slower next to two idle-priority busy loops.
+    private static let yieldEvery = 4096
 
     private let lock = NSCondition()
     private var workers = 0
@@ -52,7 +57,7 @@ final class WorkerPool: @unchecked Sendable {
             var spins = 0
             while unfinished.load(ordering: .acquiring) > 0 {
                 spins &+= 1
-                if spins & 63 == 0 { sched_yield() }
+                if spins % Self.yieldEvery == 0 { sched_yield() }
             }
             self.body = nil
         }
@@ -77,7 +82,7 @@ final class WorkerPool: @unchecked Sendable {
             var spins = 0
             while generation.load(ordering: .acquiring) == seen {
                 spins &+= 1
-                if spins & 63 == 0 { sched_yield() }
+                if spins % Self.yieldEvery == 0 { sched_yield() }
                 if spins >= Self.spinLimit {
                     lock.lock()
                     sleepers.wrappingIncrement(ordering: .sequentiallyConsistent)

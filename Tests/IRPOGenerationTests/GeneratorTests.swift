@@ -106,6 +106,45 @@ final class GeneratorTests: XCTestCase {
         XCTAssertGreaterThan(Set(reference.joined().map(\.tokens)).count, 40)
     }
 
+    /// Prompts that all begin with the same tokens (a chat template's system prompt and an
+    /// instruction) read one shared prefill of them: every sample equals the one generated for its
+    /// prompt alone (no sharing), with one and with several samples per prompt, and greedy
+    /// decoding equals the chain of full forwards.
+    func testPromptsWithACommonStartShareItsPrefill() throws {
+        let common = TinyModels.tokens(37, seed: 400)
+        let prompts = (0..<7).map { common + TinyModels.tokens(1 + 5 * $0, seed: UInt64(410 + $0)) }
+        XCTAssertEqual(GenerationRun.commonStart(of: prompts), 37)
+        let sampling = try TinyModels.model("llama-tied-gqa", seed: 9, std: 0.1)
+        let parameters = GenerateParameters(temperature: 1.0, maxNewTokens: 10, seed: 3, returnLogProbs: true)
+        for samples in [1, 3] {
+            let batched = try Generator(model: sampling, endOfSequenceTokenIDs: [3], maxBatchSize: 16)
+                .generate(prompts: prompts, parameters: parameters, samplesPerPrompt: samples)
+            for (i, prompt) in prompts.enumerated() {
+                let alone = try Generator(model: sampling, endOfSequenceTokenIDs: [3], maxBatchSize: 1)
+                    .generate(prompts: [prompt], parameters: parameters, samplesPerPrompt: samples, promptIDs: [i])
+                XCTAssertTrue(alone[0].map(\.tokens) == batched[i].map(\.tokens) && alone[0].map(\.logProbs) == batched[i].map(\.logProbs),
+                              "\(samples) sample(s): prompt \(i) alone differs from the batch")
+            }
+            XCTAssertGreaterThan(Set(batched.joined().map(\.tokens)).count, prompts.count / 2, "samples should differ")
+        }
+        let peaked = try TinyModels.model("llama-tied-gqa", seed: 10)
+        let greedy = try Generator(model: peaked, endOfSequenceTokenIDs: [], maxBatchSize: 8)
+            .generate(prompts: prompts, parameters: .greedy(maxNewTokens: 8), samplesPerPrompt: 1)
+        for (i, prompt) in prompts.enumerated() {
+            XCTAssertEqual(greedy[i][0].tokens, try argmaxChain(peaked, prompt: prompt, steps: 8), "greedy, prompt \(i)")
+        }
+    }
+
+    func testTheCommonStartLeavesEveryPromptATokenOfItsOwn() {
+        XCTAssertEqual(GenerationRun.commonStart(of: [[1, 2, 3, 4], [1, 2, 3, 5], [1, 2, 9]]), 2)
+        XCTAssertEqual(GenerationRun.commonStart(of: [[1, 2, 3], [1, 2, 3, 4]]), 2)
+        XCTAssertEqual(GenerationRun.commonStart(of: [[1, 2, 3], [1, 2, 3]]), 2)
+        XCTAssertEqual(GenerationRun.commonStart(of: [[7, 2], [1, 2]]), 0)
+        XCTAssertEqual(GenerationRun.commonStart(of: [[1, 2, 3]]), 0)
+        XCTAssertEqual(GenerationRun.commonStart(of: [[1], [1]]), 0)
+        XCTAssertEqual(GenerationRun.commonStart(of: []), 0)
+    }
+
     /// Returned log-probs are the full forward's log-softmax at each generated token, and EOS
     /// ends a sample with the EOS token included.
     func testLogProbsMatchFullForwardAndEOSStops() throws {

@@ -122,7 +122,8 @@ final class DecodeAttentionTests: XCTestCase {
     }
 
     /// A prefill (multi-token segment) after shared rows reads them in place too: it must equal
-    /// the same prefill over rows the slot wrote itself.
+    /// the same prefill over rows the slot wrote itself, and each of its rows must equal a
+    /// one-token step at that row's position (so how a prompt is split never matters).
     func testPrefillAfterASharedPrefixEqualsPrefillOverOwnRows() {
         let shape = DecodeAttention.Shape(heads: 2, kvHeads: 1, headDim: 8)
         let (prefix, suffix) = (19, 5)
@@ -135,19 +136,21 @@ final class DecodeAttentionTests: XCTestCase {
         var random = SeededGenerator(seed: 5)
         var q = [Float](repeating: 0, count: suffix * shape.qRow)
         random.fillNormal(&q, count: q.count, mean: 0, std: 1)
-        func prefill(slot: Int) -> [Float] {
-            var output = [Float](repeating: .nan, count: suffix * shape.qRow)
+        func attention(slot: Int, first: Int, count: Int) -> [Float] {
+            var output = [Float](repeating: .nan, count: count * shape.qRow)
             output.withUnsafeMutableBufferPointer { out in
                 q.withUnsafeBufferPointer { query in
-                    DecodeAttention.prefill(output: out.baseAddress!, q: query.baseAddress!, cache: cache, layer: 0,
-                                            segment: DecodeAttention.Segment(slot: slot, firstRow: 0, start: prefix, count: suffix),
+                    DecodeAttention.forward(output: out.baseAddress!, q: query.baseAddress! + first * shape.qRow, cache: cache, layer: 0,
+                                            segments: [DecodeAttention.Segment(slot: slot, firstRow: 0, start: prefix + first, count: count)],
                                             shape: shape)
                 }
             }
             return output
         }
-        let own = prefill(slot: 2)
+        let own = attention(slot: 2, first: 0, count: suffix)
         XCTAssertFalse(own.contains { !$0.isFinite })
-        XCTAssertEqual(prefill(slot: 1), own)
+        XCTAssertEqual(attention(slot: 1, first: 0, count: suffix), own)
+        let stepwise = (0..<suffix).flatMap { attention(slot: 2, first: $0, count: 1) }
+        XCTAssertEqual(stepwise, own)
     }
 }

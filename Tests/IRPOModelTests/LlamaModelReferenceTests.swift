@@ -67,7 +67,7 @@ final class LlamaModelReferenceTests: XCTestCase {
         let gradients = ParameterBuffer(layout: model.layout)
         model.backward(pass, dSumLogProbs: inputs.loss_weights, into: gradients)
         let sharded = try model.forward(batch, shards: 2)
-        XCTAssertEqual(sharded.shardRanges.count, 2, name)
+        XCTAssertEqual(sharded.plan.lanes.count, 2, name)
         for index in 0..<b {
             XCTAssertEqual(sharded.sumLogProbs[index], expectedSums[index], accuracy: 5e-4, "\(name), sharded: sum_logprobs[\(index)]")
         }

@@ -162,7 +162,7 @@ final class LoRAAdapterTests: XCTestCase {
         let one = LoRABuffer(layout: adapters.layout), sharded = LoRABuffer(layout: adapters.layout)
         model.backward(try model.forward(batch, adapters: adapters), dSumLogProbs: weights, adapterGradients: one)
         let pass = try model.forward(batch, shards: 2, adapters: adapters)
-        XCTAssertEqual(pass.shardRanges.count, 2)
+        XCTAssertEqual(pass.plan.lanes.count, 2)
         model.backward(pass, dSumLogProbs: weights, adapterGradients: sharded)
         var norm: Float = 0
         for i in 0..<one.count {

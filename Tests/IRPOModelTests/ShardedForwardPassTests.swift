@@ -3,7 +3,7 @@ import XCTest
 @testable import IRPOModel
 import IRPOTensor
 
-/// Sharded training passes: the shard split, agreement with one unsharded pass, independence of
+/// Sharded training passes: the plan of lanes and parts, agreement with one unsharded pass, independence of
 /// the thread count, accumulation.
 final class ShardedForwardPassTests: XCTestCase {
     private let sequences: [[Int32]] = [
@@ -16,26 +16,43 @@ final class ShardedForwardPassTests: XCTestCase {
     private let weights: [Float] = [0.8, -1.1, 0.5, -0.3, 1.4]
     private var batch: TokenBatch { TokenBatch(sequences: sequences, scoreMasks: masks) }
 
-    func testShardRangesAreConsecutiveNonEmptyAndBalancedByTokens() {
-        XCTAssertEqual(ShardedForwardPass.shardRanges(lengths: [10, 10, 10, 10], shards: 2), [0..<2, 2..<4])
-        XCTAssertEqual(ShardedForwardPass.shardRanges(lengths: [100, 1, 1, 1], shards: 2), [0..<1, 1..<4])
-        XCTAssertEqual(ShardedForwardPass.shardRanges(lengths: [1, 1, 1, 100], shards: 2), [0..<3, 3..<4])
-        XCTAssertEqual(ShardedForwardPass.shardRanges(lengths: [5, 5, 5], shards: 3), [0..<1, 1..<2, 2..<3])
-        XCTAssertEqual(ShardedForwardPass.shardRanges(lengths: [5, 5], shards: 4), [0..<1, 1..<2])
-        XCTAssertEqual(ShardedForwardPass.shardRanges(lengths: [7], shards: 2), [0..<1])
-        XCTAssertEqual(ShardedForwardPass.shardRanges(lengths: [], shards: 2), [])
-        XCTAssertEqual(ShardedForwardPass.shardRanges(lengths: [3, 4, 5], shards: 1), [0..<3])
-        // Every split covers all sequences in order, with no empty shard.
+    func testPlansBalanceTheLanesAndPadOnlySimilarLengthsTogether() {
+        XCTAssertEqual(ShardPlan.make(lengths: [10, 10, 10, 10], lanes: 2).lanes, [[[0, 2]], [[1, 3]]])
+        XCTAssertEqual(ShardPlan.make(lengths: [100, 1, 1, 1], lanes: 2).lanes, [[[0]], [[1, 2, 3]]])
+        XCTAssertEqual(ShardPlan.make(lengths: [5, 5], lanes: 4).lanes, [[[0]], [[1]]])
+        XCTAssertEqual(ShardPlan.make(lengths: [7], lanes: 2).lanes, [[[0]]])
+        XCTAssertEqual(ShardPlan.make(lengths: [], lanes: 2).lanes, [])
+        // 5 is more than 8/7 of 4, and 4 of 3: three parts.
+        XCTAssertEqual(ShardPlan.make(lengths: [3, 4, 5], lanes: 1).lanes, [[[2], [1], [0]]])
+        // Short winners and long losers, as in a preference batch: the long ones spread over both
+        // lanes, and the short ones pad only with each other.
+        XCTAssertEqual(ShardPlan.make(lengths: [20, 200, 21, 210, 19, 190], lanes: 2).lanes, [[[3], [0, 2, 4]], [[1, 5]]])
+    }
+
+    func testEveryPlanCoversEachSequenceOnceWithBoundedPadding() {
         var generator = SeededGenerator(seed: 3)
-        for _ in 0..<200 {
-            let count = 1 + Int(generator.next() % 12), shards = 1 + Int(generator.next() % 5)
+        for _ in 0..<300 {
+            let count = Int(generator.next() % 40), lanes = 1 + Int(generator.next() % 5)
             let lengths = (0..<count).map { _ in 1 + Int(generator.next() % 300) }
-            let ranges = ShardedForwardPass.shardRanges(lengths: lengths, shards: shards)
-            XCTAssertEqual(ranges.count, min(count, shards), "\(lengths) into \(shards)")
-            XCTAssertEqual(ranges.first?.lowerBound, 0)
-            XCTAssertEqual(ranges.last?.upperBound, count)
-            XCTAssertTrue(ranges.allSatisfy { !$0.isEmpty }, "\(lengths) into \(shards): \(ranges)")
-            XCTAssertTrue(zip(ranges, ranges.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound })
+            let plan = ShardPlan.make(lengths: lengths, lanes: lanes)
+            XCTAssertEqual(plan, ShardPlan.make(lengths: lengths, lanes: lanes))
+            XCTAssertEqual(plan.lanes.count, min(count, lanes), "\(lengths) on \(lanes) lanes")
+            XCTAssertEqual(plan.lanes.flatMap { $0.flatMap { $0 } }.sorted(), Array(0..<count), "\(lengths): \(plan.lanes)")
+            XCTAssertEqual(plan.sequenceCount, count)
+            for parts in plan.lanes {
+                XCTAssertFalse(parts.isEmpty)
+                for part in parts {
+                    XCTAssertFalse(part.isEmpty)
+                    XCTAssertEqual(part, part.sorted())
+                    let longest = part.map { lengths[$0] }.max() ?? 0, shortest = part.map { lengths[$0] }.min() ?? 0
+                    XCTAssertLessThanOrEqual(longest * 7, shortest * 8, "\(lengths): part \(part)")
+                }
+            }
+            // Balanced: no lane holds more tokens than another plus the longest sequence.
+            let totals = plan.lanes.map { $0.flatMap { $0 }.reduce(0) { $0 + lengths[$1] } }
+            if let most = totals.max(), let least = totals.min() {
+                XCTAssertLessThanOrEqual(most - least, lengths.max() ?? 0, "\(lengths): \(totals)")
+            }
         }
     }
 
@@ -47,7 +64,7 @@ final class ShardedForwardPassTests: XCTestCase {
             model.backward(whole, dSumLogProbs: weights, into: wholeGradients)
             for shards in [2, 3, 5] {
                 let sharded = try model.forward(batch, shards: shards)
-                XCTAssertEqual(sharded.shardRanges.count, shards)
+                XCTAssertEqual(sharded.plan.lanes.count, shards)
                 XCTAssertEqual(sharded.tokenCounts, whole.tokenCounts)
                 for (a, b) in zip(sharded.sumLogProbs, whole.sumLogProbs) { XCTAssertEqual(a, b, accuracy: 1e-4) }
                 for (rowA, rowB) in zip(sharded.tokenLogProbs, whole.tokenLogProbs) {

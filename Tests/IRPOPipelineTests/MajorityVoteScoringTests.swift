@@ -1,6 +1,9 @@
+import Foundation
 import XCTest
 @testable import IRPOPipeline
 import IRPOTasks
+import IRPOBackends
+import IRPOGeneration
 
 /// maj@k groups the k extracted answers by the task's normalised form and only then compares the
 /// winner with the gold answer: the vote itself never sees the gold answer.
@@ -78,5 +81,66 @@ final class MajorityVoteScoringTests: XCTestCase {
         XCTAssertEqual(winner(completions, item: item, reward: reward)?.outcome, .correct)
         let wrong = ["Final answer: \\sqrt{2}", "Final answer: 0.5", "Final answer: \\sqrt2"]
         XCTAssertEqual(winner(wrong, item: item, reward: reward)?.outcome, .incorrect)
+    }
+}
+
+/// `evaluation.majority_limit`: the vote covers the first questions only, greedy covers all.
+final class MajorityLimitTests: XCTestCase {
+    /// Answers greedy requests with the gold answer of odd questions, and every sample with the
+    /// gold answer of questions whose index is a multiple of 3; records each request's prompt ids.
+    final class ScriptedBackend: InferenceBackend {
+        var name: String { "scripted" }
+        var requests: [(promptIDs: [Int], samples: Int)] = []
+        let golds: [String]
+        init(golds: [String]) { self.golds = golds }
+        func complete(prompts: [String], promptIDs: [Int], parameters: GenerateParameters, samplesPerPrompt: Int,
+                      progress: (Int, Int) -> Void,
+                      promptFinished: (Int, [BackendCompletion]) throws -> Void) throws -> [[BackendCompletion]] {
+            requests.append((promptIDs, samplesPerPrompt))
+            return promptIDs.map { id in
+                let right = parameters.temperature == 0 ? id % 2 == 1 : id % 3 == 0
+                let text = "Final answer: " + (right ? golds[id] : "-1")
+                return (0..<samplesPerPrompt).map { _ in BackendCompletion(text: text, tokenCount: 3, finishReason: .eos) }
+            }
+        }
+    }
+
+    func testTheVoteCoversTheFirstQuestionsOnly() throws {
+        let items = (0..<10).map { TaskItem(id: "q\($0)", question: "What is \($0) + 1?", goldAnswer: "\($0 + 1)") }
+        var settings = RunConfig.Evaluation()
+        settings.majorityK = 4
+        settings.majorityLimit = 6
+        let backend = ScriptedBackend(golds: items.map(\.goldAnswer))
+        let evaluator = Evaluator(reward: NumericExactMatchReward(), prompt: PromptFormatter(template: .gsm8k), settings: settings,
+                                  seed: 1, syntheticTask: nil)
+        let result = try evaluator.evaluate(items: items, split: "test", backend: backend) { _, _, _ in }
+        XCTAssertEqual(backend.requests.map(\.promptIDs), [Array(0..<10), Array(0..<6)])
+        XCTAssertEqual(backend.requests.map(\.samples), [1, 4])
+        XCTAssertEqual(result.greedyAccuracy, 0.5)               // 1, 3, 5, 7, 9 of 10
+        XCTAssertEqual(result.majorityQuestions, 6)
+        XCTAssertEqual(result.majorityAccuracy, 2.0 / 6.0)       // 0 and 3 of the first 6
+        XCTAssertEqual(result.sampleAccuracy, 2.0 / 6.0)
+        // Without a limit the vote covers every question.
+        settings.majorityLimit = nil
+        let all = try Evaluator(reward: NumericExactMatchReward(), prompt: PromptFormatter(template: .gsm8k), settings: settings,
+                                seed: 1, syntheticTask: nil).evaluate(items: items, split: "test", backend: backend) { _, _, _ in }
+        XCTAssertEqual(all.majorityQuestions, 10)
+        XCTAssertEqual(all.majorityAccuracy, 0.4)                // 0, 3, 6, 9
+    }
+
+    func testTheLimitIsValidated() throws {
+        func config(_ limit: String) throws -> RunConfig {
+            let folder = FileManager.default.temporaryDirectory.path   // any existing folder
+            let json = "{\"seed_model\": \"\(folder)\", \"task\": {\"kind\": \"synthetic-arithmetic\"}, \"evaluation\": {\"majority_limit\": \(limit)}}"
+            let config = try RunConfig(json: Data(json.utf8), file: "test.json")
+            try config.validate()
+            return config
+        }
+        for bad in ["0", "-3", "4611686018427387904"] {
+            XCTAssertThrowsError(try config(bad)) { error in
+                XCTAssertTrue("\(error)".contains("evaluation.majority_limit"), "\(error)")
+            }
+        }
+        XCTAssertEqual(try config("250").evaluation.majorityLimit, 250)
     }
 }
