@@ -128,8 +128,10 @@ final class LoRAAdapterTests: XCTestCase {
             XCTAssertEqual(adapted.tokenLogProbs, base.tokenLogProbs, modelType)
             let training = try model.forward(batch, adapters: adapters)
             XCTAssertEqual(training.tokenLogProbs, base.tokenLogProbs, modelType)
+            // Sharded passes pad each part to its own length, so compare with the same plan.
             let sharded = try model.forward(batch, savingForBackward: false, shards: 2, adapters: adapters)
-            XCTAssertEqual(sharded.tokenLogProbs, base.tokenLogProbs, modelType)
+            let shardedBase = try model.forward(batch, savingForBackward: false, shards: 2)
+            XCTAssertEqual(sharded.tokenLogProbs, shardedBase.tokenLogProbs, modelType)
         }
     }
 
