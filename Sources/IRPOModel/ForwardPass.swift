@@ -46,6 +46,8 @@ public final class ForwardPass: @unchecked Sendable {
     let logSumExp: UnsafeMutablePointer<Float>
     /// Set once backward has consumed the logits.
     var consumed = false
+    /// The adapters the pass ran with, if any.
+    let adapters: LoRAAdapters?
 
     init(
         sumLogProbs: [Float], tokenCounts: [Int], tokenLogProbs: [[Float]], savesForBackward: Bool,
@@ -54,8 +56,9 @@ public final class ForwardPass: @unchecked Sendable {
         layers: [LayerActivations], finalResidual: UnsafeMutablePointer<Float>,
         headInput: UnsafeMutablePointer<Float>, headNormed: UnsafeMutablePointer<Float>,
         headInverseRMS: UnsafeMutablePointer<Float>, logits: UnsafeMutablePointer<Float>?,
-        logSumExp: UnsafeMutablePointer<Float>
+        logSumExp: UnsafeMutablePointer<Float>, adapters: LoRAAdapters? = nil
     ) {
+        self.adapters = adapters
         self.sumLogProbs = sumLogProbs
         self.tokenCounts = tokenCounts
         self.tokenLogProbs = tokenLogProbs
@@ -100,6 +103,8 @@ struct LayerActivations {
     var inverseRMS2: UnsafeMutablePointer<Float>
     /// Gate and up projections side by side [T, 2I] (gate in the first I columns of a row).
     var gateUp: UnsafeMutablePointer<Float>
+    /// With adapters: each adapted group's `A x`, group after group ([T, stacked rank] each).
+    var loraHidden: UnsafeMutablePointer<Float>?
 }
 
 /// Owns a set of float allocations and hands them back to its pool (or frees them) together.

@@ -5,12 +5,29 @@ extension LlamaModel {
     /// gradients into `gradients` (same layout as `parameters`; zero it between steps yourself).
     ///
     /// `pass` must come from `forward(_:savingForBackward: true)` on this model with unchanged
-    /// parameters, and can be backpropagated once (its logits become their gradient).
+    /// parameters and without adapters, and can be backpropagated once (its logits become their
+    /// gradient).
     public func backward(_ pass: ForwardPass, dSumLogProbs: [Float], into gradients: ParameterBuffer) {
+        precondition(pass.adapters == nil, "a pass with adapters is backpropagated with backward(_:dSumLogProbs:adapterGradients:)")
+        precondition(gradients.layout == layout, "gradients must have the model's layout")
+        backpropagate(pass, dSumLogProbs: dSumLogProbs, baseGradients: gradients, adapterGradients: nil)
+    }
+
+    /// Backpropagates `pass`, which ran with adapters, through the frozen base and ADDS the
+    /// adapters' gradients into `adapterGradients` (their layout). No base weight gradient is
+    /// formed: the products that would give them are skipped.
+    public func backward(_ pass: ForwardPass, dSumLogProbs: [Float], adapterGradients: LoRABuffer) {
+        guard let adapters = pass.adapters else { preconditionFailure("backward(adapterGradients:) needs a pass that ran with adapters") }
+        precondition(adapterGradients.layout == adapters.layout, "adapter gradients must have the adapters' layout")
+        backpropagate(pass, dSumLogProbs: dSumLogProbs, baseGradients: nil, adapterGradients: adapterGradients)
+    }
+
+    /// The backward of both entry points: base weight gradients into `baseGradients` when given
+    /// (full training), adapter gradients into `adapterGradients` when the pass ran with adapters.
+    func backpropagate(_ pass: ForwardPass, dSumLogProbs: [Float], baseGradients: ParameterBuffer?, adapterGradients: LoRABuffer?) {
         precondition(pass.savesForBackward, "backward needs a pass from forward(_:savingForBackward: true)")
         precondition(!pass.consumed, "a ForwardPass can be backpropagated only once")
         precondition(dSumLogProbs.count == pass.batchSize, "dSumLogProbs needs one value per sequence")
-        precondition(gradients.layout == layout, "gradients must have the model's layout")
         guard let logits = pass.logits else { preconditionFailure("training pass without logits") }
         pass.consumed = true
 
@@ -19,7 +36,25 @@ extension LlamaModel {
         let hidden = c.hiddenSize, vocab = c.vocabularySize
         let qWidth = c.queryWidth, kvWidth = c.keyValueWidth, inner = c.intermediateSize
         let scratch = ActivationStorage(pool: bufferPool)
-        let g = { (kind: ParameterKind, layer: Int) in gradients.pointer(kind, layer: layer) }
+        // A frozen base still needs somewhere for the norms' weight gradients: one discarded row.
+        let discarded = baseGradients == nil ? scratch.allocate(hidden) : nil
+        let g = { (kind: ParameterKind, layer: Int) -> UnsafeMutablePointer<Float> in
+            if let baseGradients { return baseGradients.pointer(kind, layer: layer) }
+            guard let discarded else { preconditionFailure("no gradient target") }
+            return discarded
+        }
+        let train = baseGradients != nil
+        let adapters = pass.adapters
+        let dHidden = adapters.map { scratch.allocate($0.hiddenCount(layer: 0, tokens: t)) }
+        /// Adapter backward of `group` in `layer`, when the pass ran with adapters.
+        func lora(_ group: LoRAGroup, layer: Int, input: UnsafePointer<Float>, dFused: UnsafePointer<Float>,
+                  dInput: UnsafeMutablePointer<Float>) {
+            guard let adapters, let adapterGradients, let dHidden, let hidden = pass.layers[layer].loraHidden,
+                  let adapted = adapters.layout.group(group, layer: layer) else { return }
+            let offset = adapters.hiddenOffset(adapted, layer: layer, tokens: t)
+            adapters.backward(adapted, input: input, hidden: hidden + offset, dFused: dFused, tokens: t,
+                              dHidden: dHidden + offset, dInput: dInput, gradients: adapterGradients)
+        }
 
         // LM head and final norm at the scored rows.
         let dLogProbs = pass.scoredSequence.map { dSumLogProbs[$0] }
@@ -33,8 +68,10 @@ extension LlamaModel {
                                           targets: targetBase, tokens: n, vocab: vocab)
             }
         }
-        GEMM.multiply(transposeA: true, transposeB: false, m: vocab, n: hidden, k: n,
-                      a: logits, b: pass.headNormed, beta: 1, c: g(headKind, 0))
+        if train {
+            GEMM.multiply(transposeA: true, transposeB: false, m: vocab, n: hidden, k: n,
+                          a: logits, b: pass.headNormed, beta: 1, c: g(headKind, 0))
+        }
         GEMM.multiply(transposeA: false, transposeB: false, m: n, n: hidden, k: vocab,
                       a: logits, b: parameters.pointer(headKind), c: dHeadNormed)
         RMSNorm.backward(dInput: dHeadInput, dWeight: g(.finalNorm, 0), dOutput: dHeadNormed, input: pass.headInput,
@@ -52,6 +89,7 @@ extension LlamaModel {
         let qkvWidth = qWidth + 2 * kvWidth
         let dQKV = scratch.allocate(t * qkvWidth)
         let rotary = rotary(covering: s)
+        let dAdapterInput = adapters?.layout.configuration.adapts(.down) == true ? scratch.allocate(t * inner) : hiddenOrGradient
 
         pass.positions.withUnsafeBufferPointer { positionBuffer in
             pass.lengths.withUnsafeBufferPointer { lengthBuffer in
@@ -60,26 +98,46 @@ extension LlamaModel {
                     let a = pass.layers[layer]
                     let p = { (kind: ParameterKind) in self.parameters.pointer(kind, layer: layer) }
                     // MLP block: output = middle + down(silu(gate) * up); dx holds d(output).
-                    FusedRows.swiGLUForward(output: hiddenOrGradient, gateUp: a.gateUp, rows: t, inner: inner)
-                    GEMM.multiply(transposeA: true, transposeB: false, m: hidden, n: inner, k: t,
-                                  a: dx, b: hiddenOrGradient, beta: 1, c: g(.downWeight, layer))
+                    let downAdapted = adapters?.layout.group(.mlpOutput, layer: layer) != nil
+                    if train || downAdapted {
+                        FusedRows.swiGLUForward(output: hiddenOrGradient, gateUp: a.gateUp, rows: t, inner: inner)
+                    }
+                    if train {
+                        GEMM.multiply(transposeA: true, transposeB: false, m: hidden, n: inner, k: t,
+                                      a: dx, b: hiddenOrGradient, beta: 1, c: g(.downWeight, layer))
+                    }
+                    if downAdapted {
+                        // The adapter's input is the SwiGLU output, still in hiddenOrGradient; its
+                        // share of d(SwiGLU output) goes to dAdapterInput, added after the base product.
+                        Elementwise.zero(dAdapterInput, count: t * inner)
+                        lora(.mlpOutput, layer: layer, input: hiddenOrGradient, dFused: dx, dInput: dAdapterInput)
+                    }
                     GEMM.multiply(transposeA: false, transposeB: false, m: t, n: inner, k: hidden,
                                   a: dx, b: p(.downWeight), c: hiddenOrGradient)
+                    if downAdapted {
+                        Elementwise.accumulate(into: hiddenOrGradient, from: dAdapterInput, count: t * inner)
+                    }
                     Elementwise.zero(dGateUp, count: t * 2 * inner)
                     FusedRows.swiGLUBackward(dGateUp: dGateUp, dOutput: hiddenOrGradient, gateUp: a.gateUp, rows: t, inner: inner)
                     // Gate and up weights are adjacent: one [2I, C] gradient and one product for dNorm.
-                    GEMM.multiply(transposeA: true, transposeB: false, m: 2 * inner, n: hidden, k: t,
-                                  a: dGateUp, b: a.norm2, beta: 1, c: g(.gateWeight, layer))
+                    if train {
+                        GEMM.multiply(transposeA: true, transposeB: false, m: 2 * inner, n: hidden, k: t,
+                                      a: dGateUp, b: a.norm2, beta: 1, c: g(.gateWeight, layer))
+                    }
                     GEMM.multiply(transposeA: false, transposeB: false, m: t, n: hidden, k: 2 * inner,
                                   a: dGateUp, b: p(.gateWeight), c: dNorm)
+                    lora(.mlpInput, layer: layer, input: a.norm2, dFused: dGateUp, dInput: dNorm)
                     RMSNorm.backward(dInput: dx, dWeight: g(.mlpNorm, layer), dOutput: dNorm, input: a.middle,
                                      weight: p(.mlpNorm), inverseRMS: a.inverseRMS2, tokens: t, channels: hidden)
 
                     // Attention block: middle = input + o(attention(rope(q), rope(k), v)); dx holds d(middle).
-                    GEMM.multiply(transposeA: true, transposeB: false, m: hidden, n: qWidth, k: t,
-                                  a: dx, b: a.attention, beta: 1, c: g(.outputWeight, layer))
+                    if train {
+                        GEMM.multiply(transposeA: true, transposeB: false, m: hidden, n: qWidth, k: t,
+                                      a: dx, b: a.attention, beta: 1, c: g(.outputWeight, layer))
+                    }
                     GEMM.multiply(transposeA: false, transposeB: false, m: t, n: qWidth, k: hidden,
                                   a: dx, b: p(.outputWeight), c: dAttention)
+                    lora(.attentionOutput, layer: layer, input: a.attention, dFused: dx, dInput: dAttention)
                     Elementwise.zero(dQ, count: t * qWidth)
                     Elementwise.zero(dK, count: t * kvWidth)
                     Elementwise.zero(dV, count: t * kvWidth)
@@ -90,18 +148,22 @@ extension LlamaModel {
                     rotary.applyBackward(inPlace: dK, positions: positionBase, tokens: t, heads: c.keyValueHeads)
                     // q/k/v weights (and biases) are adjacent: one [H*D + 2*Hkv*D, C] gradient.
                     FusedRows.join([dQ, dK, dV], into: dQKV, widths: [qWidth, kvWidth, kvWidth], rows: t)
-                    if c.attentionBias {
-                        accumulateColumnSums(into: g(.queryBias, layer), of: dQKV, rows: t, columns: qkvWidth)
+                    if train {
+                        if c.attentionBias {
+                            accumulateColumnSums(into: g(.queryBias, layer), of: dQKV, rows: t, columns: qkvWidth)
+                        }
+                        GEMM.multiply(transposeA: true, transposeB: false, m: qkvWidth, n: hidden, k: t,
+                                      a: dQKV, b: a.norm1, beta: 1, c: g(.queryWeight, layer))
                     }
-                    GEMM.multiply(transposeA: true, transposeB: false, m: qkvWidth, n: hidden, k: t,
-                                  a: dQKV, b: a.norm1, beta: 1, c: g(.queryWeight, layer))
                     GEMM.multiply(transposeA: false, transposeB: false, m: t, n: hidden, k: qkvWidth,
                                   a: dQKV, b: p(.queryWeight), c: dNorm)
+                    lora(.attentionInput, layer: layer, input: a.norm1, dFused: dQKV, dInput: dNorm)
                     RMSNorm.backward(dInput: dx, dWeight: g(.attentionNorm, layer), dOutput: dNorm, input: a.input,
                                      weight: p(.attentionNorm), inverseRMS: a.inverseRMS1, tokens: t, channels: hidden)
                 }
             }
         }
+        guard train else { return }
         pass.ids.withUnsafeBufferPointer { idBuffer in
             guard let idBase = idBuffer.baseAddress else { return }
             Embedding.backward(dTable: g(.embedding, 0), dOutput: dx, ids: idBase, tokens: t, channels: hidden,

@@ -10,17 +10,31 @@ extension LlamaModel {
     ///
     /// For DPO, put the chosen and the rejected sequences of every pair in one batch (e.g. all
     /// chosen first, then all rejected) and read `sumLogProbs` by index.
-    /// - Throws: `ModelError.invalidInput` for empty sequences, mismatched masks or ids outside
-    ///   the vocabulary.
-    public func forward(_ batch: TokenBatch, savingForBackward: Bool = true) throws -> ForwardPass {
+    ///
+    /// With `adapters`, every adapted projection adds `(alpha / r) B A x` to its output (the base
+    /// weights are not changed); a pass with adapters is backpropagated with
+    /// `backward(_:dSumLogProbs:adapterGradients:)`.
+    /// - Throws: `ModelError.invalidInput` for empty sequences, mismatched masks, ids outside
+    ///   the vocabulary, or adapters made for other shapes.
+    public func forward(_ batch: TokenBatch, savingForBackward: Bool = true, adapters: LoRAAdapters? = nil) throws -> ForwardPass {
         try batch.validate(vocabularySize: configuration.vocabularySize)
         try checkLength(batch.maxLength)
-        return forwardValidated(batch, savingForBackward: savingForBackward)
+        try checkAdapters(adapters)
+        return forwardValidated(batch, savingForBackward: savingForBackward, adapters: adapters)
     }
 
-    /// `forward(_:savingForBackward:)` on a batch that has passed `validate` and `checkLength`
-    /// (the sharded forward checks the whole batch once, then runs its parts through this).
-    func forwardValidated(_ batch: TokenBatch, savingForBackward: Bool) -> ForwardPass {
+    /// Rejects adapters made for a model of other shapes.
+    func checkAdapters(_ adapters: LoRAAdapters?) throws {
+        guard let adapters else { return }
+        guard adapters.baseLayout == layout else {
+            throw ModelError.invalidInput("the LoRA adapters were made for a model of other shapes; create them for this model's configuration")
+        }
+    }
+
+    /// `forward(_:savingForBackward:adapters:)` on a batch that has passed `validate` and
+    /// `checkLength` (the sharded forward checks the whole batch once, then runs its parts
+    /// through this).
+    func forwardValidated(_ batch: TokenBatch, savingForBackward: Bool, adapters: LoRAAdapters? = nil) -> ForwardPass {
         let c = configuration
         let b = batch.count, s = batch.maxLength, t = b * s
         let hidden = c.hiddenSize, vocab = c.vocabularySize
@@ -46,7 +60,7 @@ extension LlamaModel {
         let n = scoredRows.count
         let storage = ActivationStorage(pool: bufferPool)
         let layers = runTrunk(ids: ids, positions: positions, lengths: lengths, batch: b, sequenceLength: s,
-                              saving: savingForBackward, storage: storage)
+                              saving: savingForBackward, storage: storage, adapters: adapters)
         let finalResidual = savingForBackward ? layers.residuals[c.layerCount] : layers.residuals[0]
 
         // Final norm only at scored rows.
@@ -94,7 +108,8 @@ extension LlamaModel {
             positions: positions, lengths: lengths, scoredRows: scoredRows, targets: targets,
             scoredSequence: scoredSequence, storage: storage, layers: layers.activations,
             finalResidual: finalResidual, headInput: headInput, headNormed: headNormed,
-            headInverseRMS: headInverseRMS, logits: savingForBackward ? logits : nil, logSumExp: logSumExp)
+            headInverseRMS: headInverseRMS, logits: savingForBackward ? logits : nil, logSumExp: logSumExp,
+            adapters: adapters)
     }
 
     /// Logits of every position of every sequence, `[B, S, V]` row-major with S the longest
@@ -148,9 +163,10 @@ extension LlamaModel {
 
     /// Embedding and all decoder layers. Training keeps one set of activations per layer and
     /// `residuals[0...L]`; inference shares one set and one residual buffer (`residuals[0]`).
+    /// With `adapters`, each adapted group adds its low-rank product after the base product.
     func runTrunk(
         ids: [Int32], positions: [Int32], lengths: [Int32], batch b: Int, sequenceLength s: Int,
-        saving: Bool, storage: ActivationStorage
+        saving: Bool, storage: ActivationStorage, adapters: LoRAAdapters? = nil
     ) -> (activations: [LayerActivations], residuals: [UnsafeMutablePointer<Float>]) {
         let c = configuration
         let t = b * s, hidden = c.hiddenSize, qWidth = c.queryWidth, kvWidth = c.keyValueWidth, inner = c.intermediateSize
@@ -163,7 +179,8 @@ extension LlamaModel {
                 q: storage.allocate(t * qWidth), k: storage.allocate(t * kvWidth), v: storage.allocate(t * kvWidth),
                 attention: storage.allocate(t * qWidth), probabilities: storage.allocate(b * c.attentionHeads * s * s),
                 middle: middle, norm2: storage.allocate(t * hidden), inverseRMS2: storage.allocate(t),
-                gateUp: storage.allocate(t * 2 * inner))
+                gateUp: storage.allocate(t * 2 * inner),
+                loraHidden: adapters.map { storage.allocate($0.hiddenCount(layer: 0, tokens: t)) })
         }
         var residuals: [UnsafeMutablePointer<Float>] = [storage.allocate(t * hidden)]
         var activations: [LayerActivations] = []
@@ -192,12 +209,19 @@ extension LlamaModel {
                         let a = saving ? activations[layer] : activations[0]
                         let output = saving ? residuals[layer + 1] : residuals[0]
                         let p = { (kind: ParameterKind) in self.parameters.pointer(kind, layer: layer) }
+                        let lora = { (group: LoRAGroup, input: UnsafeMutablePointer<Float>, fused: UnsafeMutablePointer<Float>) in
+                            guard let adapters, let hidden = a.loraHidden,
+                                  let adapted = adapters.layout.group(group, layer: layer) else { return }
+                            adapters.forward(adapted, input: input, tokens: t,
+                                             hidden: hidden + adapters.hiddenOffset(adapted, layer: layer, tokens: t), fused: fused)
+                        }
                         // Attention block.
                         RMSNorm.forward(output: a.norm1, inverseRMS: a.inverseRMS1, input: a.input, weight: p(.attentionNorm),
                                         tokens: t, channels: hidden, epsilon: epsilon)
                         // q, k, v in one GEMM: their weights (and biases) are adjacent in the layout.
                         GEMM.multiply(transposeA: false, transposeB: true, m: t, n: qkvWidth, k: hidden,
                                       a: a.norm1, b: p(.queryWeight), c: qkv)
+                        lora(.attentionInput, a.norm1, qkv)
                         if c.attentionBias {
                             Elementwise.addBias(qkv, bias: p(.queryBias), rows: t, columns: qkvWidth)
                         }
@@ -210,16 +234,19 @@ extension LlamaModel {
                         if a.middle != a.input { a.middle.update(from: a.input, count: t * hidden) }
                         GEMM.multiply(transposeA: false, transposeB: true, m: t, n: hidden, k: qWidth,
                                       a: a.attention, b: p(.outputWeight), beta: 1, c: a.middle)
+                        lora(.attentionOutput, a.attention, a.middle)
                         // MLP block.
                         RMSNorm.forward(output: a.norm2, inverseRMS: a.inverseRMS2, input: a.middle, weight: p(.mlpNorm),
                                         tokens: t, channels: hidden, epsilon: epsilon)
                         // gate and up in one GEMM (adjacent weights).
                         GEMM.multiply(transposeA: false, transposeB: true, m: t, n: 2 * inner, k: hidden,
                                       a: a.norm2, b: p(.gateWeight), c: a.gateUp)
+                        lora(.mlpInput, a.norm2, a.gateUp)
                         FusedRows.swiGLUForward(output: swiglu, gateUp: a.gateUp, rows: t, inner: inner)
                         if output != a.middle { output.update(from: a.middle, count: t * hidden) }
                         GEMM.multiply(transposeA: false, transposeB: true, m: t, n: hidden, k: inner,
                                       a: swiglu, b: p(.downWeight), beta: 1, c: output)
+                        lora(.mlpOutput, swiglu, output)
                     }
                 }
             }

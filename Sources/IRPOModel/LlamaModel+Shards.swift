@@ -16,16 +16,20 @@ extension LlamaModel {
     ///
     /// While the lanes run, the process-wide BLAS thread count (`GEMM.threadCount`) is lowered
     /// to each lane's share and restored afterwards; do not run other BLAS work meanwhile.
-    /// - Throws: `ModelError.invalidInput` as `forward(_:savingForBackward:)`.
-    public func forward(_ batch: TokenBatch, savingForBackward: Bool = true, shards: Int) throws -> ShardedForwardPass {
+    ///
+    /// `adapters` as in `forward(_:savingForBackward:adapters:)`.
+    /// - Throws: `ModelError.invalidInput` as `forward(_:savingForBackward:adapters:)`.
+    public func forward(_ batch: TokenBatch, savingForBackward: Bool = true, shards: Int,
+                        adapters: LoRAAdapters? = nil) throws -> ShardedForwardPass {
         precondition(shards >= 1, "LlamaModel.forward needs at least one shard")
         try batch.validate(vocabularySize: configuration.vocabularySize)
         try checkLength(batch.maxLength)
+        try checkAdapters(adapters)
         let plan = ShardPlan.make(lengths: batch.sequences.map(\.count), lanes: shards)
         let results = runShards(plan.lanes.count) { lane in
             plan.lanes[lane].map { indices in
                 let part = TokenBatch(sequences: indices.map { batch.sequences[$0] }, scoreMasks: indices.map { batch.scoreMasks[$0] })
-                return self.forwardValidated(part, savingForBackward: savingForBackward)
+                return self.forwardValidated(part, savingForBackward: savingForBackward, adapters: adapters)
             }
         }
         return ShardedForwardPass(passes: results, plan: plan, savesForBackward: savingForBackward)
@@ -54,6 +58,26 @@ extension LlamaModel {
         }
         for buffer in scratch {
             Elementwise.accumulate(into: gradients.base, from: buffer.base, count: gradients.count)
+        }
+    }
+
+    /// Backpropagates a sharded pass that ran with adapters through the frozen base, as
+    /// `backward(_:dSumLogProbs:into:)` does for full training: each lane adds its parts in plan
+    /// order, lane 0 into `adapterGradients`, every other lane into its own buffer, added in lane
+    /// order.
+    public func backward(_ pass: ShardedForwardPass, dSumLogProbs: [Float], adapterGradients: LoRABuffer) {
+        precondition(pass.savesForBackward, "backward needs a pass from forward(_:savingForBackward: true, shards:adapters:)")
+        precondition(!pass.consumed, "a ShardedForwardPass can be backpropagated only once")
+        precondition(dSumLogProbs.count == pass.sumLogProbs.count, "backward needs one dSumLogProbs entry per sequence")
+        pass.consumed = true
+        let targets = [adapterGradients] + (1..<max(1, pass.passes.count)).map { _ in LoRABuffer(layout: adapterGradients.layout) }
+        runShards(pass.passes.count) { lane in
+            for (part, indices) in pass.plan.lanes[lane].enumerated() {
+                self.backward(pass.passes[lane][part], dSumLogProbs: indices.map { dSumLogProbs[$0] }, adapterGradients: targets[lane])
+            }
+        }
+        for buffer in targets.dropFirst() {
+            Elementwise.accumulate(into: adapterGradients.base, from: buffer.base, count: adapterGradients.count)
         }
     }
 

@@ -16,6 +16,8 @@ public enum ModelError: Error, CustomStringConvertible, Equatable, Sendable {
     case unsupportedModelPath(path: String, reason: String)
     /// A batch handed to the model is not usable (ids out of range, mismatched mask, ...).
     case invalidInput(String)
+    /// A LoRA adapter folder (PEFT's files) cannot be used.
+    case malformedAdapter(file: String, reason: String)
 
     public var description: String {
         switch self {
@@ -31,6 +33,8 @@ public enum ModelError: Error, CustomStringConvertible, Equatable, Sendable {
             return "\(path): \(reason)"
         case let .invalidInput(message):
             return message
+        case let .malformedAdapter(file, reason):
+            return "\(file): \(reason); use plain LoRA adapters saved by PEFT's save_pretrained (or by irpo) for this model"
         }
     }
 }

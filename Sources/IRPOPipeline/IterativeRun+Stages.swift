@@ -201,26 +201,18 @@ extension IterativeRun {
         } else if !manager.fileExists(atPath: trainFolder.appendingPathComponent("model/config.json").path) {
             let checkpoint = Trainer<LlamaTrainingModel>.latestCheckpoint(in: trainFolder)
             if checkpoint == nil { try? manager.removeItem(at: trainFolder) }
-            let model = try LlamaTrainingModel(path: (checkpoint?.appendingPathComponent("model") ?? previous).path)
-            let trainer = try Trainer(model: model, examples: examples, reference: reference, configuration: configuration,
-                                      outputDirectory: trainFolder)
-            if let checkpoint { try trainer.resume(from: checkpoint) }
-            let total = trainer.totalSteps
-            var selection = try checkpointSelection(iteration: t, totalSteps: total, completedSteps: trainer.completedSteps)
-            let saveCandidate = { (folder: URL) throws in
-                try trainer.model.save(to: folder)
-                try TokenizerLoader.copyCompanionFiles(from: previous, to: folder)
+            if let lora = try config.training.lora?.configuration() {
+                // New adapters on the frozen M_{t-1} (a resumed run reloads them from the checkpoint).
+                let model = try LoRATrainingModel(basePath: previous.path, lora: lora, seed: config.seed &+ UInt64(t),
+                                                  resumeFrom: checkpoint?.appendingPathComponent("model"))
+                summary = try runBuiltinTrainer(model: model, iteration: t, examples: examples, reference: reference,
+                                                configuration: configuration, checkpoint: checkpoint, previous: previous)
+                summary += " (LoRA rank \(lora.rank), \(model.parameterCount) adapter weights, merged)"
+            } else {
+                let model = try LlamaTrainingModel(path: (checkpoint?.appendingPathComponent("model") ?? previous).path)
+                summary = try runBuiltinTrainer(model: model, iteration: t, examples: examples, reference: reference,
+                                                configuration: configuration, checkpoint: checkpoint, previous: previous)
             }
-            // A checkpoint written just before an interruption may not have been scored yet.
-            try selection?.consider(step: trainer.completedSteps, save: saveCandidate)
-            let result = try trainer.train { metrics in
-                progress("iter-\(t) train", metrics.step, total)
-                try selection?.consider(step: metrics.step, save: saveCandidate)
-                try interruptionPoint(.trainingStep(iteration: t, step: metrics.step))
-                return .proceed
-            }
-            summary = "\(result.completedSteps) steps on \(examples.count) pairs"
-            if let last = result.lastMetrics { summary += String(format: ", last loss %.4f", last.loss) }
         }
         var trained = trainFolder.appendingPathComponent("model")
         if let selection = try checkpointSelection(iteration: t, totalSteps: Int.max, completedSteps: Int.max) {
@@ -236,6 +228,34 @@ extension IterativeRun {
             log("iter-\(t)/train: reloading the sampling server with \(finalFolder.path)")
             try hook.run(model: finalFolder, iteration: t) { line in log("  reload: \(line)") }
         }
+        return summary
+    }
+
+    /// Runs the built-in trainer of iteration `t` on `model` into `train/` (resuming from
+    /// `checkpoint` if given), scoring candidates when checkpoint selection is on.
+    private func runBuiltinTrainer<Model: TrainableLanguageModel>(
+        model: Model, iteration t: Int, examples: [TrainingExample], reference: ReferenceLogProbs?,
+        configuration: TrainerConfiguration, checkpoint: URL?, previous: URL
+    ) throws -> String {
+        let trainer = try Trainer(model: model, examples: examples, reference: reference, configuration: configuration,
+                                  outputDirectory: directory.file("train", iteration: t))
+        if let checkpoint { try trainer.resume(from: checkpoint) }
+        let total = trainer.totalSteps
+        var selection = try checkpointSelection(iteration: t, totalSteps: total, completedSteps: trainer.completedSteps)
+        let saveCandidate = { (folder: URL) throws in
+            try trainer.model.save(to: folder)
+            try TokenizerLoader.copyCompanionFiles(from: previous, to: folder)
+        }
+        // A checkpoint written just before an interruption may not have been scored yet.
+        try selection?.consider(step: trainer.completedSteps, save: saveCandidate)
+        let result = try trainer.train { metrics in
+            progress("iter-\(t) train", metrics.step, total)
+            try selection?.consider(step: metrics.step, save: saveCandidate)
+            try interruptionPoint(.trainingStep(iteration: t, step: metrics.step))
+            return .proceed
+        }
+        var summary = "\(result.completedSteps) steps on \(examples.count) pairs"
+        if let last = result.lastMetrics { summary += String(format: ", last loss %.4f", last.loss) }
         return summary
     }
 

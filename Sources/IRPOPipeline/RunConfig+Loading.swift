@@ -97,6 +97,7 @@ extension RunConfig {
         config.training.checkpointEvery = try training.int("checkpoint_every", default: t.checkpointEvery)
         config.training.selectionQuestions = try training.int("selection_questions", default: t.selectionQuestions)
         config.training.selectionEvery = try training.int("selection_every", default: t.selectionEvery)
+        config.training.lora = try LoRASettings.read(&training, key: "lora")
         try training.rejectUnknownKeys()
 
         var evaluation = try root.section("evaluation")
@@ -198,6 +199,12 @@ extension RunConfig {
         if training.selectionQuestions > 0, trainer.type == "external" {
             throw fail("training.selection_questions", training.selectionQuestions,
                        "0 with `trainer.type: external` (checkpoint selection needs the built-in trainer's steps)")
+        }
+        if let lora = training.lora {
+            _ = try lora.configuration()
+            if trainer.type == "external" {
+                throw fail("training.lora", "{...}", "no `training.lora` with `trainer.type: external` (the external command trains on its own)")
+            }
         }
         // Every count is bounded before the trainer's arithmetic (steps per epoch) runs.
         try validateCounts()

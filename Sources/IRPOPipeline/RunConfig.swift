@@ -134,6 +134,8 @@ public struct RunConfig: Sendable, Equatable, Encodable {
         public var selectionQuestions: Int = 0
         /// Steps between scored checkpoints when `selection_questions` > 0 (the last step is always scored).
         public var selectionEvery: Int = 10
+        /// Low-rank adapters on a frozen M_{t-1}, merged into M_t (nil: full training).
+        public var lora: LoRASettings?
         public init() {}
         enum CodingKeys: String, CodingKey {
             case loss, alpha, beta, schedule, epochs
@@ -149,6 +151,7 @@ public struct RunConfig: Sendable, Equatable, Encodable {
             case checkpointEvery = "checkpoint_every"
             case selectionQuestions = "selection_questions"
             case selectionEvery = "selection_every"
+            case lora
         }
     }
 

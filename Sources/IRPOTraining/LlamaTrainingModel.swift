@@ -6,8 +6,9 @@ import IRPOModel
 public final class LlamaTrainingModel: TrainableLanguageModel {
     /// The wrapped model.
     public let model: LlamaModel
-    /// Gradients with the model's layout.
-    public let gradients: ParameterBuffer
+    /// Gradients with the model's layout, allocated on first use (a model that only scores, such
+    /// as the frozen reference, never holds them).
+    public private(set) lazy var gradients = ParameterBuffer(layout: model.layout)
     /// Shards each batch is split into (`LlamaModel.forward(_:savingForBackward:shards:)`): they
     /// run at the same time when there are threads for them. Results depend on this number, not
     /// on the thread count.
@@ -19,8 +20,6 @@ public final class LlamaTrainingModel: TrainableLanguageModel {
         precondition(shards >= 1, "LlamaTrainingModel needs at least one shard")
         self.model = model
         self.shards = shards
-        self.gradients = ParameterBuffer(layout: model.layout)
-        gradients.zero()
     }
 
     /// Loads a model folder (see `LlamaModel.loadModel(path:)`) and wraps it.

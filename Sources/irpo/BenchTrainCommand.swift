@@ -6,12 +6,18 @@ import IRPOTensor
 import IRPOTraining
 
 /// `irpo bench train`: a full training step (forward, backward, AdamW) on random weights and
-/// random tokens, in tokens/s and GFLOP/s against the measured sgemm GFLOP/s.
+/// random tokens, in tokens/s and GFLOP/s against the measured sgemm GFLOP/s; with `--lora`, the
+/// same step training LoRA adapters on the frozen weights.
 struct BenchTrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Measure training-step speed (forward + backward + AdamW) on random data.",
-        discussion: "Example: irpo bench train --shape tiny --steps 10 --threads 2")
+        discussion: """
+        Peak memory is the process's, so compare full training and LoRA in two runs:
+        irpo bench train --shape smollm-135m, then irpo bench train --shape smollm-135m --lora.
+
+        Example: irpo bench train --shape tiny --steps 10 --threads 2
+        """)
 
     /// The benchmark shapes: `tiny` (3.4M parameters, 8 x 256 tokens) and `smollm-135m` (4 x 512).
     enum Shape: String, ExpressibleByArgument, CaseIterable {
@@ -53,9 +59,16 @@ struct BenchTrainCommand: ParsableCommand {
     @Flag(name: .long, help: "Print exactly one JSON line.")
     var json = false
 
+    @Flag(name: .long, help: "Train LoRA adapters on every linear projection of the frozen model instead of every weight.")
+    var lora = false
+
+    @Option(name: .long, help: "Rank of the adapters with --lora (alpha is 2 x rank).")
+    var loraRank = 16
+
     func validate() throws {
         try CommandLimits.check("--steps", steps, 1...PipelineLimits.maxSteps)
         try CommandLimits.checkThreads(threads)
+        try CommandLimits.check("--lora-rank", loraRank, 1...LoRAConfiguration.maximumRank)
     }
 
     mutating func run() throws {
@@ -67,9 +80,14 @@ struct BenchTrainCommand: ParsableCommand {
         let configuration = shape.configuration
         let (batchSize, length) = shape.batchShape
         let model = try LlamaModel(configuration: configuration, seed: 42)
-        let gradients = ParameterBuffer(layout: model.layout)
+        // Full training: gradients and AdamW moments of every weight. LoRA: of the adapters only
+        // (PEFT's initialisation; B = 0 makes no product cheaper).
+        let adapters = lora ? try LoRAAdapters(model: configuration, lora: LoRAConfiguration(rank: loraRank, alpha: Double(2 * loraRank)), seed: 1) : nil
+        let gradients = adapters == nil ? ParameterBuffer(layout: model.layout) : nil
+        let adapterGradients = adapters.map { LoRABuffer(layout: $0.layout) }
+        let trainable = adapters?.parameterCount ?? model.parameterCount
         // AdamW as in train_step.py: torch.optim.AdamW(lr=1e-4, weight_decay=0.01).
-        let optimizer = AdamWOptimizer(count: model.parameterCount, configuration: AdamWConfiguration(weightDecay: 0.01))
+        let optimizer = AdamWOptimizer(count: trainable, configuration: AdamWConfiguration(weightDecay: 0.01))
         var generator = SeededGenerator(seed: 7)
         let sequences = (0..<batchSize).map { _ in
             (0..<length).map { _ in Int32(generator.next() % UInt64(configuration.vocabularySize)) }
@@ -80,18 +98,27 @@ struct BenchTrainCommand: ParsableCommand {
 
         var phase = [0.0, 0.0, 0.0]   // forward, backward, optimizer
         func step(timed: Bool) throws {
-            let t0 = BenchSupport.now()
-            gradients.zero()
-            let pass = try model.forward(batch, shards: LlamaModel.defaultTrainingShards)
-            let t1 = BenchSupport.now()
-            model.backward(pass, dSumLogProbs: dSum, into: gradients)
-            let t2 = BenchSupport.now()
-            optimizer.update(parameters: model.parameters.base, gradients: gradients.base, learningRate: 1e-4)
-            let t3 = BenchSupport.now()
-            if timed {
+            func record(_ t0: Double, _ t1: Double, _ t2: Double, _ t3: Double) {
+                guard timed else { return }
                 phase[0] += t1 - t0
                 phase[1] += t2 - t1
                 phase[2] += t3 - t2
+            }
+            let t0 = BenchSupport.now()
+            gradients?.zero()
+            adapterGradients?.zero()
+            let pass = try model.forward(batch, shards: LlamaModel.defaultTrainingShards, adapters: adapters)
+            let t1 = BenchSupport.now()
+            if let adapters, let adapterGradients {
+                model.backward(pass, dSumLogProbs: dSum, adapterGradients: adapterGradients)
+                let t2 = BenchSupport.now()
+                optimizer.update(parameters: adapters.weights.base, gradients: adapterGradients.base, learningRate: 1e-4)
+                record(t0, t1, t2, BenchSupport.now())
+            } else if let gradients {
+                model.backward(pass, dSumLogProbs: dSum, into: gradients)
+                let t2 = BenchSupport.now()
+                optimizer.update(parameters: model.parameters.base, gradients: gradients.base, learningRate: 1e-4)
+                record(t0, t1, t2, BenchSupport.now())
             }
         }
         try step(timed: false)
@@ -100,15 +127,17 @@ struct BenchTrainCommand: ParsableCommand {
         let elapsed = BenchSupport.now() - start
 
         let tokens = Double(batchSize * length * stepCount)
-        let flops = Self.trainingFLOPs(configuration, batch: batchSize, length: length) * Double(stepCount)
+        let flops = (adapters.map { Self.loraTrainingFLOPs(configuration, adapters: $0.parameterCount, batch: batchSize, length: length) }
+            ?? Self.trainingFLOPs(configuration, batch: batchSize, length: length)) * Double(stepCount)
         let tokensPerSecond = tokens / elapsed
         let gflops = flops / elapsed / 1e9
         let rss = BenchSupport.peakResidentBytes()
         if json {
-            print("{\"shape\": \"\(shape.rawValue)\", \"tokens_per_s\": \(Self.round(tokensPerSecond)), \"gflops\": \(Self.round(gflops)), \"sgemm_gflops\": \(Self.round(sgemm)), \"peak_rss_bytes\": \(rss), \"threads\": \(threads), \"steps\": \(stepCount), \"blas_core\": \"\(BLASKernelSelection.coreName)\"}")
+            print("{\"shape\": \"\(shape.rawValue)\", \"mode\": \"\(lora ? "lora" : "full")\", \"trainable_parameters\": \(trainable), \"tokens_per_s\": \(Self.round(tokensPerSecond)), \"gflops\": \(Self.round(gflops)), \"sgemm_gflops\": \(Self.round(sgemm)), \"peak_rss_bytes\": \(rss), \"threads\": \(threads), \"steps\": \(stepCount), \"blas_core\": \"\(BLASKernelSelection.coreName)\"}")
         } else {
             print("blas: \(BLASKernelSelection.summary)")
             print("shape \(shape.rawValue): \(model.parameterCount) parameters, batch \(batchSize) x \(length), \(threads) threads, \(stepCount) timed steps")
+            if lora { print("LoRA rank \(loraRank), alpha \(2 * loraRank) on every linear projection: \(trainable) trainable weights, base frozen") }
             print(String(format: "tokens/s %.1f   step %.3f s (forward %.3f, backward %.3f, AdamW %.3f)",
                          tokensPerSecond, elapsed / Double(stepCount), phase[0] / Double(stepCount),
                          phase[1] / Double(stepCount), phase[2] / Double(stepCount)))
@@ -130,6 +159,17 @@ struct BenchTrainCommand: ParsableCommand {
         let matmulParameters = Double(c.layerCount) * perLayer + Double(c.vocabularySize * c.hiddenSize)
         let attention = 12 * Double(c.layerCount) * Double(batch) * Double(length) * Double(length) * Double(c.queryWidth)
         return 6 * matmulParameters * tokens + attention
+    }
+
+    /// FLOPs of one LoRA training step on the frozen base, counted like `trainingFLOPs`: the
+    /// base products forward (2) and backward to the inputs only (2), so `4 * P * B * S`, plus
+    /// attention, plus `6 * A * B * S` for the `A` adapter weights.
+    static func loraTrainingFLOPs(_ c: LlamaConfiguration, adapters: Int, batch: Int, length: Int) -> Double {
+        let tokens = Double(batch * length)
+        let full = trainingFLOPs(c, batch: batch, length: length)
+        let perLayer = Double(c.hiddenSize * (2 * c.queryWidth + 2 * c.keyValueWidth) + 3 * c.hiddenSize * c.intermediateSize)
+        let matmulParameters = Double(c.layerCount) * perLayer + Double(c.vocabularySize * c.hiddenSize)
+        return full - 2 * matmulParameters * tokens + 6 * Double(adapters) * tokens
     }
 
     static func round(_ value: Double) -> Double { (value * 100).rounded() / 100 }

@@ -20,6 +20,8 @@ struct TrainCommand: ParsableCommand {
         pairs as <pairs>.ref_logps.json. The output folder gets metrics.jsonl (TRL's names), checkpoint-NNNNNN/
         folders (HF model + optimizer state) and model/ when done; --resume continues from the newest
         checkpoint and ends with the weights an uninterrupted run would have.
+        With --lora-rank, the model stays frozen and low-rank adapters are trained instead; model/ holds the
+        merged model (a plain HF folder) and model/adapter/ the adapters in PEFT's format.
 
         Example: irpo train --model models/m0 --pairs pairs.jsonl --output runs/train --loss rpo --alpha 1 --beta 0.1 --lr 1e-6
         """)
@@ -72,6 +74,14 @@ struct TrainCommand: ParsableCommand {
     var threads: Int?
     @Flag(name: .long, help: "Continue from the newest checkpoint in --output.")
     var resume = false
+    @Option(name: .long, help: "Train LoRA adapters of this rank on the frozen model instead of every weight.")
+    var loraRank: Int?
+    @Option(name: .long, help: "LoRA alpha; adapters are scaled by alpha / rank (default: 2 x rank).")
+    var loraAlpha: Double?
+    @Option(name: .long, help: "LoRA dropout (only 0 is implemented).")
+    var loraDropout: Double = 0
+    @Option(name: .long, help: "Projections that get adapters, comma-separated: all-linear or q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj.")
+    var loraTargets: String = "all-linear"
 
     func validate() throws {
         guard NLLNormalization(rawValue: nll) != nil else { throw ValidationError("--nll must be sequence or token, got \(nll)") }
@@ -88,6 +98,20 @@ struct TrainCommand: ParsableCommand {
         try CommandLimits.check("--checkpoint-every", checkpointEvery, 0...PipelineLimits.maxSteps)
         try CommandLimits.check("--checkpoint-limit", checkpointLimit, 1...CommandLimits.maxCheckpointLimit)
         do { try trainerConfiguration().validate() } catch { throw ValidationError("\(error)") }
+        do { _ = try loraConfiguration() } catch { throw ValidationError("\(error)") }
+        if loraRank == nil, loraAlpha != nil || loraDropout != 0 || loraTargets != "all-linear" {
+            throw ValidationError("--lora-alpha, --lora-dropout and --lora-targets need --lora-rank")
+        }
+    }
+
+    /// The adapters of `--lora-rank` ..., or nil for full training.
+    func loraConfiguration() throws -> LoRAConfiguration? {
+        guard let rank = loraRank else { return nil }
+        let targets = try LoRAConfiguration.parseTargets(loraTargets.split(separator: ",").map(String.init))
+        let configuration = LoRAConfiguration(rank: rank, alpha: loraAlpha ?? Double(2 * max(0, min(rank, LoRAConfiguration.maximumRank))),
+                                              dropout: loraDropout, targets: targets)
+        try configuration.validate()
+        return configuration
     }
 
     func trainerConfiguration() -> TrainerConfiguration {
@@ -153,10 +177,28 @@ struct TrainCommand: ParsableCommand {
 
         let checkpoint = resume ? Trainer<LlamaTrainingModel>.latestCheckpoint(in: outputURL) : nil
         if resume && checkpoint == nil { log("--resume: no checkpoint in \(output); starting from step 0") }
-        let modelPath = checkpoint.map { $0.appendingPathComponent("model").path } ?? model
-        let trainable = try LlamaTrainingModel(path: modelPath)
-        let trainer = try Trainer(model: trainable, examples: selection.examples, reference: referenceValues,
-                                  configuration: configuration, outputDirectory: outputURL)
+        if let lora = try loraConfiguration() {
+            // The base stays --model; a checkpoint holds the adapters in model/adapter/.
+            let trainable = try LoRATrainingModel(basePath: model, lora: lora, seed: seed,
+                                                  resumeFrom: checkpoint?.appendingPathComponent("model"))
+            log("LoRA rank \(lora.rank), alpha \(lora.alpha) on \(lora.targets.map(\.rawValue).joined(separator: ", ")): "
+                + "\(trainable.parameterCount) trainable weights, base frozen (\(trainable.model.parameterCount))")
+            try train(trainable, examples: selection.examples, reference: referenceValues, configuration: configuration,
+                      output: outputURL, checkpoint: checkpoint)
+        } else {
+            let modelPath = checkpoint.map { $0.appendingPathComponent("model").path } ?? model
+            try train(try LlamaTrainingModel(path: modelPath), examples: selection.examples, reference: referenceValues,
+                      configuration: configuration, output: outputURL, checkpoint: checkpoint)
+        }
+    }
+
+    /// Runs the trainer on `trainable`, logging every step, and prints the final model's path.
+    private func train<Model: TrainableLanguageModel>(
+        _ trainable: Model, examples: [TrainingExample], reference: ReferenceLogProbs?,
+        configuration: TrainerConfiguration, output: URL, checkpoint: URL?
+    ) throws {
+        let trainer = try Trainer(model: trainable, examples: examples, reference: reference,
+                                  configuration: configuration, outputDirectory: output)
         if let checkpoint {
             try trainer.resume(from: checkpoint)
             log("resumed from \(checkpoint.path) at step \(trainer.completedSteps)")

@@ -1,5 +1,6 @@
 import Foundation
 import IRPOBackends
+import IRPOModel
 import IRPOTasks
 import IRPOTraining
 import XCTest
@@ -108,6 +109,44 @@ final class ResumeTests: XCTestCase {
         // (Questions finish in any order in a batch, so which 7 remain depends on the engine.)
         XCTAssertEqual(Set(samplingCalls[1].promptIDs).count, 7)
         XCTAssertTrue(Set(samplingCalls[1].promptIDs).isSubset(of: Set(0..<12)))
+    }
+
+    /// The loop with `training.lora`: each M_t is a plain model folder (the adapters merged) with
+    /// the adapters of iteration t beside its weights in `model/adapter/`, which applied to
+    /// M_{t-1} give M_t; interrupted in the middle of both trainings, the run ends bit-identical.
+    func testLoRARunMergesEachIterationAndResumesExactly() throws {
+        var (_, config) = try PipelineTestSupport.tinyRun(output: output, iterations: 2)
+        var lora = LoRASettings()
+        lora.rank = 4
+        lora.alpha = 8
+        config.training.lora = lora
+        config.training.learningRate = 1e-2
+        let reference = output.appendingPathComponent("reference")
+        _ = try runInterrupted(config, in: reference, stops: [])
+        let resumed = output.appendingPathComponent("resumed")
+        let stops: [RunInterruptionPoint] = [.trainingStep(iteration: 1, step: 2), .trainingStep(iteration: 2, step: 1)]
+        XCTAssertEqual(try runInterrupted(config, in: resumed, stops: stops).hit, stops)
+        try assertSameOutcome(reference, resumed, iterations: 2)
+
+        for t in 1...2 {
+            let previous = t == 1 ? config.seedModel : reference.appendingPathComponent("iter-\(t - 1)/model").path
+            let base = try LlamaModel.loadModel(path: previous)
+            let merged = try LlamaModel.loadModel(path: reference.appendingPathComponent("iter-\(t)/model").path)
+            let adapters = try LoRAAdapters.loadPEFT(from: reference.appendingPathComponent("iter-\(t)/model/adapter"),
+                                                     model: base.configuration)
+            XCTAssertEqual(adapters.configuration.rank, 4)
+            XCTAssertEqual(adapters.configuration.targets, LoRATarget.allCases)
+            let before = Array(base.parameters.buffer)
+            adapters.merge(into: base.parameters)
+            let after = Array(base.parameters.buffer), saved = Array(merged.parameters.buffer)
+            XCTAssertEqual(after.count, saved.count)
+            var changed = 0
+            for i in after.indices {
+                XCTAssertEqual(after[i], saved[i], accuracy: 1e-6, "M\(t) weight \(i) is not M\(t - 1) + its adapters")
+                if saved[i] != before[i] { changed += 1 }
+            }
+            XCTAssertGreaterThan(changed, 0, "iteration \(t)'s training should change M\(t)")
+        }
     }
 
     func testCheckpointSelectionChoosesTheSameStepAfterInterruptions() throws {

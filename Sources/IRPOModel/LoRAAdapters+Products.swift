@@ -1,0 +1,53 @@
+import IRPOTensor
+
+extension LoRAAdapters {
+    /// Floats of the saved adapter activations `A x` of one layer over `tokens` rows (all groups).
+    func hiddenCount(layer: Int, tokens: Int) -> Int {
+        tokens * layout.layers[layer].reduce(0) { $0 + $1.stackedRank }
+    }
+
+    /// Where `group`'s `A x` `[T, stackedRank]` starts inside a layer's hidden buffer.
+    func hiddenOffset(_ group: LoRALayout.Group, layer: Int, tokens: Int) -> Int {
+        tokens * layout.layers[layer].prefix { $0.group != group.group }.reduce(0) { $0 + $1.stackedRank }
+    }
+
+    /// Forward of one group: `hidden = input A_stack^T` (one product for all of the group's
+    /// adapters), then for each adapter `fused[:, columns] += scale * hidden[:, slot] B^T`.
+    /// - Parameters: input `[T, in]`, hidden `[T, stackedRank]` (written), fused `[T, fusedWidth]` (added to).
+    func forward(_ group: LoRALayout.Group, input: UnsafePointer<Float>, tokens t: Int,
+                 hidden: UnsafeMutablePointer<Float>, fused: UnsafeMutablePointer<Float>) {
+        let r = layout.rank, stacked = group.stackedRank
+        GEMM.multiply(transposeA: false, transposeB: true, m: t, n: stacked, k: group.inputWidth,
+                      a: input, b: weights.base + group.aOffset, c: hidden)
+        for adapter in group.adapters {
+            GEMM.multiply(transposeA: false, transposeB: true, m: t, n: adapter.outputWidth, k: r, alpha: scale,
+                          a: hidden + adapter.slot * r, lda: stacked, b: weights.base + adapter.bOffset, ldb: r,
+                          beta: 1, c: fused + adapter.outputColumn, ldc: group.fusedWidth)
+        }
+    }
+
+    /// Backward of one group: adds the `A` and `B` gradients into `gradients` and
+    /// `dHidden A_stack` into `dInput` (the base weight's share of `dInput` is the caller's).
+    /// - Parameters: input `[T, in]` and hidden `[T, stackedRank]` as in the forward, dFused
+    ///   `[T, fusedWidth]`, dHidden scratch `[T, stackedRank]`, dInput `[T, in]` (added to).
+    func backward(_ group: LoRALayout.Group, input: UnsafePointer<Float>, hidden: UnsafePointer<Float>,
+                  dFused: UnsafePointer<Float>, tokens t: Int, dHidden: UnsafeMutablePointer<Float>,
+                  dInput: UnsafeMutablePointer<Float>, gradients: LoRABuffer) {
+        let r = layout.rank, stacked = group.stackedRank
+        for adapter in group.adapters {
+            // dB [out, r] += scale * dY[:, columns]^T hidden[:, slot]
+            GEMM.multiply(transposeA: true, transposeB: false, m: adapter.outputWidth, n: r, k: t, alpha: scale,
+                          a: dFused + adapter.outputColumn, lda: group.fusedWidth, b: hidden + adapter.slot * r, ldb: stacked,
+                          beta: 1, c: gradients.base + adapter.bOffset, ldc: r)
+            // dHidden[:, slot] = scale * dY[:, columns] B
+            GEMM.multiply(transposeA: false, transposeB: false, m: t, n: r, k: adapter.outputWidth, alpha: scale,
+                          a: dFused + adapter.outputColumn, lda: group.fusedWidth, b: weights.base + adapter.bOffset, ldb: r,
+                          beta: 0, c: dHidden + adapter.slot * r, ldc: stacked)
+        }
+        // dA_stack [stacked, in] += dHidden^T input; dInput += dHidden A_stack.
+        GEMM.multiply(transposeA: true, transposeB: false, m: stacked, n: group.inputWidth, k: t,
+                      a: dHidden, b: input, beta: 1, c: gradients.base + group.aOffset)
+        GEMM.multiply(transposeA: false, transposeB: false, m: t, n: group.inputWidth, k: stacked,
+                      a: dHidden, b: weights.base + group.aOffset, beta: 1, c: dInput)
+    }
+}

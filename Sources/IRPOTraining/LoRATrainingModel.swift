@@ -1,0 +1,105 @@
+import Foundation
+import IRPOModel
+
+/// Adapts a frozen `LlamaModel` plus trainable `LoRAAdapters` to the trainer: the trainer's
+/// parameters, gradients and AdamW moments are the adapters' alone, so no buffer of the base
+/// model's size is allocated for training.
+///
+/// `save(to:)` writes the merged model (`W + (alpha / r) B A`) as a plain Hugging Face folder,
+/// with the adapters in PEFT's format in its `adapter/` subfolder (see `adapterFolderName`).
+public final class LoRATrainingModel: TrainableLanguageModel {
+    /// Name of the subfolder of a saved model that holds the PEFT adapter files.
+    public static let adapterFolderName = "adapter"
+
+    /// The frozen base model.
+    public let model: LlamaModel
+    /// The adapters being trained.
+    public let adapters: LoRAAdapters
+    /// The adapters' gradients.
+    public let gradients: LoRABuffer
+    /// Shards each batch is split into (as `LlamaTrainingModel.shards`).
+    public let shards: Int
+    /// Written as `base_model_name_or_path` in the adapter's `adapter_config.json`.
+    public let baseModelName: String?
+    private var pendingPass: ShardedForwardPass?
+
+    /// Trains `adapters` on the frozen `model`.
+    /// - Throws: `TrainingError.invalidConfiguration` if the adapters were made for other shapes.
+    public init(model: LlamaModel, adapters: LoRAAdapters, baseModelName: String? = nil,
+                shards: Int = LlamaModel.defaultTrainingShards) throws {
+        precondition(shards >= 1, "LoRATrainingModel needs at least one shard")
+        guard adapters.baseLayout == model.layout else {
+            throw TrainingError.invalidConfiguration("the LoRA adapters were made for a model of other shapes")
+        }
+        self.model = model
+        self.adapters = adapters
+        self.gradients = LoRABuffer(layout: adapters.layout)
+        self.shards = shards
+        self.baseModelName = baseModelName
+    }
+
+    /// Loads the base model at `path` (see `LlamaModel.loadModel(path:)`) with new adapters of
+    /// `lora` initialised from `seed` as PEFT does, or, with `resumeFrom`, the adapters saved in
+    /// that model folder's `adapter/` subfolder (a checkpoint of an interrupted run).
+    /// - Throws: `ModelError` for the model or adapter files, or an invalid `lora`.
+    public convenience init(basePath: String, lora: LoRAConfiguration, seed: UInt64, resumeFrom: URL? = nil) throws {
+        let model = try LlamaModel.loadModel(path: basePath)
+        let adapters: LoRAAdapters
+        if let resumeFrom {
+            adapters = try LoRAAdapters.loadPEFT(from: resumeFrom.appendingPathComponent(Self.adapterFolderName),
+                                                 model: model.configuration)
+            guard adapters.configuration.rank == lora.rank, adapters.configuration.alpha == lora.alpha,
+                  adapters.configuration.targets == lora.targets else {
+                throw TrainingError.checkpoint(path: resumeFrom.path,
+                                               message: "holds adapters of rank \(adapters.configuration.rank), alpha \(adapters.configuration.alpha), targets \(adapters.configuration.targets.map(\.rawValue)); pass the same LoRA settings to resume")
+            }
+        } else {
+            adapters = try LoRAAdapters(model: model.configuration, lora: lora, seed: seed)
+        }
+        try self.init(model: model, adapters: adapters, baseModelName: basePath)
+    }
+
+    public var parameterCount: Int { adapters.parameterCount }
+    public var parameterPointer: UnsafeMutablePointer<Float> { adapters.weights.base }
+    public var gradientPointer: UnsafeMutablePointer<Float> { gradients.base }
+
+    public func zeroGradients() { gradients.zero() }
+
+    public func forward(_ sequences: [ScoredSequence]) throws -> [Double] {
+        pendingPass = nil
+        let pass = try model.forward(LlamaTrainingModel.batch(sequences), savingForBackward: true, shards: shards,
+                                     adapters: adapters)
+        pendingPass = pass
+        return pass.sumLogProbs.map(Double.init)
+    }
+
+    public func backward(dLogProbs: [Float]) throws {
+        guard let pass = pendingPass else {
+            throw TrainingError.model("backward called without a pending training forward")
+        }
+        pendingPass = nil
+        model.backward(pass, dSumLogProbs: dLogProbs, adapterGradients: gradients)
+    }
+
+    public func logProbs(_ sequences: [ScoredSequence]) throws -> [Double] {
+        try model.forward(LlamaTrainingModel.batch(sequences), savingForBackward: false, shards: shards,
+                          adapters: adapters).sumLogProbs.map(Double.init)
+    }
+
+    /// The base model with the adapters merged in, as a new model (the base is unchanged; this
+    /// holds one more copy of the weights while it lives).
+    public func mergedModel() throws -> LlamaModel {
+        let merged = try LlamaModel(configuration: model.configuration)
+        merged.parameters.assign(from: model.parameters)
+        merged.sourceConfigurationJSON = model.sourceConfigurationJSON
+        adapters.merge(into: merged.parameters)
+        return merged
+    }
+
+    /// Writes the merged model (F32) into `directory` and the adapters in PEFT's format into
+    /// `directory/adapter/`.
+    public func save(to directory: URL) throws {
+        try mergedModel().save(to: directory, dtype: .f32)
+        try adapters.savePEFT(to: directory.appendingPathComponent(Self.adapterFolderName), baseModel: baseModelName)
+    }
+}
