@@ -188,9 +188,11 @@ public struct ModelSource: Sendable, CustomStringConvertible {
                                                              folder: destination, source: file.path)
             }
             guard !FileManager.default.fileExists(atPath: destination.appendingPathComponent("tokenizer.json").path) else { return }
-            try GGUFWriter.write(metadata: [("general.architecture", .string(gguf["general.architecture"]?.stringValue ?? "llama"))]
-                                     + LlamaModel.ggufTokenizerMetadata(of: gguf),
-                                 tensors: [], to: destination.appendingPathComponent(Self.tokenizerGGUFName))
+            var metadata: [(key: String, value: GGUFValue)] = [
+                (key: "general.architecture", value: .string(gguf["general.architecture"]?.stringValue ?? "llama")),
+            ]
+            metadata += LlamaModel.ggufTokenizerMetadata(of: gguf)
+            try GGUFWriter.write(metadata: metadata, tensors: [], to: destination.appendingPathComponent(Self.tokenizerGGUFName))
         }
     }
 

@@ -56,7 +56,7 @@ public enum GGUFQuantizer {
         storeHalf(d, at: 0, in: out)
         for (index, value) in x.enumerated() {
             let scaled = value * id
-            out[2 + index] = UInt8(bitPattern: Int8(scaled.rounded(.toNearestOrAwayFromZero)))
+            out[2 + index] = UInt8(bitPattern: Int8(clamped(scaled.rounded(.toNearestOrAwayFromZero), -128, 127)))
         }
     }
 
@@ -75,11 +75,20 @@ public enum GGUFQuantizer {
         storeHalf(d, at: 0, in: out)
         func level(_ value: Float) -> UInt8 {
             let shifted = value * id + 8.5
-            return UInt8(min(15, max(0, Int(shifted.rounded(.towardZero)))))
+            return UInt8(clamped(shifted.rounded(.towardZero), 0, 15))
         }
         for j in 0..<16 {
             out[2 + j] = level(x[j]) | (level(x[j + 16]) << 4)
         }
+    }
+
+    /// `value` limited to `low...high` as an integer; NaN (only from a scale whose inverse
+    /// overflows, as a subnormal scale's does) becomes 0 rather than trapping.
+    private static func clamped(_ value: Float, _ low: Int, _ high: Int) -> Int {
+        guard !value.isNaN else { return 0 }
+        if value <= Float(low) { return low }
+        if value >= Float(high) { return high }
+        return Int(value)
     }
 
     private static func storeHalf(_ value: Float, at offset: Int, in out: UnsafeMutableRawBufferPointer) {

@@ -166,7 +166,7 @@ extension IterativeRun {
         let previous = try ModelSource(path: modelFolder(iteration: t - 1).path)
         let (_, reused) = try ReferenceLogProbs.cached(
             at: directory.file("ref_logps.json", iteration: t), examples: examples, referenceModel: previous.path,
-            makeModel: { LlamaTrainingModel(try previous.loadModel()) }, progress: { progress("iter-\(t) refcache", $0, $1) })
+            makeModel: { try LlamaTrainingModel(previous.loadModel()) }, progress: { progress("iter-\(t) refcache", $0, $1) })
         return "\(examples.count) pairs" + (reused ? " (cache reused)" : "")
     }
 
@@ -198,8 +198,12 @@ extension IterativeRun {
         } else if !manager.fileExists(atPath: trainFolder.appendingPathComponent("model/config.json").path) {
             let checkpoint = Trainer<LlamaTrainingModel>.latestCheckpoint(in: trainFolder)
             if checkpoint == nil { try? manager.removeItem(at: trainFolder) }
-            let model = try checkpoint.map { try LlamaTrainingModel(path: $0.appendingPathComponent("model").path) }
-                ?? LlamaTrainingModel(try ModelSource(path: previous.path).loadModel())
+            let model: LlamaTrainingModel
+            if let checkpoint {
+                model = try LlamaTrainingModel(path: checkpoint.appendingPathComponent("model").path)
+            } else {
+                model = try LlamaTrainingModel(ModelSource(path: previous.path).loadModel())
+            }
             let trainer = try Trainer(model: model, examples: examples, reference: reference, configuration: configuration,
                                       outputDirectory: trainFolder)
             if let checkpoint { try trainer.resume(from: checkpoint) }

@@ -1,4 +1,5 @@
 import IRPOModel
+import IRPOTasks
 
 /// The `output` section of a run config: extra copies of every iteration's model.
 ///

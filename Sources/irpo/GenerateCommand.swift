@@ -23,7 +23,7 @@ struct GenerateCommand: ParsableCommand {
         Example: irpo generate --model models/smollm2-135m-instruct --chat --prompt "What is 7 * 6?" --n 4 --temperature 0.8
         """)
 
-    @Option(name: .long, help: "A Hugging Face model folder (config.json, safetensors, tokenizer.json).")
+    @Option(name: .long, help: "A Hugging Face model folder (config.json, safetensors, tokenizer.json), a .gguf file, or a folder holding one.")
     var model: String
 
     @Option(name: .long, help: "Prompt text.")

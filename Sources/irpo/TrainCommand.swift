@@ -146,7 +146,7 @@ struct TrainCommand: ParsableCommand {
             let result = try ReferenceLogProbs.cached(
                 at: cacheURL, examples: selection.examples, referenceModel: identity,
                 sequencesPerForward: 2 * configuration.microBatchSize,
-                makeModel: { LlamaTrainingModel(try ModelSource(path: referencePath).loadModel()) },
+                makeModel: { try LlamaTrainingModel(ModelSource(path: referencePath).loadModel()) },
                 progress: { done, total in if done == total || done % 256 < 2 * configuration.microBatchSize { log("reference log-probs: \(done)/\(total)") } })
             referenceValues = result.values
             log(result.reused ? "reference log-probs reused from \(cacheURL.path)" : "reference log-probs written to \(cacheURL.path)")
@@ -155,7 +155,7 @@ struct TrainCommand: ParsableCommand {
         let checkpoint = resume ? Trainer<LlamaTrainingModel>.latestCheckpoint(in: outputURL) : nil
         if resume && checkpoint == nil { log("--resume: no checkpoint in \(output); starting from step 0") }
         let modelPath = checkpoint.map { $0.appendingPathComponent("model").path } ?? model
-        let trainable = LlamaTrainingModel(try ModelSource(path: modelPath).loadModel())
+        let trainable = try LlamaTrainingModel(ModelSource(path: modelPath).loadModel())
         let trainer = try Trainer(model: trainable, examples: selection.examples, reference: referenceValues,
                                   configuration: configuration, outputDirectory: outputURL)
         if let checkpoint {

@@ -139,6 +139,42 @@ final class ModelSourceTests: XCTestCase {
         XCTAssertTrue(keys.isSuperset(of: ["tokenizer.ggml.model", "tokenizer.ggml.tokens", "tokenizer.chat_template"]), "\(keys)")
     }
 
+    func testAVocabularyWithoutATokenizerJSONTranslationTravelsAsATokenizerGGUF() throws {
+        let root = try scratch()
+        // A SentencePiece-style (`llama`) vocabulary: merges come from the scores.
+        let tokens = ["<unk>", "<s>", "</s>", "\u{2581}", "\u{2581}a", "a", "b", "c", "\u{2581}b", "\u{2581}c"]
+        let configuration = LlamaConfiguration(vocabularySize: tokens.count, hiddenSize: 32, intermediateSize: 64, layerCount: 1,
+                                               attentionHeads: 4, keyValueHeads: 2, maxPositionEmbeddings: 64,
+                                               tieWordEmbeddings: true, bosTokenID: 1, eosTokenIDs: [2])
+        let model = try LlamaModel(configuration: configuration)
+        model.parameters.initializeRandomly(seed: 2, std: 0.25)
+        let file = root.appendingPathComponent("spm.gguf")
+        try model.saveGGUF(to: file, extraMetadata: [
+            ("tokenizer.ggml.model", .string("llama")),
+            ("tokenizer.ggml.tokens", .array(tokens.map { .string($0) })),
+            ("tokenizer.ggml.scores", .array(tokens.indices.map { .float32(-Float($0)) })),
+            ("tokenizer.ggml.token_type", .array(tokens.indices.map { .int32($0 == 0 ? 2 : $0 < 3 ? 3 : 1) })),
+            ("tokenizer.ggml.bos_token_id", .uint32(1)), ("tokenizer.ggml.eos_token_id", .uint32(2)),
+            ("tokenizer.chat_template", .string(Self.chatTemplate)),
+        ])
+        let seed = try ModelSource(path: file.path)
+        let trained = root.appendingPathComponent("trained")
+        try FileManager.default.createDirectory(at: trained, withIntermediateDirectories: true)
+        try seed.loadModel().save(to: trained)
+        try seed.writeTokenizerFiles(to: trained)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: trained.appendingPathComponent("tokenizer.json").path))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: trained.appendingPathComponent(ModelSource.tokenizerGGUFName).path))
+        let reopened = try ModelSource(path: trained.path)
+        XCTAssertEqual(reopened.format, .huggingFaceFolder, "config.json makes it a folder; the .gguf only holds the tokenizer")
+        let text = "a b c ab"
+        let expected = try seed.textTokenizer().encodePrompt(text)
+        XCTAssertEqual(expected.first, 1, "BOS")
+        XCTAssertGreaterThan(expected.count, 2)
+        XCTAssertEqual(try reopened.textTokenizer().encodePrompt(text), expected)
+        XCTAssertEqual(try reopened.tokenizer()?.configuration.chatTemplate, Self.chatTemplate)
+        XCTAssertEqual(try reopened.ggufTokenizerMetadata().metadata.first { $0.key == "tokenizer.ggml.model" }?.value, .string("llama"))
+    }
+
     func testQuantisedExportsFollowLlamaCppsTensorTypes() throws {
         let root = try scratch()
         let folder = try makeFolder(in: root)

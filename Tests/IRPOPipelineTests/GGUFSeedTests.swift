@@ -32,7 +32,8 @@ final class GGUFSeedTests: XCTestCase {
     }
 
     func testARunSeededFromAGGUFTrainsEvaluatesAndExportsEachIteration() throws {
-        var (file, config) = try ggufSeed()
+        let (file, seeded) = try ggufSeed()
+        var config = seeded
         config.output.gguf.types = ["q8_0", "q4_0"]
         let directory = output.appendingPathComponent("run")
         var lines: [String] = []
