@@ -36,7 +36,8 @@ final class ModelSourceTests: XCTestCase {
     /// `folder` exported as a GGUF of `type` with its tokenizer (+ a chat template) in the metadata.
     func export(_ folder: URL, to file: URL, type: GGMLType = .f32) throws {
         let source = try ModelSource(path: folder.path)
-        let metadata = try source.ggufTokenizerMetadata().metadata + [("tokenizer.chat_template", .string(Self.chatTemplate))]
+        var metadata = try source.ggufTokenizerMetadata().metadata
+        metadata.append((key: "tokenizer.chat_template", value: GGUFValue.string(Self.chatTemplate)))
         try source.loadModel().saveGGUF(to: file, type: type, name: "tiny", extraMetadata: metadata)
     }
 

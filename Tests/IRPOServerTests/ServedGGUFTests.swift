@@ -17,8 +17,9 @@ final class ServedGGUFTests: XCTestCase {
         let file = holder.appendingPathComponent("tiny.gguf")
         let template = "{% for m in messages %}[{{ m['role'] }}] {{ m['content'] }}\n{% endfor %}{% if add_generation_prompt %}[assistant]{% endif %}"
         let source = try ModelSource(path: folder.path)
-        try source.loadModel().saveGGUF(to: file, extraMetadata: try source.ggufTokenizerMetadata().metadata
-                                            + [("tokenizer.chat_template", .string(template))])
+        var metadata = try source.ggufTokenizerMetadata().metadata
+        metadata.append((key: "tokenizer.chat_template", value: .string(template)))
+        try source.loadModel().saveGGUF(to: file, extraMetadata: metadata)
         let reference = try ServedModel.load(path: folder.path)
         for path in [file.path, holder.path] {
             let served = try ServedModel.load(path: path)

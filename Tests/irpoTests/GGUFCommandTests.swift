@@ -91,6 +91,7 @@ final class GGUFCommandTests: XCTestCase {
                        CharacterTokenizer().encode("a b"))
         XCTAssertEqual(try TrainCommand.contextLength(model: gguf.deletingLastPathComponent().path), 256)
         var inspect = try InspectCommand.parse([gguf.deletingLastPathComponent().path, "--summary"])
-        XCTAssertNoThrow(try inspect.run())
+        try inspect.run()
+        XCTAssertEqual(try ModelSource(path: gguf.deletingLastPathComponent().path).weights.path, gguf.path, "inspect reads the folder's GGUF")
     }
 }
