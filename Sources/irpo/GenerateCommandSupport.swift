@@ -35,12 +35,17 @@ enum GenerateCommandSupport {
     /// The model's tokenizer (tokenizer.json or GGUF metadata), or nil when it has none and none
     /// is `required`.
     static func loadTokenizer(source: ModelSource, required: Bool) throws -> Tokenizer? {
+        let tokenizer: Tokenizer?
         do {
-            return try source.tokenizer()
+            tokenizer = try source.tokenizer()
         } catch {
             guard required else { return nil }
             throw Failure("\(error); text prompts and --chat need the model's tokenizer (or pass --prompt-ids)")
         }
+        if tokenizer == nil && required {
+            throw Failure("\(source.path) has only the demo's character vocabulary, which generate does not read; pass --prompt-ids (or a model with tokenizer.json or a .gguf file)")
+        }
+        return tokenizer
     }
 
     /// Parses "1, 2,3".

@@ -55,7 +55,10 @@ final class ModelSourceTests: XCTestCase {
             let gguf = try ModelSource(path: path)
             XCTAssertEqual(gguf.format, .gguf, path)
             XCTAssertEqual(gguf.weights.path, file.path, path)
-            XCTAssertEqual(try gguf.configuration(), try hf.configuration(), "eos and every size come from the GGUF metadata")
+            // Every size and the special ids come from the GGUF metadata (rms_norm_eps is stored as F32 there).
+            var expected = try hf.configuration()
+            expected.rmsNormEpsilon = Double(Float(expected.rmsNormEpsilon))
+            XCTAssertEqual(try gguf.configuration(), expected)
             let text = "Q: 12 + 3 = ?\nA: 15 ok"
             let character = CharacterTokenizer()
             let tokenizer = try gguf.textTokenizer()

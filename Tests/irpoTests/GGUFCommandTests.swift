@@ -18,7 +18,7 @@ final class GGUFCommandTests: XCTestCase {
         folder = root.appendingPathComponent("hf")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let configuration = LlamaConfiguration(vocabularySize: CharacterTokenizer().vocabularySize, hiddenSize: 32, intermediateSize: 64,
-                                               layerCount: 1, attentionHeads: 4, keyValueHeads: 2, maxPositionEmbeddings: 256,
+                                               layerCount: 1, attentionHeads: 4, keyValueHeads: 2, maxPositionEmbeddings: 1024,
                                                tieWordEmbeddings: true, bosTokenID: 1, eosTokenIDs: [2])
         let model = try LlamaModel(configuration: configuration)
         model.parameters.initializeRandomly(seed: 5, std: 0.25)
@@ -82,14 +82,23 @@ final class GGUFCommandTests: XCTestCase {
         try generate.run()
         let generated = try String(contentsOf: output, encoding: .utf8)
         XCTAssertTrue(generated.contains("\"token_ids\"") && generated.contains("\"text\""), generated)
+        // The folder's character vocabulary is not a tokenizer generate reads: the same prompt as ids.
         let reference = root.appendingPathComponent("reference.jsonl")
-        generate = try GenerateCommand.parse(["--model", folder.path, "--prompt", "Q: 1 + 2", "--max-tokens", "5", "--temperature", "0",
+        let ids = CharacterTokenizer().encodePrompt("Q: 1 + 2").map(String.init).joined(separator: ",")
+        generate = try GenerateCommand.parse(["--model", folder.path, "--prompt-ids", ids, "--max-tokens", "5", "--temperature", "0",
                                               "--output", reference.path])
         try generate.run()
-        XCTAssertEqual(generated, try String(contentsOf: reference, encoding: .utf8), "the GGUF and the folder give the same tokens")
+        func tokenIDs(_ text: String) throws -> [Int] {
+            let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+            return try XCTUnwrap(object?["token_ids"] as? [Int])
+        }
+        XCTAssertEqual(try tokenIDs(generated), try tokenIDs(String(contentsOf: reference, encoding: .utf8)),
+                       "the GGUF and the folder give the same tokens")
+        var textOnFolder = try GenerateCommand.parse(["--model", folder.path, "--prompt", "Q", "--output", reference.path])
+        XCTAssertThrowsError(try textOnFolder.run()) { XCTAssertTrue("\($0)".contains("--prompt-ids"), "\($0)") }
         XCTAssertEqual(try TokenizeCommand.tokenizer(model: gguf.path).encode("a b", addSpecialTokens: false).map { Int32($0) },
                        CharacterTokenizer().encode("a b"))
-        XCTAssertEqual(try TrainCommand.contextLength(model: gguf.deletingLastPathComponent().path), 256)
+        XCTAssertEqual(try TrainCommand.contextLength(model: gguf.deletingLastPathComponent().path), 1024)
         var inspect = try InspectCommand.parse([gguf.deletingLastPathComponent().path, "--summary"])
         try inspect.run()
         XCTAssertEqual(try ModelSource(path: gguf.deletingLastPathComponent().path).weights.path, gguf.path, "inspect reads the folder's GGUF")
