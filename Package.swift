@@ -112,6 +112,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "IRPOGenerationTests", dependencies: ["IRPOGeneration", "IRPOModel", "IRPOTensor"]),
+        .testTarget(name: "irpoTests", dependencies: ["irpo", "IRPOBackends", "IRPOModel", "IRPOFormats"]),
         .testTarget(name: "IRPOTrainingTests", dependencies: ["IRPOTraining", "IRPOModel", "IRPOTensor", "IRPOFormats"], resources: [.copy("Fixtures")]),
     ]
 )

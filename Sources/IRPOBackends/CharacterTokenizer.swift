@@ -63,6 +63,29 @@ public struct CharacterTokenizer: TextTokenizer, Equatable {
                                    to: folder.appendingPathComponent(Self.fileName))
     }
 
+    /// The vocabulary as GGUF `tokenizer.*` metadata: a byte-level BPE (`gpt2`) vocabulary
+    /// with the same ids and no merges, so every character is one token as here; `<pad>`,
+    /// `<bos>` and `<eos>` are control tokens and BOS is added to prompts. Lets a demo model be
+    /// exported to GGUF and read back (by irpo or llama.cpp) with its tokenizer.
+    public func ggufMetadata() -> [(key: String, value: GGUFValue)] {
+        // GPT-2's byte-level alphabet spells space and newline as U+0120 and U+010A; the other
+        // printable ASCII characters stand for themselves.
+        func spelled(_ token: String) -> String {
+            token == " " ? "\u{0120}" : token == "\n" ? "\u{010A}" : token
+        }
+        return [
+            ("tokenizer.ggml.model", .string("gpt2")),
+            ("tokenizer.ggml.pre", .string("default")),
+            ("tokenizer.ggml.tokens", .array(tokens.map { .string(spelled($0)) })),
+            ("tokenizer.ggml.token_type", .array(tokens.indices.map { .int32($0 < 3 ? 3 : 1) })),
+            ("tokenizer.ggml.merges", .array([])),
+            ("tokenizer.ggml.bos_token_id", .uint32(UInt32(bos))),
+            ("tokenizer.ggml.eos_token_id", .uint32(UInt32(eos))),
+            ("tokenizer.ggml.padding_token_id", .uint32(0)),
+            ("tokenizer.ggml.add_bos_token", .bool(true)),
+        ]
+    }
+
     /// The ids of `text` (no special tokens).
     public func encode(_ text: String) -> [Int32] { text.map { ids[$0] ?? unknown } }
 

@@ -3,7 +3,7 @@ import IRPOGeneration
 import IRPOModel
 
 /// The built-in engine as an `InferenceBackend`: `IRPOGeneration`'s batched generator over a
-/// model folder loaded into memory.
+/// model (Hugging Face folder or GGUF, see `ModelSource`) loaded into memory.
 public final class LocalInferenceBackend: InferenceBackend {
     /// The model.
     public let model: LlamaModel
@@ -13,14 +13,17 @@ public final class LocalInferenceBackend: InferenceBackend {
     public let batchSize: Int
     public let name: String
 
-    /// Loads `folder` (HF folder with a tokenizer); `chatPrompts`: prompts are rendered chat
+    /// Loads the model at `folder`: any path `ModelSource` accepts (an HF folder with a
+    /// tokenizer, a `.gguf` file, a folder holding one); `chatPrompts`: prompts are rendered chat
     /// templates, encoded without adding special tokens.
     public convenience init(modelFolder folder: URL, batchSize: Int, chatPrompts: Bool = false) throws {
-        let model = try LlamaModel.loadModel(path: folder.path)
-        let eos = model.configuration.eosTokenIDs.first.map { Int32(truncatingIfNeeded: $0) }
-        try self.init(model: model, tokenizer: TokenizerLoader.load(modelFolder: folder, endOfSequence: eos,
-                                                                    promptsIncludeSpecialTokens: chatPrompts),
-                      batchSize: batchSize, name: "local:\(folder.path)")
+        try self.init(source: try ModelSource(path: folder.path), batchSize: batchSize, chatPrompts: chatPrompts)
+    }
+
+    /// Loads the model of `source` (see `init(modelFolder:batchSize:chatPrompts:)`).
+    public convenience init(source: ModelSource, batchSize: Int, chatPrompts: Bool = false) throws {
+        let tokenizer = try source.textTokenizer(promptsIncludeSpecialTokens: chatPrompts)
+        try self.init(model: try source.loadModel(), tokenizer: tokenizer, batchSize: batchSize, name: "local:\(source.path)")
     }
 
     /// Wraps a model already in memory.

@@ -1,6 +1,7 @@
 import Foundation
 
-/// Writes GGUF v3 files: metadata of every value type and F32/F16 tensors, aligned, atomically.
+/// Writes GGUF v3 files: metadata of every value type and F32, F16, Q8_0 or Q4_0 tensors,
+/// aligned, atomically.
 public enum GGUFWriter {
     /// One tensor to write. `values` must stay valid until `write` returns.
     public struct Tensor {
@@ -8,7 +9,8 @@ public enum GGUFWriter {
         public let name: String
         /// Dimensions in GGUF order, `ne0` (contiguous) first; the product must equal `values.count`.
         public let dimensions: [Int]
-        /// Stored type: `.f32` or `.f16` (round to nearest even).
+        /// Stored type: `.f32`, `.f16` (round to nearest even), or a `GGUFQuantizer` type
+        /// (`.q8_0`, `.q4_0`; `ne0` must be a multiple of 32).
         public let type: GGMLType
         /// Values, `ne0` fastest.
         public let values: UnsafeBufferPointer<Float>
@@ -57,12 +59,15 @@ public enum GGUFWriter {
             guard names.insert(tensor.name).inserted else {
                 throw FormatError(url: url, "tensor name '\(tensor.name)' is used twice; give every tensor a unique name")
             }
-            guard tensor.type == .f32 || tensor.type == .f16 else {
-                throw FormatError(url: url, "tensor '\(tensor.name)': cannot write type \(tensor.type.name); use F32 or F16")
+            guard tensor.type == .f32 || tensor.type == .f16 || GGUFQuantizer.supports(tensor.type) else {
+                throw FormatError(url: url, "tensor '\(tensor.name)': cannot write type \(tensor.type.name); use F32, F16, Q8_0 or Q4_0")
             }
             guard (1...GGUFHeaderParser.maximumDimensions).contains(tensor.dimensions.count), tensor.dimensions.allSatisfy({ $0 >= 0 }),
                   tensor.dimensions.reduce(1, *) == tensor.values.count else {
                 throw FormatError(url: url, "tensor '\(tensor.name)' has dimensions \(tensor.dimensions) but \(tensor.values.count) values (1 to 4 dimensions, ne0 first); pass matching dimensions")
+            }
+            guard let bytes = storedBytes(tensor) else {
+                throw FormatError(url: url, "tensor '\(tensor.name)': its rows of \(tensor.dimensions[0]) values are not whole \(tensor.type.blockLayout.elements)-value \(tensor.type.name) blocks; store it as F16 or F32")
             }
             header.append(string: tensor.name)
             header.append(UInt32(tensor.dimensions.count))
@@ -70,7 +75,7 @@ public enum GGUFWriter {
             header.append(tensor.type.rawValue)
             header.append(UInt64(offset))
             offsets.append(offset)
-            offset = padded(offset + tensor.values.count * tensor.type.blockLayout.bytes, alignment)
+            offset = padded(offset + bytes, alignment)
         }
         header.pad(to: alignment)
         try AtomicFileWriter.write(to: url) { sink in
@@ -82,6 +87,14 @@ public enum GGUFWriter {
                 written = start
                 if tensor.type == .f32 {
                     try sink(UnsafeRawBufferPointer(tensor.values))
+                } else if GGUFQuantizer.supports(tensor.type) {
+                    var blocks = [UInt8](repeating: 0, count: storedBytes(tensor) ?? 0)
+                    do {
+                        try blocks.withUnsafeMutableBytes { try GGUFQuantizer.quantize(tensor.values, as: tensor.type, into: $0) }
+                    } catch let error as QuantizationError {
+                        throw FormatError(url: url, "tensor '\(tensor.name)': \(error.description)")
+                    }
+                    try blocks.withUnsafeBytes { try sink($0) }
                 } else if let source = tensor.values.baseAddress {
                     var halves = [UInt8](repeating: 0, count: 2 * tensor.values.count)
                     halves.withUnsafeMutableBytes { raw in
@@ -89,11 +102,18 @@ public enum GGUFWriter {
                     }
                     try halves.withUnsafeBytes { try sink($0) }
                 }
-                written += tensor.values.count * tensor.type.blockLayout.bytes
+                written += storedBytes(tensor) ?? 0
             }
             let tail = [UInt8](repeating: 0, count: padded(written, alignment) - written)
             try tail.withUnsafeBytes { try sink($0) }
         }
+    }
+
+    /// The stored size of `tensor`, or nil when its rows are not whole blocks of its type.
+    private static func storedBytes(_ tensor: Tensor) -> Int? {
+        let rowLength = tensor.dimensions.first ?? 0
+        guard rowLength % tensor.type.blockLayout.elements == 0 else { return nil }
+        return GGUFQuantizer.byteCount(of: tensor.values.count, as: tensor.type)
     }
 
     private static func padded(_ value: Int, _ alignment: Int) -> Int {

@@ -2,7 +2,7 @@ import Foundation
 import IRPOFormats
 
 /// Loading a model from a GGUF file (llama.cpp's format, any supported quantisation) and
-/// exporting one as a GGUF file that llama.cpp loads (F32 or F16).
+/// exporting one as a GGUF file that llama.cpp loads (F32, F16, Q8_0 or Q4_0).
 extension LlamaModel {
     /// Loads a model from a GGUF file (`.gguf`) or a Hugging Face folder; the same as
     /// `loadModel(path:)`.
@@ -71,18 +71,21 @@ extension LlamaModel {
     /// rows in llama.cpp's rotary order (llama architecture), `rope_freqs.weight` for llama3
     /// scaling, no `output.weight` when embeddings are tied.
     ///
-    /// Matrices are stored as `type` (`.f32` or `.f16`); norms, biases and rotary factors stay F32
-    /// as llama.cpp's converter keeps them. `extraMetadata` (e.g. `ggufTokenizerMetadata(of:)`)
-    /// is appended after the model keys; keys already written by this method are rejected.
-    /// - Throws: `FormatError` naming the file when it cannot be written or `type` is unsupported.
+    /// Matrices are stored as `type` (`.f32`, `.f16`, `.q8_0` or `.q4_0`, with the exceptions of
+    /// `GGUFExportPolicy`); norms, biases and rotary factors stay F32 as llama.cpp keeps them.
+    /// `extraMetadata` (e.g. `ggufTokenizerMetadata(of:)`) is appended after the model keys; keys
+    /// already written by this method are rejected.
+    /// - Throws: `FormatError` naming the file when it cannot be written, `type` is unsupported or
+    ///   a weight is not finite (quantised types).
     public func saveGGUF(to url: URL, type: GGMLType = .f32, name: String = "irpo model",
                          extraMetadata: [(key: String, value: GGUFValue)] = []) throws {
-        guard type == .f32 || type == .f16 else {
-            throw FormatError(url: url, "cannot export GGUF tensors as \(type.name); use F32 or F16")
+        guard let policy = GGUFExportPolicy(target: type) else {
+            throw FormatError(url: url, "cannot export GGUF tensors as \(type.name); use \(GGUFExportPolicy.supportedTargets.map(\.name).joined(separator: ", "))")
         }
         let c = configuration
         var metadata = c.ggufMetadata(name: name)
-        metadata.append(("general.file_type", .uint32(type == .f32 ? 0 : 1)))
+        metadata.append(("general.file_type", .uint32(policy.fileType)))
+        if GGUFQuantizer.supports(type) { metadata.append(("general.quantization_version", .uint32(2))) }
         let written = Set(metadata.map(\.key))
         for item in extraMetadata {
             guard !written.contains(item.key) else {
@@ -115,8 +118,10 @@ extension LlamaModel {
                 GGUFTensorNames.reorderRotaryRows(permuted, heads: heads, columns: c.hiddenSize, toGGUF: true)
                 values = UnsafeBufferPointer(permuted)
             }
+            let isOutput = entry.kind == .lmHead || (entry.kind == .embedding && c.tieWordEmbeddings)
+            let dimensions = Array(entry.shape.reversed())
             tensors.append(GGUFWriter.Tensor(name: GGUFTensorNames.name(of: entry.kind, layer: entry.layer),
-                                             dimensions: entry.shape.reversed(), type: entry.shape.count == 1 ? .f32 : type,
+                                             dimensions: dimensions, type: policy.type(dimensions: dimensions, isOutput: isOutput),
                                              values: values))
         }
         try GGUFWriter.write(metadata: metadata, tensors: tensors, to: url)

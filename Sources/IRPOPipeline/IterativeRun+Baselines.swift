@@ -58,12 +58,9 @@ extension IterativeRun {
     /// longer than max_length dropped) and their counts to `pair_stats.json`.
     func writeGoldSFTRows() throws {
         let items = try JSONLines.read(TaskItem.self, from: directory.file("questions.jsonl", iteration: 1))
-        let seed = modelFolder(iteration: 0)
-        let configURL = seed.appendingPathComponent("config.json")
-        let configuration = try LlamaConfiguration.decode(Data(contentsOf: configURL), file: configURL.path)
-        let tokenizer = try TokenizerLoader.load(modelFolder: seed,
-                                                 endOfSequence: configuration.eosTokenIDs.first.map { Int32(truncatingIfNeeded: $0) },
-                                                 promptsIncludeSpecialTokens: config.task.chat)
+        let seed = try ModelSource(path: modelFolder(iteration: 0).path)
+        let configuration = try seed.configuration()
+        let tokenizer = try seed.textTokenizer(promptsIncludeSpecialTokens: config.task.chat)
         let maxLength = min(config.training.maxLength, configuration.maxPositionEmbeddings)
         var statistics = PairStatistics()
         statistics.questions = items.count

@@ -132,12 +132,9 @@ extension IterativeRun {
     func pair(iteration t: Int) throws -> String {
         let items = try JSONLines.read(TaskItem.self, from: directory.file("questions.jsonl", iteration: t))
         let scored = try JSONLines.read(ScoredRecord.self, from: directory.file("scored.jsonl", iteration: t))
-        let previous = modelFolder(iteration: t - 1)
-        let configuration = try LlamaConfiguration.decode(Data(contentsOf: previous.appendingPathComponent("config.json")),
-                                                          file: previous.appendingPathComponent("config.json").path)
-        let tokenizer = try TokenizerLoader.load(modelFolder: previous,
-                                                 endOfSequence: configuration.eosTokenIDs.first.map { Int32(truncatingIfNeeded: $0) },
-                                                 promptsIncludeSpecialTokens: config.task.chat)
+        let previous = try ModelSource(path: modelFolder(iteration: t - 1).path)
+        let configuration = try previous.configuration()
+        let tokenizer = try previous.textTokenizer(promptsIncludeSpecialTokens: config.task.chat)
         let (records, statistics) = try PairSelection.build(
             items: items, scored: scored, prompt: prompt, settings: config.pairs,
             maxLength: min(config.training.maxLength, configuration.maxPositionEmbeddings), tokenizer: tokenizer,
@@ -166,10 +163,10 @@ extension IterativeRun {
         guard configuration.objective.needsReference else { return "not needed by loss \(config.training.loss)" }
         guard config.externalTrainer == nil else { return "skipped: the external trainer computes its own reference log-probs" }
         let examples = try trainingExamples(iteration: t)
-        let previous = modelFolder(iteration: t - 1)
+        let previous = try ModelSource(path: modelFolder(iteration: t - 1).path)
         let (_, reused) = try ReferenceLogProbs.cached(
             at: directory.file("ref_logps.json", iteration: t), examples: examples, referenceModel: previous.path,
-            makeModel: { try LlamaTrainingModel(path: previous.path) }, progress: { progress("iter-\(t) refcache", $0, $1) })
+            makeModel: { try LlamaTrainingModel(previous.loadModel()) }, progress: { progress("iter-\(t) refcache", $0, $1) })
         return "\(examples.count) pairs" + (reused ? " (cache reused)" : "")
     }
 
@@ -209,7 +206,8 @@ extension IterativeRun {
                                                 configuration: configuration, checkpoint: checkpoint, previous: previous)
                 summary += " (LoRA rank \(lora.rank), \(model.parameterCount) adapter weights, merged)"
             } else {
-                let model = try LlamaTrainingModel(path: (checkpoint?.appendingPathComponent("model") ?? previous).path)
+                let model = try checkpoint.map { try LlamaTrainingModel(path: $0.appendingPathComponent("model").path) }
+                    ?? LlamaTrainingModel(ModelSource(path: previous.path).loadModel())
                 summary = try runBuiltinTrainer(model: model, iteration: t, examples: examples, reference: reference,
                                                 configuration: configuration, checkpoint: checkpoint, previous: previous)
             }
@@ -221,7 +219,7 @@ extension IterativeRun {
             summary += "; kept step \(record.step) (held-out accuracy \(Self.percent(record.accuracy)), "
                 + "steps scored: \(selection.records.map { "\($0.step) \(Self.percent($0.accuracy))" }.joined(separator: ", ")))"
         }
-        try TokenizerLoader.copyCompanionFiles(from: previous, to: trained)
+        try ModelSource(path: previous.path).writeTokenizerFiles(to: trained)
         try? manager.removeItem(at: finalFolder)
         try manager.copyItem(at: trained, to: finalFolder)
         if let hook = try config.serverReloadHook() {
@@ -244,7 +242,7 @@ extension IterativeRun {
         var selection = try checkpointSelection(iteration: t, totalSteps: total, completedSteps: trainer.completedSteps)
         let saveCandidate = { (folder: URL) throws in
             try trainer.model.save(to: folder)
-            try TokenizerLoader.copyCompanionFiles(from: previous, to: folder)
+            try ModelSource(path: previous.path).writeTokenizerFiles(to: folder)
         }
         // A checkpoint written just before an interruption may not have been scored yet.
         try selection?.consider(step: trainer.completedSteps, save: saveCandidate)

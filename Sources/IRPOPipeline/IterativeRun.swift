@@ -6,7 +6,7 @@ import IRPOTensor
 import IRPOTraining
 
 /// The Iterative RPO loop (Pang et al. 2024) driven by a `RunConfig`: for t = 1...T, sample, score, pair, refcache,
-/// train, eval, each stage reading files and writing its outputs atomically, with completion
+/// train, (with `output.gguf`) export, eval, each stage reading files and writing its outputs atomically, with completion
 /// recorded in `state.json` so that `resume` skips finished stages.
 public final class IterativeRun {
     /// The configuration.
@@ -92,6 +92,9 @@ public final class IterativeRun {
             plan.append(("iter-\(t)/pair", { try self.pair(iteration: t) }))
             plan.append(("iter-\(t)/refcache", { try self.referenceLogProbs(iteration: t) }))
             plan.append(("iter-\(t)/train", { try self.train(iteration: t) }))
+            if !config.output.ggufPolicies.isEmpty {
+                plan.append(("iter-\(t)/export", { try self.exportGGUF(iteration: t) }))
+            }
             plan.append(("iter-\(t)/eval", { try self.evaluate(iteration: t) }))
         }
         return plan

@@ -1,4 +1,5 @@
 import Foundation
+import IRPOBackends
 import IRPOTasks
 import IRPOTokenizer
 
@@ -17,22 +18,22 @@ public struct PromptFormatter: Sendable {
         self.chatTokenizer = chatTokenizer
     }
 
-    /// The formatter of a run: raw prompts, or (with `chat`) the chat template of the model in
-    /// `modelFolder`.
-    /// - Throws: `PipelineError` naming `task.chat` and the folder when the model has no tokenizer
-    ///   or no chat template.
+    /// The formatter of a run: raw prompts, or (with `chat`) the chat template of the model at
+    /// `modelFolder` (any path `ModelSource` accepts: HF folder, `.gguf` file, folder holding one).
+    /// - Throws: `PipelineError` naming `task.chat` and the model when it has no tokenizer or no
+    ///   chat template.
     public static func load(template: PromptTemplate, chat: Bool, modelFolder: URL) throws -> PromptFormatter {
         guard chat else { return PromptFormatter(template: template) }
-        let tokenizer: Tokenizer
+        let loaded: Tokenizer?
         do {
-            tokenizer = try Tokenizer(contentsOf: modelFolder)
+            loaded = try ModelSource(path: modelFolder.path).tokenizer()
         } catch {
             throw PipelineError("task.chat is true but the tokenizer of \(modelFolder.path) cannot be loaded (\(error)); "
-                + "chat prompts need the model's tokenizer.json and its chat template")
+                + "chat prompts need the model's tokenizer (tokenizer.json or GGUF metadata) and its chat template")
         }
-        guard tokenizer.configuration.chatTemplate != nil else {
+        guard let tokenizer = loaded, tokenizer.configuration.chatTemplate != nil else {
             throw PipelineError("task.chat is true but \(modelFolder.path) has no chat template (tokenizer_config.json "
-                + "chat_template or chat_template.jinja); set task.chat to false for a base model")
+                + "chat_template, chat_template.jinja or GGUF tokenizer.chat_template); set task.chat to false for a base model")
         }
         return PromptFormatter(template: template, chatTokenizer: tokenizer)
     }

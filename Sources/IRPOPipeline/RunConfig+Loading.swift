@@ -116,6 +116,8 @@ extension RunConfig {
         config.trainer = try TrainerSettings.read(&trainer)
         var baselines = try root.section("baselines")
         config.baselines = try BaselineSettings.read(&baselines)
+        var output = try root.section("output")
+        config.output = try OutputSettings.read(&output)
 
         try root.rejectUnknownKeys()
         try config.validate()
@@ -129,9 +131,18 @@ extension RunConfig {
             PipelineError("config key `\(key)` has value \(value), expected \(expected)")
         }
         guard !name.isEmpty, !name.contains("/") else { throw fail("name", "\"\(name)\"", "a non-empty name without '/'") }
-        guard !seedModel.isEmpty else { throw fail("seed_model", "\"\"", "the path of a model folder (config.json + model.safetensors + tokenizer)") }
-        guard FileManager.default.fileExists(atPath: seedModel) else {
-            throw fail("seed_model", "\"\(seedModel)\"", "an existing model folder; the path does not exist")
+        guard !seedModel.isEmpty else { throw fail("seed_model", "\"\"", "the path of a model folder (config.json + model.safetensors + tokenizer) or a .gguf file") }
+        var seedIsFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: seedModel, isDirectory: &seedIsFolder) else {
+            throw fail("seed_model", "\"\(seedModel)\"", "an existing model folder or .gguf file; the path does not exist")
+        }
+        // A file must be a GGUF now; a folder's contents are checked when the run loads it.
+        let seedIsGGUF: Bool
+        if seedIsFolder.boolValue {
+            seedIsGGUF = (try? ModelSource(path: seedModel))?.format == .gguf
+        } else {
+            do { _ = try ModelSource(path: seedModel) } catch { throw PipelineError("config key `seed_model`: \(error)") }
+            seedIsGGUF = true
         }
         let kind: TaskKind
         do { kind = try TaskKind(named: task.kind) } catch {
@@ -190,12 +201,16 @@ extension RunConfig {
             throw fail("training.learning_rate", training.learningRate, "a number in (0, 1)")
         }
         try baselines.validate()
+        try output.validate()
         guard training.maxSteps >= 1 else { throw fail("training.max_steps", training.maxSteps, "an integer >= 1") }
         guard training.maxLength >= 8 else { throw fail("training.max_length", training.maxLength, "an integer >= 8") }
         guard training.selectionQuestions >= 0 else {
             throw fail("training.selection_questions", training.selectionQuestions, "an integer >= 0 (0: M_t is the last step)")
         }
         guard training.selectionEvery >= 1 else { throw fail("training.selection_every", training.selectionEvery, "an integer >= 1") }
+        if seedIsGGUF, trainer.type == "external" {
+            throw fail("seed_model", "\"\(seedModel)\"", "a Hugging Face model folder with `trainer.type: external` (external trainers read safetensors; convert the GGUF first with `irpo convert \(seedModel) FOLDER`)")
+        }
         if training.selectionQuestions > 0, trainer.type == "external" {
             throw fail("training.selection_questions", training.selectionQuestions,
                        "0 with `trainer.type: external` (checkpoint selection needs the built-in trainer's steps)")

@@ -187,7 +187,8 @@ public struct RunConfig: Sendable, Equatable, Encodable {
 
     /// Run name (the default run directory is runs/<name>).
     public var name: String = "irpo-run"
-    /// M0: a Hugging Face model folder (config.json, model.safetensors, and a tokenizer).
+    /// M0: any model path `ModelSource` accepts: a Hugging Face model folder (config.json,
+    /// model.safetensors, and a tokenizer), a `.gguf` file, or a folder holding one.
     public var seedModel: String = ""
     public var task = Task()
     public var sampling = Sampling()
@@ -204,12 +205,14 @@ public struct RunConfig: Sendable, Equatable, Encodable {
     public var trainer = TrainerSettings()
     /// Per-baseline training settings of `irpo compare` (`baselines`).
     public var baselines = BaselineSettings()
+    /// Extra copies of every iteration's model (`output`).
+    public var output = OutputSettings()
 
     /// The paper's defaults.
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case name, task, sampling, pairs, training, iterations, evaluation, threads, seed, trainer, baselines
+        case name, task, sampling, pairs, training, iterations, evaluation, threads, seed, trainer, baselines, output
         case seedModel = "seed_model"
     }
 }

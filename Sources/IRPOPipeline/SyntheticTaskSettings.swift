@@ -1,3 +1,4 @@
+import Foundation
 import IRPOTasks
 
 /// The `task.synthetic` section of a run config: the knobs of the built-in synthetic arithmetic
@@ -42,6 +43,25 @@ public struct SyntheticTaskSettings: Sendable, Equatable, Encodable {
         let settings = SyntheticTaskSettings(config: c)
         try settings.validate(path: section.path)
         return settings
+    }
+
+    /// Applies command-line assignments `KEY=VALUE` (keys of `keys`, values written as in YAML:
+    /// `steps=[1,2]`, `multiply_weight=0`) to `defaults`, and validates the result.
+    /// - Throws: `PipelineError` naming `--synthetic` and the key or value at fault.
+    public static func applying(assignments: [String], to defaults: SyntheticArithmeticConfig) throws -> SyntheticTaskSettings {
+        guard assignments.count <= keys.count * 4 else {
+            throw PipelineError("--synthetic is given \(assignments.count) times; there are only \(keys.count) keys (\(keys.joined(separator: ", ")))")
+        }
+        var lines: [String] = []
+        for assignment in assignments {
+            guard let equals = assignment.firstIndex(of: "="), !assignment[..<equals].isEmpty, !assignment.contains("\n") else {
+                throw PipelineError("--synthetic \"\(assignment)\" is not KEY=VALUE; pass e.g. --synthetic steps=[1,2] (keys: \(keys.joined(separator: ", ")))")
+            }
+            lines.append("\(assignment[..<equals].trimmingCharacters(in: .whitespaces)): \(assignment[assignment.index(after: equals)...])")
+        }
+        let parsed = try ConfigReader.parse(Data(lines.joined(separator: "\n").utf8), file: "--synthetic.yaml")
+        var reader = ConfigReader(path: "--synthetic", object: parsed.object)
+        return try read(&reader, defaults: defaults)
     }
 
     /// Checks the knobs; errors name the config key (`task.synthetic.steps`, ...).

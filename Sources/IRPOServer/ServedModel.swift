@@ -26,19 +26,14 @@ public struct ServedModel: Sendable {
         self.chat = chat ?? .plain(tokenizer)
     }
 
-    /// Loads a Hugging Face folder (with `tokenizer.json` or the demo's `irpo_char_vocab.json`)
-    /// or a GGUF file (tokenizer and chat template from its metadata).
+    /// Loads any model path `ModelSource` accepts: a Hugging Face folder (with `tokenizer.json` or
+    /// the demo's `irpo_char_vocab.json`), a GGUF file (tokenizer and chat template from its
+    /// metadata) or a folder holding one.
     /// - Throws: `ModelError`, `FormatError`, `TokenizerError` or `BackendError` naming the file at fault.
     public static func load(path: String) throws -> ServedModel {
-        let model = try LlamaModel.loadModel(path: path)
-        let eos = model.configuration.eosTokenIDs.first.map { Int32(truncatingIfNeeded: $0) }
-        let url = URL(fileURLWithPath: path)
-        let tokenizer: any TextTokenizer
-        if LlamaModel.isGGUFPath(path) {
-            tokenizer = HuggingFaceTextTokenizer(tokenizer: try Tokenizer(contentsOf: url), endOfSequence: eos)
-        } else {
-            tokenizer = try TokenizerLoader.load(modelFolder: url, endOfSequence: eos)
-        }
+        let source = try ModelSource(path: path)
+        let tokenizer = try source.textTokenizer()
+        let model = try source.loadModel()
         if let wrapped = tokenizer as? HuggingFaceTextTokenizer, wrapped.tokenizer.configuration.chatTemplate != nil {
             return ServedModel(model: model, tokenizer: tokenizer, chat: .template(wrapped.tokenizer))
         }

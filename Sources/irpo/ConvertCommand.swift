@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import IRPOFormats
+import IRPOBackends
 import IRPOModel
 
 /// `irpo convert INPUT OUTPUT`: between GGUF files and Hugging Face folders.
@@ -9,22 +10,24 @@ struct ConvertCommand: ParsableCommand {
         commandName: "convert",
         abstract: "Convert a model between GGUF and a Hugging Face folder (or GGUF to GGUF).",
         discussion: """
-        INPUT is a .gguf file (any supported quantisation) or a Hugging Face folder (config.json +
-        safetensors). OUTPUT ending in .gguf is written as GGUF (--dtype f32 or f16; tokenizer
+        INPUT is a .gguf file (any supported quantisation), a Hugging Face folder (config.json +
+        safetensors) or a folder holding one .gguf file. OUTPUT ending in .gguf is written as GGUF
+        (--dtype f32, f16, q8_0 or q4_0, quantised as llama.cpp's llama-quantize does; tokenizer
         metadata is copied from a GGUF input, or built from the folder's tokenizer.json);
         anything else is written as a Hugging Face folder (config.json + model.safetensors in
         f32, f16 or bf16, plus tokenizer.json and tokenizer_config.json from a GGUF vocabulary).
 
         Example: irpo convert SmolLM2-135M-Instruct.Q4_1.gguf models/smollm2-135m-instruct
+        Example: irpo convert runs/smollm2/iter-1/model smollm2-irpo.q8_0.gguf --dtype q8_0
         """)
 
-    @Argument(help: "A .gguf file or a Hugging Face model folder.")
+    @Argument(help: "A .gguf file, a Hugging Face model folder, or a folder holding one .gguf file.")
     var input: String
 
     @Argument(help: "Output: a path ending in .gguf, or a folder for Hugging Face format.")
     var output: String
 
-    @Option(name: .long, help: "Stored weight type: f32, f16 or bf16 (bf16 only for Hugging Face folders).")
+    @Option(name: .long, help: "Stored weight type: f32, f16, bf16 (Hugging Face folders only), q8_0 or q4_0 (GGUF only).")
     var dtype = "f32"
 
     struct Failure: Error, CustomStringConvertible {
@@ -33,11 +36,14 @@ struct ConvertCommand: ParsableCommand {
     }
 
     func validate() throws {
-        guard ["f32", "f16", "bf16"].contains(dtype) else {
-            throw ValidationError("--dtype must be f32, f16 or bf16, got '\(dtype)'")
+        guard ["f32", "f16", "bf16", "q8_0", "q4_0"].contains(dtype) else {
+            throw ValidationError("--dtype must be f32, f16, bf16, q8_0 or q4_0, got '\(dtype)'")
         }
         if Self.isGGUFOutput(output) && dtype == "bf16" {
-            throw ValidationError("--dtype bf16 cannot be written to GGUF here; use f32 or f16 for \(output)")
+            throw ValidationError("--dtype bf16 cannot be written to GGUF here; use f32, f16, q8_0 or q4_0 for \(output)")
+        }
+        if !Self.isGGUFOutput(output) && ["q8_0", "q4_0"].contains(dtype) {
+            throw ValidationError("--dtype \(dtype) is a GGUF type; name the output *.gguf, or use f32, f16 or bf16 for a Hugging Face folder")
         }
         guard URL(fileURLWithPath: input).standardizedFileURL != URL(fileURLWithPath: output).standardizedFileURL else {
             throw ValidationError("INPUT and OUTPUT are the same path (\(input)); write to a new path")
@@ -47,9 +53,9 @@ struct ConvertCommand: ParsableCommand {
     static func isGGUFOutput(_ path: String) -> Bool { path.lowercased().hasSuffix(".gguf") }
 
     mutating func run() throws {
-        let inputIsGGUF = LlamaModel.isGGUFPath(input)
-        let sourceFile = inputIsGGUF ? try GGUFFile(contentsOf: URL(fileURLWithPath: input)) : nil
-        let model = try sourceFile.map { try LlamaModel(gguf: $0) } ?? LlamaModel.loadModel(path: input)
+        let source = try ModelSource(path: input)
+        let sourceFile = source.format == .gguf ? try GGUFFile(contentsOf: source.weights) : nil
+        let model = try sourceFile.map { try LlamaModel(gguf: $0) } ?? source.loadModel()
         let outputURL = URL(fileURLWithPath: output)
         var notes: [String] = []
         if Self.isGGUFOutput(output) {
@@ -57,21 +63,22 @@ struct ConvertCommand: ParsableCommand {
             if let sourceFile {
                 tokenizerMetadata = LlamaModel.ggufTokenizerMetadata(of: sourceFile)
             } else {
-                let (metadata, note) = try ConvertTokenizer.ggufMetadata(folder: URL(fileURLWithPath: input))
+                let (metadata, note) = try source.ggufTokenizerMetadata()
                 tokenizerMetadata = metadata
                 if let note { notes.append(note) }
             }
             if tokenizerMetadata.isEmpty { notes.append("no tokenizer metadata written (the input has no tokenizer)") }
             let name = sourceFile?["general.name"]?.stringValue ?? URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent
-            try model.saveGGUF(to: outputURL, type: dtype == "f16" ? .f16 : .f32, name: name, extraMetadata: tokenizerMetadata)
+            guard let policy = GGUFExportPolicy(name: dtype) else { throw Failure("--dtype \(dtype) cannot be written to GGUF") }
+            try model.saveGGUF(to: outputURL, type: policy.target, name: name, extraMetadata: tokenizerMetadata)
         } else {
             let stored: SafetensorsDType = dtype == "bf16" ? .bf16 : dtype == "f16" ? .f16 : .f32
             try model.save(to: outputURL, dtype: stored)
             if let sourceFile {
-                notes += try ConvertTokenizer.writeHuggingFaceFiles(metadata: sourceFile.metadata, configuration: model.configuration,
-                                                                   folder: outputURL, source: input)
+                notes += try TokenizerFiles.writeHuggingFaceFiles(metadata: sourceFile.metadata, configuration: model.configuration,
+                                                                   folder: outputURL, source: source.weights.path)
             } else {
-                notes += try ConvertTokenizer.copyHuggingFaceFiles(from: URL(fileURLWithPath: input), to: outputURL)
+                notes += try TokenizerFiles.copyHuggingFaceFiles(from: source.weights, to: outputURL)
             }
         }
         let c = model.configuration

@@ -14,9 +14,10 @@ struct EvalCommand: ParsableCommand {
         questions are the ones a run of that config evaluates (tune on --split dev; keep test for the final run).
         Example: irpo eval --model runs/demo/run/iter-3/model --task synthetic-arithmetic --limit 400 --majority-k 8
         Example: irpo eval --config examples/smollm2-synthetic.yaml --split dev --limit 300
+        Example: irpo eval --model SmolLM2-135M-Instruct.Q4_1.gguf --task synthetic-arithmetic --prompt gsm8k --chat --synthetic steps=[1,2]
         """)
 
-    @Option(name: .long, help: "Model folder (config.json, model.safetensors, tokenizer); default with --config: its seed_model.")
+    @Option(name: .long, help: "Model: a Hugging Face folder, a .gguf file, or a folder holding one; default with --config: its seed_model.")
     var model: String?
 
     @Option(name: .long, help: "A run config (JSON or YAML): evaluate as a run of it would.")
@@ -39,6 +40,12 @@ struct EvalCommand: ParsableCommand {
 
     @Option(name: .long, help: "Temperature of the majority-vote samples (default 0.8).")
     var majorityTemperature: Double?
+
+    @Option(name: .long, help: "The same as --majority-temperature (evaluation.majority_temperature of a run).")
+    var temperature: Double?
+
+    @Option(name: .long, help: "A synthetic-task knob as KEY=VALUE (task.synthetic of a run, e.g. steps=[1,2]); repeatable.")
+    var synthetic: [String] = []
 
     @Option(name: .long, help: "Max new tokens (default 512).")
     var maxNewTokens: Int?
@@ -78,17 +85,17 @@ struct EvalCommand: ParsableCommand {
                 GEMM.threadCount = threads
             }
             guard ["dev", "test"].contains(split) else { throw ValidationError("--split must be dev or test, got \(split)") }
-            let modelFolder = model ?? run.seedModel
-            guard !modelFolder.isEmpty else { throw ValidationError("--model is required (or a --config with seed_model)") }
+            let modelPath = model ?? run.seedModel
+            guard !modelPath.isEmpty else { throw ValidationError("--model is required (or a --config with seed_model)") }
+            let source = try ModelSource(path: modelPath)
             var items = try run.evaluationItems(split: split)
             if let limit = limit ?? run.evaluation.limit {
                 guard limit >= 1 else { throw ValidationError("--limit must be >= 1, got \(limit)") }
                 items = Array(items.prefix(limit))
             }
-            let backend = try LocalInferenceBackend(modelFolder: URL(fileURLWithPath: modelFolder), batchSize: run.sampling.batchSize,
-                                                    chatPrompts: run.task.chat)
+            let backend = try LocalInferenceBackend(source: source, batchSize: run.sampling.batchSize, chatPrompts: run.task.chat)
             let reward = try RewardRegistry.standard.reward(named: run.task.reward ?? run.taskKind.defaultRewardName)
-            var evaluator = Evaluator(reward: reward, prompt: try run.promptFormatter(modelFolder: modelFolder),
+            var evaluator = Evaluator(reward: reward, prompt: try run.promptFormatter(modelFolder: modelPath),
                                       settings: run.evaluation, seed: run.seed, syntheticTask: try run.syntheticTask())
             let printer = ProgressPrinter()
             printer.line(GEMM.kernelReport())
@@ -102,6 +109,8 @@ struct EvalCommand: ParsableCommand {
             printer.line(String(decoding: try encoder.encode(result), as: UTF8.self))
             printer.line(String(format: "%d %@ questions in %.0f s", items.count, split, Date().timeIntervalSince(start)))
         } catch let error as PipelineError {
+            throw ValidationError(error.message)
+        } catch let error as BackendError {
             throw ValidationError(error.message)
         } catch let error as TaskError {
             throw ValidationError(error.description)
@@ -134,7 +143,21 @@ struct EvalCommand: ParsableCommand {
             guard (0...1024).contains(majorityK) else { throw ValidationError("--majority-k must be within 0...1024, got \(majorityK)") }
             run.evaluation.majorityK = majorityK
         }
-        if let majorityTemperature { run.evaluation.majorityTemperature = majorityTemperature }
+        if let majorityTemperature, let temperature, majorityTemperature != temperature {
+            throw ValidationError("--temperature \(temperature) and --majority-temperature \(majorityTemperature) disagree; pass one of them")
+        }
+        if let value = majorityTemperature ?? temperature {
+            guard value.isFinite, value > 0, value <= 10 else {
+                throw ValidationError("--temperature must be a number in (0, 10], got \(value)")
+            }
+            run.evaluation.majorityTemperature = value
+        }
+        if !synthetic.isEmpty {
+            guard run.taskKind == .syntheticArithmetic else {
+                throw ValidationError("--synthetic sets knobs of the synthetic-arithmetic task; this evaluation's task is \(run.task.kind)")
+            }
+            run.task.synthetic = try SyntheticTaskSettings.applying(assignments: synthetic, to: run.task.synthetic.config)
+        }
         if let maxNewTokens {
             guard (1...65_536).contains(maxNewTokens) else { throw ValidationError("--max-new-tokens must be within 1...65536, got \(maxNewTokens)") }
             run.evaluation.maxNewTokens = maxNewTokens

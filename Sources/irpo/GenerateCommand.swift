@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import IRPOBackends
 import IRPOGeneration
 import IRPOModel
 import IRPOPipeline
@@ -22,7 +23,7 @@ struct GenerateCommand: ParsableCommand {
         Example: irpo generate --model models/smollm2-135m-instruct --chat --prompt "What is 7 * 6?" --n 4 --temperature 0.8
         """)
 
-    @Option(name: .long, help: "A Hugging Face model folder (config.json, safetensors, tokenizer.json).")
+    @Option(name: .long, help: "A Hugging Face model folder (config.json, safetensors, tokenizer.json), a .gguf file, or a folder holding one.")
     var model: String
 
     @Option(name: .long, help: "Prompt text.")
@@ -98,8 +99,9 @@ struct GenerateCommand: ParsableCommand {
             Parallel.threadCount = threads
             GEMM.threadCount = threads
         }
-        let loaded = try LlamaModel.loadModel(path: model)
-        let tokenizer = try GenerateCommandSupport.loadTokenizer(modelPath: model, required: prompt != nil || chat)
+        let source = try ModelSource(path: model)
+        let loaded = try source.loadModel()
+        let tokenizer = try GenerateCommandSupport.loadTokenizer(source: source, required: prompt != nil || chat)
         let rows: [GenerateCommandSupport.PromptRow]
         if let prompt {
             rows = [GenerateCommandSupport.PromptRow(id: nil, text: prompt, ids: nil)]
@@ -113,7 +115,7 @@ struct GenerateCommand: ParsableCommand {
         }
         var eos = Set(loaded.configuration.eosTokenIDs.map { Int32(truncatingIfNeeded: $0) })
         if let id = tokenizer?.configuration.eosTokenID { eos.insert(Int32(truncatingIfNeeded: id)) }
-        eos.formUnion(GenerateCommandSupport.generationConfigEOS(modelPath: model))
+        eos.formUnion(source.generationConfigEOS())
         let generator = Generator(model: loaded, endOfSequenceTokenIDs: eos, maxBatchSize: batchSize, tokenizer: tokenizer)
 
         let interactive = input == nil

@@ -1,4 +1,5 @@
 import Foundation
+import IRPOBackends
 import IRPOGeneration
 import IRPOModel
 import IRPOTokenizer
@@ -31,27 +32,20 @@ enum GenerateCommandSupport {
         }
     }
 
-    /// The model folder's tokenizer, or nil when there is none and none is `required`.
-    static func loadTokenizer(modelPath: String, required: Bool) throws -> Tokenizer? {
-        let folder = URL(fileURLWithPath: modelPath)
-        let file = folder.appendingPathComponent("tokenizer.json")
-        if FileManager.default.fileExists(atPath: file.path) || modelPath.lowercased().hasSuffix(".gguf") {
-            return try Tokenizer(contentsOf: folder)
+    /// The model's tokenizer (tokenizer.json or GGUF metadata), or nil when it has none and none
+    /// is `required`.
+    static func loadTokenizer(source: ModelSource, required: Bool) throws -> Tokenizer? {
+        let tokenizer: Tokenizer?
+        do {
+            tokenizer = try source.tokenizer()
+        } catch {
+            guard required else { return nil }
+            throw Failure("\(error); text prompts and --chat need the model's tokenizer (or pass --prompt-ids)")
         }
-        if required {
-            throw Failure("\(file.path) does not exist: text prompts and --chat need the model's tokenizer; add tokenizer.json to the folder or pass --prompt-ids")
+        if tokenizer == nil && required {
+            throw Failure("\(source.path) has only the demo's character vocabulary, which generate does not read; pass --prompt-ids (or a model with tokenizer.json or a .gguf file)")
         }
-        return nil
-    }
-
-    /// EOS ids from the folder's generation_config.json, if any (a number or a list).
-    static func generationConfigEOS(modelPath: String) -> Set<Int32> {
-        let url = URL(fileURLWithPath: modelPath).appendingPathComponent("generation_config.json")
-        guard let data = try? Data(contentsOf: url),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [] }
-        if let single = object["eos_token_id"] as? Int { return [Int32(truncatingIfNeeded: single)] }
-        if let list = object["eos_token_id"] as? [Int] { return Set(list.map { Int32(truncatingIfNeeded: $0) }) }
-        return []
+        return tokenizer
     }
 
     /// Parses "1, 2,3".

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import IRPOBackends
 import IRPOFormats
 import IRPOModel
 
@@ -17,7 +18,8 @@ struct InspectCommand: ParsableCommand {
     var summary = false
 
     mutating func run() throws {
-        let loaded = try LlamaModel.loadModel(path: model)
+        let source = try ModelSource(path: model)
+        let loaded = try source.loadModel()
         let c = loaded.configuration
         var lines: [String] = []
         lines.append("model: \(model)")
@@ -33,8 +35,9 @@ struct InspectCommand: ParsableCommand {
         if let window = c.slidingWindow { lines.append("sliding_window: \(window) (not applied; longer sequences are rejected)") }
         lines.append("parameters: \(loaded.parameterCount) (\(Self.millions(loaded.parameterCount)), \(Self.megabytes(loaded.parameterCount * 4)) as fp32)")
 
-        if LlamaModel.isGGUFPath(model) {
-            lines += try Self.ggufTensorLines(path: model, summary: summary)
+        if source.format == .gguf {
+            if source.weights.path != URL(fileURLWithPath: model).path { lines.append("gguf file: \(source.weights.path)") }
+            lines += try Self.ggufTensorLines(path: source.weights.path, summary: summary)
             print(lines.joined(separator: "\n"))
             return
         }

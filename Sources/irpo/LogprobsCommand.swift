@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import IRPOBackends
 import IRPOModel
 import IRPOPipeline
 import IRPOTensor
@@ -43,7 +44,7 @@ struct LogprobsCommand: ParsableCommand {
             GEMM.threadCount = threads
         }
         let items = try LogprobsInput.read(path: input)
-        let loaded = try LlamaModel.loadModel(path: model)
+        let loaded = try ModelSource(path: model).loadModel()
         for item in items {
             if let bad = (item.prompt + item.completion).first(where: { $0 < 0 || Int($0) >= loaded.configuration.vocabularySize }) {
                 throw Failure("\(input):\(item.line): token id \(bad) is outside the model's vocabulary 0..<\(loaded.configuration.vocabularySize); check that the ids come from this model's tokenizer")

@@ -12,6 +12,7 @@ struct RunCommand: ParsableCommand {
             Ctrl-C stops at the next safe point (after a sampled question, a training step or a stage); run again with --resume to continue.
 
             Example: irpo run examples/synthetic-rpo.yaml --output runs/synthetic
+            Example: irpo run examples/smollm2-gguf.yaml --export-gguf q8_0
             """)
 
     @Argument(help: "The run config (.json, or .yaml/.yml). Every key is optional and defaults to the paper's value.")
@@ -23,9 +24,17 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "The run directory (default: runs/<name>).")
     var output: String?
 
+    @Option(name: .customLong("export-gguf"),
+            help: "Also write iter-t/model.<type>.gguf after each iteration: f32, f16, q8_0 or q4_0 (comma-separated; added to output.gguf.types).")
+    var exportGGUF: [String] = []
+
     func run() throws {
         do {
-            let runConfig = try RunConfig(contentsOf: URL(fileURLWithPath: config))
+            var runConfig = try RunConfig(contentsOf: URL(fileURLWithPath: config))
+            for name in exportGGUF.flatMap({ $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } })
+            where !runConfig.output.gguf.types.contains(name) {
+                runConfig.output.gguf.types.append(name)
+            }
             let directory = URL(fileURLWithPath: output ?? "runs/\(runConfig.name)")
             let printer = ProgressPrinter()
             RunCancellation.installInterruptHandler()

@@ -1,4 +1,5 @@
 import Foundation
+import IRPOBackends
 import IRPOFormats
 import IRPOModel
 
@@ -81,7 +82,7 @@ enum SmolLM2Model {
         try? FileManager.default.removeItem(at: staging)
         try FileManager.default.createDirectory(at: staging.deletingLastPathComponent(), withIntermediateDirectories: true)
         try model.save(to: staging, dtype: .f32)
-        _ = try ConvertTokenizer.writeHuggingFaceFiles(metadata: file.metadata, configuration: model.configuration,
+        _ = try TokenizerFiles.writeHuggingFaceFiles(metadata: file.metadata, configuration: model.configuration,
                                                        folder: staging, source: gguf.path)
         try? FileManager.default.removeItem(at: folder)
         try FileManager.default.moveItem(at: staging, to: folder)

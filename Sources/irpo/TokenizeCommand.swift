@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import IRPOBackends
 import IRPOFormats
 import IRPOTokenizer
 
@@ -41,7 +42,7 @@ struct TokenizeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let tokenizer = try Tokenizer(contentsOf: URL(fileURLWithPath: model))
+        let tokenizer = try Self.tokenizer(model: model)
         let texts = try text.map { [$0] } ?? Self.readTexts(input ?? "")
         if bench {
             print(Self.benchmark(tokenizer, texts: texts, addSpecialTokens: addSpecialTokens, seconds: seconds))
@@ -54,6 +55,19 @@ struct TokenizeCommand: ParsableCommand {
             let piecesJSON = pieces.map(Self.jsonString).joined(separator: ", ")
             print("{\"ids\": [\(idsJSON)], \"pieces\": [\(piecesJSON)]}")
         }
+    }
+
+    /// The tokenizer of `model`: a tokenizer.json file, or any model path `ModelSource` accepts.
+    static func tokenizer(model: String) throws -> Tokenizer {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: model, isDirectory: &isDirectory), !isDirectory.boolValue,
+           model.lowercased().hasSuffix(".json") {
+            return try Tokenizer(contentsOf: URL(fileURLWithPath: model))
+        }
+        guard let tokenizer = try ModelSource(path: model).tokenizer() else {
+            throw ValidationError("\(model) has only a character vocabulary (\(CharacterTokenizer.fileName)), which this command does not read; pass a model with tokenizer.json or a .gguf file")
+        }
+        return tokenizer
     }
 
     /// Rows of a JSONL file: `{"text": ...}` objects or plain JSON strings.

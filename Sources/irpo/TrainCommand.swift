@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import IRPOBackends
 import IRPOFormats
 import IRPOModel
 import IRPOPipeline
@@ -169,7 +170,7 @@ struct TrainCommand: ParsableCommand {
             let result = try ReferenceLogProbs.cached(
                 at: cacheURL, examples: selection.examples, referenceModel: identity,
                 sequencesPerForward: 2 * configuration.microBatchSize,
-                makeModel: { try LlamaTrainingModel(path: referencePath) },
+                makeModel: { try LlamaTrainingModel(ModelSource(path: referencePath).loadModel()) },
                 progress: { done, total in if done == total || done % 256 < 2 * configuration.microBatchSize { log("reference log-probs: \(done)/\(total)") } })
             referenceValues = result.values
             log(result.reused ? "reference log-probs reused from \(cacheURL.path)" : "reference log-probs written to \(cacheURL.path)")
@@ -187,7 +188,7 @@ struct TrainCommand: ParsableCommand {
                       output: outputURL, checkpoint: checkpoint)
         } else {
             let modelPath = checkpoint.map { $0.appendingPathComponent("model").path } ?? model
-            try train(try LlamaTrainingModel(path: modelPath), examples: selection.examples, reference: referenceValues,
+            try train(try LlamaTrainingModel(ModelSource(path: modelPath).loadModel()), examples: selection.examples, reference: referenceValues,
                       configuration: configuration, output: outputURL, checkpoint: checkpoint)
         }
     }
@@ -218,19 +219,18 @@ struct TrainCommand: ParsableCommand {
         if let finalModel = summary.finalModel { print(finalModel.path) }
     }
 
-    /// The context length (`max_position_embeddings`) of the model at `model` (a folder or a
-    /// GGUF file), read from its configuration without loading the weights.
+    /// The context length (`max_position_embeddings`) of the model at `model` (any path
+    /// `ModelSource` accepts), read from its configuration without loading the weights.
     static func contextLength(model: String) throws -> Int {
-        let configuration = LlamaModel.isGGUFPath(model)
-            ? try LlamaConfiguration(gguf: try GGUFFile(contentsOf: URL(fileURLWithPath: model)))
-            : try LlamaConfiguration.load(contentsOf: URL(fileURLWithPath: model).appendingPathComponent("config.json"))
-        return configuration.maxPositionEmbeddings
+        try ModelSource(path: model).configuration().maxPositionEmbeddings
     }
 
     /// Text tokenisation for the data: prompts with the tokenizer's special tokens (BOS),
     /// completions without, followed by EOS when the tokenizer defines one.
     static func textTokenizer(model: String) throws -> (String, PreferenceDataset.FieldRole) throws -> [Int32] {
-        let tokenizer = try Tokenizer(contentsOf: URL(fileURLWithPath: model))
+        guard let tokenizer = try ModelSource(path: model).tokenizer() else {
+            throw ValidationError("\(model) has only a character vocabulary; pass the pairs as token ids (prompt_ids, chosen_ids, rejected_ids)")
+        }
         let eos = tokenizer.configuration.eosTokenID.map { [Int32($0)] } ?? []
         return { text, role in
             switch role {

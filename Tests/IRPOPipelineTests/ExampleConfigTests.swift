@@ -3,8 +3,9 @@ import XCTest
 @testable import IRPOPipeline
 
 /// Every file in examples/ parses and validates. The files it names (seed model, data) are not
-/// part of the repository, so they are stood in for by empty files in a scratch folder that
-/// becomes the working directory, with the same relative layout.
+/// part of the repository, so they are stood in for by empty files (an empty folder for a seed
+/// model that is not a .gguf file) in a scratch folder that becomes the working directory, with
+/// the same relative layout.
 final class ExampleConfigTests: XCTestCase {
     static var examples: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -31,7 +32,11 @@ final class ExampleConfigTests: XCTestCase {
             // Create the paths the config names, relative to the working directory.
             let reader = try ConfigReader.parse(Data(contentsOf: file), file: file.path)
             var paths: [String] = []
-            if case let .string(seed)? = reader.object["seed_model"] { paths.append(seed) }
+            if case let .string(seed)? = reader.object["seed_model"] {
+                if seed.lowercased().hasSuffix(".gguf") { paths.append(seed) } else if !seed.hasPrefix("/") {
+                    try manager.createDirectory(at: workingDirectory.appendingPathComponent(seed), withIntermediateDirectories: true)
+                }
+            }
             if case let .object(task)? = reader.object["task"] {
                 for key in ["train", "test", "dev"] { if case let .string(path)? = task[key] { paths.append(path) } }
             }

@@ -51,12 +51,12 @@ final class PromptFormatterTests: XCTestCase {
         XCTAssertEqual(text, "<s><user>\(raw)</s><assistant>")
         XCTAssertEqual(formatter.completionSeparator, "", "the assistant turn starts right after its header")
         // The template writes BOS itself: the prompt's ids carry one BOS, not two.
-        let tokenizer = try XCTUnwrap(TokenizerLoader.load(modelFolder: model, endOfSequence: 1, promptsIncludeSpecialTokens: true)
+        let tokenizer = try XCTUnwrap(ModelSource(path: model.path).textTokenizer(endOfSequence: 1, promptsIncludeSpecialTokens: true)
                                       as? HuggingFaceTextTokenizer)
         let ids = tokenizer.encodePrompt(text)
         XCTAssertEqual(ids.first, 0)
         XCTAssertNotEqual(ids.dropFirst().first, 0)
-        let plain = try TokenizerLoader.load(modelFolder: model, endOfSequence: 1)
+        let plain = try ModelSource(path: model.path).textTokenizer(endOfSequence: 1)
         XCTAssertEqual(plain.encodePrompt("Q").prefix(1), [0], "a raw prompt still gets its BOS")
     }
 

@@ -3,21 +3,22 @@ import IRPOFormats
 import IRPOModel
 import IRPOTokenizer
 
-/// Tokenizer files for `irpo convert`: GGUF vocabulary metadata <-> Hugging Face
-/// `tokenizer.json` / `tokenizer_config.json` / `generation_config.json`.
+/// Tokenizer files between formats, for `irpo convert`, GGUF exports and runs seeded from a GGUF:
+/// GGUF vocabulary metadata <-> Hugging Face `tokenizer.json` / `tokenizer_config.json` /
+/// `generation_config.json`.
 ///
 /// Only GPT-2-style byte-level BPE vocabularies with GPT-2's split regex are translated
 /// (`tokenizer.ggml.model` `gpt2` with `tokenizer.ggml.pre` `default`, `gpt2` or `smollm`, e.g.
 /// SmolLM2); for others the conversion skips the file and returns a note saying so.
-enum ConvertTokenizer {
+public enum TokenizerFiles {
     /// `tokenizer.ggml.pre` values that split text with GPT-2's ByteLevel regex.
-    static let byteLevelPres: Set<String> = ["default", "gpt2", "smollm"]
+    public static let byteLevelPres: Set<String> = ["default", "gpt2", "smollm"]
 
     // MARK: GGUF -> Hugging Face
 
     /// Writes tokenizer.json, tokenizer_config.json and generation_config.json built from GGUF
     /// `metadata` into `folder`; returns notes about what was not written.
-    static func writeHuggingFaceFiles(metadata: [String: GGUFValue], configuration: LlamaConfiguration,
+    public static func writeHuggingFaceFiles(metadata: [String: GGUFValue], configuration: LlamaConfiguration,
                                       folder: URL, source: String) throws -> [String] {
         var notes: [String] = []
         guard let tokens = metadata["tokenizer.ggml.tokens"]?.stringArray else {
@@ -98,12 +99,12 @@ enum ConvertTokenizer {
 
     /// GGUF `tokenizer.*` metadata built from `folder`'s tokenizer.json (+ tokenizer_config.json),
     /// or an empty list and a note when the folder has no tokenizer or one that is not translated.
-    static func ggufMetadata(folder: URL) throws -> ([(key: String, value: GGUFValue)], String?) {
+    public static func ggufMetadata(folder: URL) throws -> ([(key: String, value: GGUFValue)], String?) {
         let file = folder.appendingPathComponent("tokenizer.json")
         guard let data = try? Data(contentsOf: file) else { return ([], "\(file.path) not found: no tokenizer metadata written") }
         guard let root = try JSONSerialization.jsonObject(with: data) as? [String: Any],
               let model = root["model"] as? [String: Any], let vocab = model["vocab"] as? [String: Int] else {
-            throw ConvertCommand.Failure("\(file.path): expected a JSON object with model.vocab (token -> id); regenerate it with transformers' save_pretrained")
+            throw BackendError("\(file.path): expected a JSON object with model.vocab (token -> id); regenerate it with transformers' save_pretrained")
         }
         let preType = (root["pre_tokenizer"] as? [String: Any])?["type"] as? String
         guard model["type"] as? String == "BPE", preType == "ByteLevel" else {
@@ -117,7 +118,7 @@ enum ConvertTokenizer {
         }
         // Ids index the token list: each is checked before the list is built from the largest.
         if let bad = byID.keys.first(where: { !TokenizerLimits.isAcceptable($0, entries: byID.count) }) {
-            throw ConvertCommand.Failure("\(file.path): token id \(bad) is out of range for a vocabulary of \(byID.count) tokens (ids must be in 0..<\(min(TokenizerLimits.maxTokenID + 1, byID.count + TokenizerLimits.maxIDGap))); the file is damaged")
+            throw BackendError("\(file.path): token id \(bad) is out of range for a vocabulary of \(byID.count) tokens (ids must be in 0..<\(min(TokenizerLimits.maxTokenID + 1, byID.count + TokenizerLimits.maxIDGap))); the file is damaged")
         }
         let count = (byID.keys.max() ?? -1) + 1
         guard count > 0 else { return ([], "\(file.path) has an empty vocabulary: no tokenizer metadata written") }
@@ -158,14 +159,14 @@ enum ConvertTokenizer {
     }
 
     /// Copies the tokenizer and generation files of an HF folder into another.
-    static func copyHuggingFaceFiles(from source: URL, to destination: URL) throws -> [String] {
+    public static func copyHuggingFaceFiles(from source: URL, to destination: URL) throws -> [String] {
         var copied: [String] = []
         for name in ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json"] {
             let from = source.appendingPathComponent(name), to = destination.appendingPathComponent(name)
             guard FileManager.default.fileExists(atPath: from.path) else { continue }
             try? FileManager.default.removeItem(at: to)
             do { try FileManager.default.copyItem(at: from, to: to) } catch {
-                throw ConvertCommand.Failure("\(to.path): cannot copy \(name) (\(error.localizedDescription)); check permissions")
+                throw BackendError("\(to.path): cannot copy \(name) (\(error.localizedDescription)); check permissions")
             }
             copied.append(name)
         }
@@ -177,7 +178,7 @@ enum ConvertTokenizer {
             let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
             try data.write(to: url, options: .atomic)
         } catch {
-            throw ConvertCommand.Failure("\(url.path): cannot be written (\(error.localizedDescription)); check free space and permissions")
+            throw BackendError("\(url.path): cannot be written (\(error.localizedDescription)); check free space and permissions")
         }
     }
 }
