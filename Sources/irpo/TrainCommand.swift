@@ -111,7 +111,14 @@ struct TrainCommand: ParsableCommand {
         let targets = try LoRAConfiguration.parseTargets(loraTargets.split(separator: ",").map(String.init))
         let configuration = LoRAConfiguration(rank: rank, alpha: loraAlpha ?? Double(2 * max(0, min(rank, LoRAConfiguration.maximumRank))),
                                               dropout: loraDropout, targets: targets)
-        try configuration.validate()
+        do {
+            try configuration.validate()
+        } catch ModelError.invalidConfiguration(let key, let value, let reason) {
+            // Name the flag the user typed, not the run config's key.
+            let flags = ["lora.rank": "--lora-rank", "lora.alpha": "--lora-alpha", "lora.dropout": "--lora-dropout",
+                         "lora.target_modules": "--lora-targets"]
+            throw ValidationError("\(flags[key] ?? key) \(value) \(reason)")
+        }
         return configuration
     }
 
