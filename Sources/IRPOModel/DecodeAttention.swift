@@ -44,22 +44,22 @@ enum DecodeAttention {
         output: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>, cache: KVCache, layer: Int,
         segments: [Segment], shape: Shape
     ) {
-        var single: [(segment: Segment, rows: [KVCache.HeadRows], source: Int)] = []
+        var queries: [(segment: Segment, rows: [KVCache.HeadRows], source: Int)] = []
         for segment in segments {
             let rows = (0..<shape.kvHeads).map { cache.rows(layer: layer, slot: segment.slot, head: $0) }
             let source = rows.first.map { $0.sharedRows > 0 ? Int(bitPattern: $0.sharedKeys) : -1 } ?? -1
             // A prefill's rows one by one, each exactly as a decode step at its position.
             for i in 0..<segment.count {
-                single.append((Segment(slot: segment.slot, firstRow: segment.firstRow + i, start: segment.start + i, count: 1), rows, source))
+                queries.append((Segment(slot: segment.slot, firstRow: segment.firstRow + i, start: segment.start + i, count: 1), rows, source))
             }
         }
-        guard !single.isEmpty else { return }
+        guard !queries.isEmpty else { return }
         // Samples that read the same shared rows next to each other, so those rows stay in cache.
-        single.sort { ($0.source, $0.segment.slot) < ($1.source, $1.segment.slot) }
+        queries.sort { ($0.source, $0.segment.slot) < ($1.source, $1.segment.slot) }
         let out = SendablePointer(output), query = SendablePointer(q)
-        let maxLength = single.map { $0.segment.start + 1 }.max() ?? 1
-        let items = single.count * shape.kvHeads
-        let work = single
+        let maxLength = queries.map { $0.segment.start + 1 }.max() ?? 1
+        let items = queries.count * shape.kvHeads
+        let work = queries
         Parallel.forEachChunk(count: items, minimumChunk: max(1, 8192 / max(1, maxLength * shape.headDim / 8))) { range in
             let scores = UnsafeMutablePointer<Float>.allocate(capacity: (maxLength + 7) / 8 * 8)
             defer { scores.deallocate() }

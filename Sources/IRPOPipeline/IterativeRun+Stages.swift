@@ -200,7 +200,8 @@ extension IterativeRun {
             if checkpoint == nil { try? manager.removeItem(at: trainFolder) }
             if let lora = try config.training.lora?.configuration() {
                 // New adapters on the frozen M_{t-1} (a resumed run reloads them from the checkpoint).
-                let model = try LoRATrainingModel(basePath: previous.path, lora: lora, seed: config.seed &+ UInt64(t),
+                let model = try LoRATrainingModel(base: ModelSource(path: previous.path).loadModel(), baseModelName: previous.path,
+                                                  lora: lora, seed: config.seed &+ UInt64(t),
                                                   resumeFrom: checkpoint?.appendingPathComponent("model"))
                 summary = try runBuiltinTrainer(model: model, iteration: t, examples: examples, reference: reference,
                                                 configuration: configuration, checkpoint: checkpoint, previous: previous)

@@ -38,12 +38,20 @@ public final class LoRATrainingModel: TrainableLanguageModel {
         self.baseModelName = baseModelName
     }
 
-    /// Loads the base model at `path` (see `LlamaModel.loadModel(path:)`) with new adapters of
-    /// `lora` initialised from `seed` as PEFT does, or, with `resumeFrom`, the adapters saved in
-    /// that model folder's `adapter/` subfolder (a checkpoint of an interrupted run).
+    /// Loads the base model at `path` (see `LlamaModel.loadModel(path:)`) and trains adapters on
+    /// it as `init(base:baseModelName:lora:seed:resumeFrom:)`.
     /// - Throws: `ModelError` for the model or adapter files, or an invalid `lora`.
     public convenience init(basePath: String, lora: LoRAConfiguration, seed: UInt64, resumeFrom: URL? = nil) throws {
-        let model = try LlamaModel.loadModel(path: basePath)
+        try self.init(base: LlamaModel.loadModel(path: basePath), baseModelName: basePath, lora: lora, seed: seed,
+                      resumeFrom: resumeFrom)
+    }
+
+    /// Trains on the frozen `model` new adapters of `lora` initialised from `seed` as PEFT does,
+    /// or, with `resumeFrom`, the adapters saved in that model folder's `adapter/` subfolder (a
+    /// checkpoint of an interrupted run).
+    /// - Throws: `ModelError` for the adapter files, or an invalid `lora`.
+    public convenience init(base model: LlamaModel, baseModelName: String?, lora: LoRAConfiguration, seed: UInt64,
+                            resumeFrom: URL? = nil) throws {
         let adapters: LoRAAdapters
         if let resumeFrom {
             adapters = try LoRAAdapters.loadPEFT(from: resumeFrom.appendingPathComponent(Self.adapterFolderName),
@@ -56,7 +64,7 @@ public final class LoRATrainingModel: TrainableLanguageModel {
         } else {
             adapters = try LoRAAdapters(model: model.configuration, lora: lora, seed: seed)
         }
-        try self.init(model: model, adapters: adapters, baseModelName: basePath)
+        try self.init(model: model, adapters: adapters, baseModelName: baseModelName)
     }
 
     public var parameterCount: Int { adapters.parameterCount }

@@ -187,7 +187,7 @@ struct TrainCommand: ParsableCommand {
         if resume && checkpoint == nil { log("--resume: no checkpoint in \(output); starting from step 0") }
         if let lora = try loraConfiguration() {
             // The base stays --model; a checkpoint holds the adapters in model/adapter/.
-            let trainable = try LoRATrainingModel(basePath: model, lora: lora, seed: seed,
+            let trainable = try LoRATrainingModel(base: ModelSource(path: model).loadModel(), baseModelName: model, lora: lora, seed: seed,
                                                   resumeFrom: checkpoint?.appendingPathComponent("model"))
             log("LoRA rank \(lora.rank), alpha \(lora.alpha) on \(lora.targets.map(\.rawValue).joined(separator: ", ")): "
                 + "\(trainable.parameterCount) trainable weights, base frozen (\(trainable.model.parameterCount))")
