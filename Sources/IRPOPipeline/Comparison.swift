@@ -17,6 +17,10 @@ public struct Comparison {
     public var interruption: (RunInterruptionPoint) throws -> Void = { _ in }
     /// Makes the sampling/evaluation backend (nil: each run's default).
     public var makeBackend: ((URL) throws -> any InferenceBackend)?
+    /// Another RPO run whose evaluation data, M0 evaluation and iteration-1 samples the RPO run
+    /// reuses when that run has finished them with the same settings except `name` and
+    /// `pairs.gold_as_winner` (the two variants of the real-model demo); nil: compute everything.
+    public var sharedStart: URL?
 
     /// Prepares a comparison; nothing runs until `run()`.
     public init(config: RunConfig, baselines: [Baseline] = Baseline.allCases, directory: URL,
@@ -68,6 +72,7 @@ public struct Comparison {
         let rpo = try IterativeRun(config: rpoConfig, directory: directory, resume: resume, log: log, progress: progress)
         rpo.interruption = interruption
         if let makeBackend { rpo.makeBackend = makeBackend }
+        if let sharedStart { try rpo.adoptSharedStart(from: RunDirectory(root: sharedStart)) }
         let needsIterationOne = baselines.contains { $0.isIterationOneBaseline }
         if baselines.contains(.rpo) {
             try rpo.run()

@@ -115,6 +115,15 @@ struct ConfigReader {
         }
     }
 
+    /// A string or a list of strings, nil when the key is absent or null.
+    mutating func optionalStrings(_ key: String) throws -> [String]? {
+        guard object[key].map({ $0 != .null }) ?? false else {
+            known.append(key)
+            return nil
+        }
+        return try strings(key, default: [])
+    }
+
     /// A nested section (an empty one when absent).
     mutating func section(_ key: String) throws -> ConfigReader {
         guard let raw = raw(key) else { return ConfigReader(path: keyPath(key), object: [:]) }

@@ -82,7 +82,8 @@ public struct Evaluator {
                          progress: (String, Int, Int) -> Void) throws -> SplitEvaluation {
         let prompts = try items.map { try prompt.render(item: $0) }
         let ids = Array(items.indices)
-        var result = SplitEvaluation(split: split, questions: items.count, majorityK: settings.majorityK)
+        let majorityK = settings.majoritySplits.map { $0.contains(split) } ?? true ? settings.majorityK : 0
+        var result = SplitEvaluation(split: split, questions: items.count, majorityK: majorityK)
         guard !items.isEmpty else { return result }
         if settings.greedy {
             let parameters = GenerateParameters(temperature: 0, maxNewTokens: settings.maxNewTokens)
@@ -105,13 +106,13 @@ public struct Evaluator {
             result.greedyExtractionFailureRate = Double(failures) / Double(items.count)
             if syntheticTask != nil { result.greedyDiagnosis = diagnosis }
         }
-        if settings.majorityK > 0 {
+        if majorityK > 0 {
             let voted = min(items.count, settings.majorityLimit ?? items.count)
             let items = Array(items.prefix(voted)), prompts = Array(prompts.prefix(voted)), ids = Array(ids.prefix(voted))
             let parameters = GenerateParameters(temperature: Float(settings.majorityTemperature), maxNewTokens: settings.maxNewTokens,
                                                 seed: seed)
             let outputs = try backend.complete(prompts: prompts, promptIDs: ids, parameters: parameters,
-                                               samplesPerPrompt: settings.majorityK) { progress("maj@\(settings.majorityK)", $0, $1) }
+                                               samplesPerPrompt: majorityK) { progress("maj@\(majorityK)", $0, $1) }
             var correct = 0, failures = 0, total = 0, correctSamples = 0
             for (item, row) in zip(items, outputs) {
                 let scores = row.map { reward.score(completion: $0.text, item: item) }

@@ -39,8 +39,9 @@ public struct RealModelDemoSettings: Sendable, Equatable {
     public var testQuestions = 1000
     /// k of the majority vote in evaluation (0: greedy only).
     public var majorityK = 8
-    /// The majority vote covers the first this many questions of each split: 8 samples of ~145
-    /// tokens for each of 1,000 test questions would take about 45 minutes per rambling model.
+    /// The majority vote covers the first this many test questions: 8 samples of ~145 tokens for
+    /// each of 1,000 test questions would take about 45 minutes per rambling model. The dev split
+    /// (used for choices) is decoded greedily only.
     public var majorityQuestions = 250
     public var maxNewTokens = 200
     /// Evaluate the dev split only (tuning runs).
@@ -89,6 +90,7 @@ public struct RealModelDemoSettings: Sendable, Equatable {
         config.evaluation.splits = devOnly ? ["dev"] : ["dev", "test"]
         config.evaluation.majorityK = majorityK
         config.evaluation.majorityLimit = majorityQuestions
+        config.evaluation.majoritySplits = devOnly ? [] : ["test"]
         config.evaluation.maxNewTokens = maxNewTokens
         config.baselines = baselines
         return config

@@ -107,6 +107,7 @@ extension RunConfig {
         config.evaluation.majorityTemperature = try evaluation.double("majority_temperature", default: e.majorityTemperature)
         config.evaluation.limit = try evaluation.optionalInt("limit")
         config.evaluation.majorityLimit = try evaluation.optionalInt("majority_limit")
+        config.evaluation.majoritySplits = try evaluation.optionalStrings("majority_splits")
         config.evaluation.maxNewTokens = try evaluation.int("max_new_tokens", default: e.maxNewTokens)
         config.evaluation.splits = try evaluation.strings("splits", default: e.splits)
         config.evaluation.evaluateSeedModel = try evaluation.bool("evaluate_seed_model", default: e.evaluateSeedModel)
@@ -235,6 +236,9 @@ extension RunConfig {
         guard evaluation.maxNewTokens >= 1 else { throw fail("evaluation.max_new_tokens", evaluation.maxNewTokens, "an integer >= 1") }
         for split in evaluation.splits where !["test", "dev"].contains(split) {
             throw fail("evaluation.splits", "\"\(split)\"", "\"test\" and/or \"dev\"")
+        }
+        for split in evaluation.majoritySplits ?? [] where !evaluation.splits.contains(split) {
+            throw fail("evaluation.majority_splits", "\"\(split)\"", "splits listed in `evaluation.splits` (\(evaluation.splits.joined(separator: ", ")))")
         }
         if evaluation.splits.contains("dev"), kind != .syntheticArithmetic, task.dev == nil {
             throw fail("evaluation.splits", "\"dev\"", "a `task.dev` file to evaluate the dev split")

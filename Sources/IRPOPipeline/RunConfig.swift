@@ -168,6 +168,10 @@ public struct RunConfig: Sendable, Equatable, Encodable {
         /// The majority vote runs on the first this many of a split's evaluated questions (nil:
         /// all of them); greedy decoding still covers every question.
         public var majorityLimit: Int?
+        /// The splits the majority vote runs on (nil: every split in `splits`); greedy decoding
+        /// still covers every split. Voting is k times the sampling of greedy decoding, so a run
+        /// may keep it for the split it reports (test) and tune on greedy dev accuracy.
+        public var majoritySplits: [String]?
         /// Max new tokens when evaluating.
         public var maxNewTokens: Int = 512
         /// Splits to evaluate: "test" and/or "dev".
@@ -180,6 +184,7 @@ public struct RunConfig: Sendable, Equatable, Encodable {
             case majorityK = "majority_k"
             case majorityTemperature = "majority_temperature"
             case majorityLimit = "majority_limit"
+            case majoritySplits = "majority_splits"
             case maxNewTokens = "max_new_tokens"
             case evaluateSeedModel = "evaluate_seed_model"
         }

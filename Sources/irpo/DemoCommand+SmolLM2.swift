@@ -55,9 +55,13 @@ extension DemoCommand {
             for variant in variants {
                 settings.variant = variant
                 let baselines: [Baseline] = variant == .gold && !skipBaselines ? [.zeroShot, .sftGold, .sftChosen, .dpo, .rpo] : [.zeroShot, .rpo]
-                let comparison = Comparison(config: settings.runConfig(seedModel: seedFolder.path), baselines: baselines,
+                var comparison = Comparison(config: settings.runConfig(seedModel: seedFolder.path), baselines: baselines,
                                             directory: folder.appendingPathComponent(variant.rawValue),
                                             log: { printer.line("[\(variant.rawValue)] \($0)") }, progress: { printer.update($0, $1, $2) })
+                // Both variants sample the same M0 on the same questions: the second reuses the first's start.
+                if variant == .selfGenerated {
+                    comparison.sharedStart = folder.appendingPathComponent(RealModelDemoSettings.Variant.gold.rawValue)
+                }
                 let table = try comparison.run(resume: true)
                 print("")
                 print("## Variant \(variant.rawValue)")

@@ -128,6 +128,44 @@ final class MajorityLimitTests: XCTestCase {
         XCTAssertEqual(all.majorityAccuracy, 0.4)                // 0, 3, 6, 9
     }
 
+    func testTheVoteRunsOnTheListedSplitsOnly() throws {
+        let items = (0..<4).map { TaskItem(id: "q\($0)", question: "What is \($0) + 1?", goldAnswer: "\($0 + 1)") }
+        var settings = RunConfig.Evaluation()
+        settings.majorityK = 4
+        settings.majoritySplits = ["test"]
+        let backend = ScriptedBackend(golds: items.map(\.goldAnswer))
+        let evaluator = Evaluator(reward: NumericExactMatchReward(), prompt: PromptFormatter(template: .gsm8k), settings: settings,
+                                  seed: 1, syntheticTask: nil)
+        let dev = try evaluator.evaluate(items: items, split: "dev", backend: backend) { _, _, _ in }
+        XCTAssertEqual(backend.requests.map(\.samples), [1], "dev is decoded greedily only")
+        XCTAssertEqual(dev.majorityK, 0)
+        XCTAssertNil(dev.majorityAccuracy)
+        XCTAssertEqual(dev.greedyAccuracy, 0.5)
+        let test = try evaluator.evaluate(items: items, split: "test", backend: backend) { _, _, _ in }
+        XCTAssertEqual(backend.requests.map(\.samples), [1, 1, 4])
+        XCTAssertEqual(test.majorityK, 4)
+        XCTAssertEqual(test.majorityAccuracy, 0.5)                // 0 and 3
+    }
+
+    func testTheVotedSplitsAreValidated() throws {
+        func config(_ evaluation: String) throws -> RunConfig {
+            let folder = FileManager.default.temporaryDirectory.path
+            let json = "{\"seed_model\": \"\(folder)\", \"task\": {\"kind\": \"synthetic-arithmetic\"}, \"evaluation\": \(evaluation)}"
+            let config = try RunConfig(json: Data(json.utf8), file: "test.json")
+            try config.validate()
+            return config
+        }
+        XCTAssertThrowsError(try config("{\"splits\": [\"test\"], \"majority_splits\": [\"dev\"]}")) { error in
+            XCTAssertTrue("\(error)".contains("evaluation.majority_splits"), "\(error)")
+        }
+        XCTAssertThrowsError(try config("{\"majority_splits\": 3}")) { error in
+            XCTAssertTrue("\(error)".contains("evaluation.majority_splits"), "\(error)")
+        }
+        XCTAssertEqual(try config("{\"splits\": [\"dev\", \"test\"], \"majority_splits\": \"test\"}").evaluation.majoritySplits, ["test"])
+        XCTAssertNil(try config("{\"majority_splits\": null}").evaluation.majoritySplits)
+        XCTAssertNil(try config("{}").evaluation.majoritySplits)
+    }
+
     func testTheLimitIsValidated() throws {
         func config(_ limit: String) throws -> RunConfig {
             let folder = FileManager.default.temporaryDirectory.path   // any existing folder
