@@ -66,7 +66,20 @@ extension DemoCommand {
                 print("")
                 print("## Variant \(variant.rawValue)")
                 print(table.markdown())
+                let report = try RunReport(directory: comparison.directory)
+                for split in ["test", "dev"] {
+                    if let change = report.improvement(split: split) {
+                        print("Greedy M\(change.to) - M\(change.from) on \(split): \(change.interval.description)")
+                    }
+                }
             }
+            let targets = try RealModelTargets(gold: folder.appendingPathComponent(RealModelDemoSettings.Variant.gold.rawValue),
+                                               selfGenerated: folder.appendingPathComponent(RealModelDemoSettings.Variant.selfGenerated.rawValue))
+            let targetsFile = folder.appendingPathComponent("targets.md")
+            try AtomicFile.write("# Targets of the real-model demo\n\n" + targets.markdown(), to: targetsFile)
+            print("")
+            print("## Targets")
+            print(targets.markdown())
         } catch let error as PipelineError {
             throw ValidationError(error.message)
         } catch let error as SmolLM2Model.NotFound {
