@@ -18,6 +18,10 @@ extension DemoCommand {
         if let pairs { settings.pairsPerQuestion = pairs }
         if let lr { settings.learningRate = lr }
         if let batchSize { settings.batchSize = batchSize }
+        if let epochs {
+            settings.goldEpochs = epochs
+            settings.selfEpochs = epochs
+        }
         if let alpha { settings.alpha = alpha }
         if let beta { settings.beta = beta }
         if evaluationQuestions != nil || devQuestions != nil { settings.devQuestions = base.devQuestions }
@@ -25,6 +29,7 @@ extension DemoCommand {
         if let dpoLr { settings.baselines.dpo.learningRate = dpoLr }
         if let dpoBeta { settings.baselines.dpo.beta = dpoBeta }
         if let sftChosenLr { settings.baselines.sftChosen.learningRate = sftChosenLr }
+        if let sftGoldLr { settings.baselines.sftGold.learningRate = sftGoldLr }
         return settings
     }
 

@@ -120,6 +120,9 @@ struct DemoCommand: ParsableCommand {
     @Option(name: .long, help: "Learning rate of the SFT-on-chosen baseline (default 3e-4, chosen on dev).")
     var sftChosenLr: Double?
 
+    @Option(name: .long, help: "With --model smollm2: learning rate of the SFT-on-gold baseline (default chosen on dev, see docs/real-model.md).")
+    var sftGoldLr: Double?
+
     /// The settings with every given flag applied; throws naming the flag at fault.
     func settings() throws -> DemoSettings {
         var settings = DemoSettings()
@@ -140,7 +143,8 @@ struct DemoCommand: ParsableCommand {
         for (name, value, bound) in counts { try CommandLimits.check(name, value, 1...bound) }
         try CommandLimits.check("--selection-questions", selectionQuestions, 0...L.maxQuestions)
         let positives: [(String, Double?)] = [("--sft-lr", sftLr), ("--temperature", temperature), ("--lr", lr), ("--beta", beta),
-                                              ("--dpo-lr", dpoLr), ("--dpo-beta", dpoBeta), ("--sft-chosen-lr", sftChosenLr)]
+                                              ("--dpo-lr", dpoLr), ("--dpo-beta", dpoBeta), ("--sft-chosen-lr", sftChosenLr),
+                                              ("--sft-gold-lr", sftGoldLr)]
         for (name, value) in positives {
             if let value, !(value.isFinite && value > 0) { throw ValidationError("\(name) must be a number > 0, got \(value)") }
         }
@@ -204,7 +208,8 @@ struct DemoCommand: ParsableCommand {
 
     func run() throws {
         switch model {
-        case "tiny": break
+        case "tiny":
+            if sftGoldLr != nil { throw ValidationError("--sft-gold-lr applies to --model smollm2 only (the tiny demo has no SFT-on-gold baseline)") }
         case "smollm2": return try runSmolLM2()
         default: throw ValidationError("--model must be tiny or smollm2, got \"\(model)\"")
         }

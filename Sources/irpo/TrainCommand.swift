@@ -223,7 +223,11 @@ struct TrainCommand: ParsableCommand {
             log(line)
             return .proceed
         }
-        if let finalModel = summary.finalModel { print(finalModel.path) }
+        if let finalModel = summary.finalModel {
+            // The trained folder is a complete model: evaluate, serve or train it further as it is.
+            try ModelSource(path: model).writeTokenizerFiles(to: finalModel)
+            print(finalModel.path)
+        }
     }
 
     /// The context length (`max_position_embeddings`) of the model at `model` (any path

@@ -50,6 +50,21 @@ final class GGUFCommandTests: XCTestCase {
         XCTAssertThrowsError(try ConvertCommand.parse([gguf.path, root.appendingPathComponent("folder").path, "--dtype", "q8_0"]))
     }
 
+    func testTrainedModelFolderHoldsTheTokenizer() throws {
+        let pairs = root.appendingPathComponent("pairs.jsonl")
+        let row = #"{"prompt_ids": [1, 5, 6, 7], "chosen_ids": [8, 2], "rejected_ids": [9, 2]}"#
+        try Data(Array(repeating: row, count: 4).joined(separator: "\n").utf8).write(to: pairs)
+        for (name, model) in [("hf", folder.path), ("gguf", gguf.deletingLastPathComponent().path)] {
+            let output = root.appendingPathComponent("train-\(name)")
+            var command = try TrainCommand.parse(["--model", model, "--pairs", pairs.path, "--output", output.path, "--steps", "1",
+                                                  "--batch-size", "2", "--micro-batch-size", "2", "--threads", "1"])
+            try command.run()
+            let trained = try ModelSource(path: output.appendingPathComponent("model").path)
+            XCTAssertEqual(try trained.textTokenizer().encodePrompt("Q: 9"), CharacterTokenizer().encodePrompt("Q: 9"), name)
+            XCTAssertEqual(try trained.loadModel().configuration.hiddenSize, 32, name)
+        }
+    }
+
     func testEvalTakesAGGUFAndTheRunsTaskKnobs() throws {
         let completions = root.appendingPathComponent("greedy.jsonl")
         for model in [gguf.path, gguf.deletingLastPathComponent().path] {
