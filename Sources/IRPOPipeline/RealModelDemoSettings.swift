@@ -54,8 +54,16 @@ public struct RealModelDemoSettings: Sendable, Equatable {
     public var devOnly = false
     public var seed: UInt64 = 1
     public var threads: Int?
-    /// The baselines' own settings (chosen on dev for each method).
-    public var baselines = BaselineSettings()
+    /// The baselines' own settings, chosen on dev for each method from M0 on the gold variant's
+    /// iteration-1 data (docs/real-model.md): SFT on gold 1e-5 (of 3e-6, 1e-5, 3e-5, 1e-4), SFT on
+    /// chosen 1e-5 (of 3e-6, 1e-5, 3e-5, 1e-4), DPO 1e-5 with beta 0.1 (of beta 0.1 and 0.5).
+    public var baselines: BaselineSettings = {
+        var settings = BaselineSettings()
+        settings.sftGold = BaselineSettings.Method(learningRate: 1e-5)
+        settings.sftChosen = BaselineSettings.Method(learningRate: 1e-5)
+        settings.dpo = BaselineSettings.Method(learningRate: 1e-5, beta: 0.1)
+        return settings
+    }()
     /// The task: one step of + or - (3:1) with common phrasings.
     public var task = SyntheticArithmeticConfig(steps: 1...1, addWeight: 3, subtractWeight: 1, multiplyWeight: 0,
                                                 evaluationRarePhrasingProbability: 0)

@@ -111,16 +111,16 @@ struct DemoCommand: ParsableCommand {
     @Flag(name: .long, help: "Evaluate the dev split only (tuning runs: the test split is never evaluated).")
     var devOnly = false
 
-    @Option(name: .long, help: "Learning rate of the DPO baseline (default 1e-5, chosen on dev).")
+    @Option(name: .long, help: "Learning rate of the DPO baseline (default 1e-5 for both models, chosen on dev).")
     var dpoLr: Double?
 
-    @Option(name: .long, help: "beta of the DPO baseline (default 0.5, chosen on dev).")
+    @Option(name: .long, help: "beta of the DPO baseline (default tiny 0.5, smollm2 0.1, chosen on dev).")
     var dpoBeta: Double?
 
-    @Option(name: .long, help: "Learning rate of the SFT-on-chosen baseline (default 3e-4, chosen on dev).")
+    @Option(name: .long, help: "Learning rate of the SFT-on-chosen baseline (default tiny 3e-4, smollm2 1e-5, chosen on dev).")
     var sftChosenLr: Double?
 
-    @Option(name: .long, help: "With --model smollm2: learning rate of the SFT-on-gold baseline (default chosen on dev, see docs/real-model.md).")
+    @Option(name: .long, help: "With --model smollm2: learning rate of the SFT-on-gold baseline (default 1e-5, chosen on dev).")
     var sftGoldLr: Double?
 
     /// The settings with every given flag applied; throws naming the flag at fault.
