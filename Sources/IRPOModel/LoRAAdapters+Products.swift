@@ -55,7 +55,8 @@ extension LoRAAdapters {
                           beta: 0, c: dHidden + adapter.slot * r, ldc: stacked)
         }
         // dA_stack [stacked, in] += dHidden^T input; dInput += dHidden A_stack.
-        if let dropout, let (masked, product) = dropoutScratch {
+        if let dropout, let buffers = dropoutScratch {
+            let (masked, product) = buffers
             // The same mask as the forward: dA sees the masked input, and dInput gets the
             // adapters' share through the mask.
             dropout.apply(input, into: masked, rows: t, columns: group.inputWidth, layer: layer, group: group.group)

@@ -184,7 +184,7 @@ struct TrainCommand: ParsableCommand {
             let result = try ReferenceLogProbs.cached(
                 at: cacheURL, examples: selection.examples, referenceModel: identity,
                 sequencesPerForward: 2 * configuration.microBatchSize,
-                makeModel: {
+                makeModel: { () throws -> LlamaTrainingModel in
                     if let frozenBase, reference == nil { return LlamaTrainingModel(frozenBase) }
                     return try LlamaTrainingModel(ModelSource(path: referencePath).loadModel())
                 },
