@@ -4,8 +4,13 @@
 # print a Markdown table with both and the ratio.
 #
 # Usage: bench/run-train.sh [shape ...]          (default: tiny smollm-135m)
+#        LORA=16 bench/run-train.sh [shape ...]  LoRA of rank 16 on a frozen base instead:
+#                                                irpo bench train --lora against PyTorch + PEFT
+#                                                (bench/reference/lora_step.py); shapes may include 1b
 # Environment:
 #   THREADS=2                 threads for both sides
+#   LORA=                     adapter rank (empty: full training)
+#   BASE_TYPE=f32             with LORA: irpo's frozen base as f32, q8_0 or q4_0 (PEFT's stays f32)
 #   SCRATCH=.build-bench      SwiftPM scratch path for the release build
 #   PY_STEPS_tiny, PY_STEPS_smollm_135m      timed PyTorch steps (defaults 10 and 3; a quiet
 #                                            machine takes ~20 s per smollm-135m step)
@@ -22,6 +27,16 @@ SHAPES=("$@")
 if [ ${#SHAPES[@]} -eq 0 ]; then SHAPES=(tiny smollm-135m); fi
 
 ensure_irpo
+LORA="${LORA:-}"
+BASE_TYPE="${BASE_TYPE:-f32}"
+irpo_mode_args=()
+py_script=bench/reference/train_step.py
+py_mode_args=()
+if [ -n "$LORA" ]; then
+  irpo_mode_args=(--lora --lora-rank "$LORA" --base-type "$BASE_TYPE")
+  py_script=bench/reference/lora_step.py
+  py_mode_args=(--rank "$LORA")
+fi
 
 RESULTS="$(mktemp)"
 trap 'rm -f "$RESULTS"' EXIT
@@ -31,8 +46,8 @@ for shape in "${SHAPES[@]}"; do
   irpo_steps_var="IRPO_STEPS_${shape//-/_}"
   irpo_steps_args=()
   if [ -n "${!irpo_steps_var:-}" ]; then irpo_steps_args=(--steps "${!irpo_steps_var}"); fi
-  echo "irpo bench train --shape $shape --threads $THREADS ${irpo_steps_args[*]:-} ..." >&2
-  if swift_out="$("$IRPO" bench train --shape "$shape" --threads "$THREADS" "${irpo_steps_args[@]}" --json)"; then
+  echo "irpo bench train --shape $shape --threads $THREADS ${irpo_mode_args[*]:-} ${irpo_steps_args[*]:-} ..." >&2
+  if swift_out="$("$IRPO" bench train --shape "$shape" --threads "$THREADS" "${irpo_mode_args[@]}" "${irpo_steps_args[@]}" --json)"; then
     swift_json="$(printf '%s\n' "$swift_out" | grep '^{' | tail -n 1 || true)"
   else
     echo "irpo bench train failed for $shape" >&2
@@ -42,8 +57,8 @@ for shape in "${SHAPES[@]}"; do
   steps_var="PY_STEPS_${shape//-/_}"
   steps_args=()
   if [ -n "${!steps_var:-}" ]; then steps_args=(--steps "${!steps_var}"); fi
-  echo "bench/reference/train_step.py --shape $shape --threads $THREADS ${steps_args[*]:-} ..." >&2
-  if py_out="$("$PYTHON" bench/reference/train_step.py --shape "$shape" --threads "$THREADS" "${steps_args[@]}")"; then
+  echo "$py_script --shape $shape --threads $THREADS ${py_mode_args[*]:-} ${steps_args[*]:-} ..." >&2
+  if py_out="$("$PYTHON" "$py_script" --shape "$shape" --threads "$THREADS" "${py_mode_args[@]}" "${steps_args[@]}")"; then
     py_json="$(printf '%s\n' "$py_out" | grep '^{' | tail -n 1 || true)"
   else
     echo "PyTorch reference failed for $shape" >&2

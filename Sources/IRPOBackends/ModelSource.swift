@@ -88,6 +88,13 @@ public struct ModelSource: Sendable, CustomStringConvertible {
         try LlamaModel.loadModel(path: weights.path)
     }
 
+    /// Loads the weights as a frozen base for LoRA training: a GGUF keeps its quantised
+    /// projections as stored (see `LlamaModel.loadFrozenBase(path:)`), a Hugging Face folder
+    /// loads as Float.
+    public func loadFrozenBase() throws -> LlamaModel {
+        try LlamaModel.loadFrozenBase(path: weights.path)
+    }
+
     /// The model configuration, without loading the weights.
     public func configuration() throws -> LlamaConfiguration {
         switch format {

@@ -86,3 +86,26 @@ public final class GGUFFile: @unchecked Sendable {
         return info
     }
 }
+
+extension GGUFFile {
+    /// Tensor `name` (two-dimensional, `[rows, columns]` row-major) kept in its stored type, for
+    /// dequantising on demand.
+    /// - Throws: `FormatError` naming the file and tensor when it is missing, not a matrix, or of
+    ///   a type that cannot be dequantised.
+    public func quantizedMatrix(_ name: String) throws -> QuantizedMatrix {
+        guard let info = tensor(named: name) else {
+            throw FormatError(url: url, "has no tensor named '\(name)'; check the tensor name")
+        }
+        let shape = info.rowMajorShape
+        guard shape.count == 2 else {
+            throw FormatError(url: url, "tensor '\(name)' has shape \(shape), not a matrix")
+        }
+        return try withRawBytes(name) { bytes in
+            do {
+                return try QuantizedMatrix(type: info.type, rows: shape[0], columns: shape[1], bytes: bytes)
+            } catch {
+                throw FormatError(url: url, "tensor '\(name)': \(error)")
+            }
+        }
+    }
+}

@@ -21,6 +21,7 @@ public final class DecodeWeights: @unchecked Sendable {
 
     /// Packs `model`'s current weights.
     public init(model: LlamaModel) {
+        precondition(model.frozenProjections == nil, "decoding needs float weights; decode from model.dequantized()")
         let c = model.configuration
         modelIdentifier = ObjectIdentifier(model)
         var offset = 0

@@ -48,6 +48,8 @@ public final class ForwardPass: @unchecked Sendable {
     var consumed = false
     /// The adapters the pass ran with, if any.
     let adapters: LoRAAdapters?
+    /// The adapter dropout of a training pass, if any (the backward regenerates its masks).
+    let dropout: LoRADropout?
 
     init(
         sumLogProbs: [Float], tokenCounts: [Int], tokenLogProbs: [[Float]], savesForBackward: Bool,
@@ -56,9 +58,10 @@ public final class ForwardPass: @unchecked Sendable {
         layers: [LayerActivations], finalResidual: UnsafeMutablePointer<Float>,
         headInput: UnsafeMutablePointer<Float>, headNormed: UnsafeMutablePointer<Float>,
         headInverseRMS: UnsafeMutablePointer<Float>, logits: UnsafeMutablePointer<Float>?,
-        logSumExp: UnsafeMutablePointer<Float>, adapters: LoRAAdapters? = nil
+        logSumExp: UnsafeMutablePointer<Float>, adapters: LoRAAdapters? = nil, dropout: LoRADropout? = nil
     ) {
         self.adapters = adapters
+        self.dropout = dropout
         self.sumLogProbs = sumLogProbs
         self.tokenCounts = tokenCounts
         self.tokenLogProbs = tokenLogProbs

@@ -60,4 +60,21 @@ public enum GGUFTensorNames {
             }
         }
     }
+
+    /// For a `[rows, C]` Q or K weight in llama.cpp's rotary row order, the source row of each
+    /// Hugging Face row: row `i` of the HF matrix is row `result[i]` of the GGUF one (the
+    /// permutation `reorderRotaryRows(_:heads:columns:toGGUF: false)` applies).
+    public static func rotaryRowSources(rows: Int, heads: Int) -> [Int] {
+        precondition(heads > 0 && rows % heads == 0 && (rows / heads) % 2 == 0, "rotary reorder: shape mismatch")
+        let headDimension = rows / heads, half = headDimension / 2
+        var sources = [Int](repeating: 0, count: rows)
+        for head in 0..<heads {
+            for part in 0..<2 {
+                for i in 0..<half {
+                    sources[head * headDimension + part * half + i] = head * headDimension + 2 * i + part
+                }
+            }
+        }
+        return sources
+    }
 }

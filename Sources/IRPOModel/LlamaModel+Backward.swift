@@ -44,8 +44,13 @@ extension LlamaModel {
             return discarded
         }
         let train = baseGradients != nil
+        precondition(!train || frozenProjections == nil, "a model with frozen projections cannot be trained itself; train adapters on it")
+        let weightScratch = frozenProjections.map { _ in scratch.allocate(FrozenProjections.scratchCount(c)) }
         let adapters = pass.adapters
         let dHidden = adapters.map { scratch.allocate($0.hiddenCount(layer: 0, tokens: t)) }
+        let dropoutScratch = pass.dropout.map { _ in
+            (scratch.allocate(t * max(hidden, qWidth, inner)), scratch.allocate(t * max(hidden, qWidth, inner)))
+        }
         /// Adapter backward of `group` in `layer`, when the pass ran with adapters.
         func lora(_ group: LoRAGroup, layer: Int, input: UnsafePointer<Float>, dFused: UnsafePointer<Float>,
                   dInput: UnsafeMutablePointer<Float>) {
@@ -53,7 +58,8 @@ extension LlamaModel {
                   let adapted = adapters.layout.group(group, layer: layer) else { return }
             let offset = adapters.hiddenOffset(adapted, layer: layer, tokens: t)
             adapters.backward(adapted, input: input, hidden: hidden + offset, dFused: dFused, tokens: t,
-                              dHidden: dHidden + offset, dInput: dInput, gradients: adapterGradients)
+                              dHidden: dHidden + offset, dInput: dInput, gradients: adapterGradients,
+                              dropout: pass.dropout, layer: layer, dropoutScratch: dropoutScratch)
         }
 
         // LM head and final norm at the scored rows.
@@ -97,6 +103,7 @@ extension LlamaModel {
                 for layer in stride(from: c.layerCount - 1, through: 0, by: -1) {
                     let a = pass.layers[layer]
                     let p = { (kind: ParameterKind) in self.parameters.pointer(kind, layer: layer) }
+                    let w = { (group: LoRAGroup) in self.projection(group, layer: layer, scratch: weightScratch) }
                     // MLP block: output = middle + down(silu(gate) * up); dx holds d(output).
                     let downAdapted = adapters?.layout.group(.mlpOutput, layer: layer) != nil
                     if train || downAdapted {
@@ -113,7 +120,7 @@ extension LlamaModel {
                         lora(.mlpOutput, layer: layer, input: hiddenOrGradient, dFused: dx, dInput: dAdapterInput)
                     }
                     GEMM.multiply(transposeA: false, transposeB: false, m: t, n: inner, k: hidden,
-                                  a: dx, b: p(.downWeight), c: hiddenOrGradient)
+                                  a: dx, b: w(.mlpOutput), c: hiddenOrGradient)
                     if downAdapted {
                         Elementwise.accumulate(into: hiddenOrGradient, from: dAdapterInput, count: t * inner)
                     }
@@ -125,7 +132,7 @@ extension LlamaModel {
                                       a: dGateUp, b: a.norm2, beta: 1, c: g(.gateWeight, layer))
                     }
                     GEMM.multiply(transposeA: false, transposeB: false, m: t, n: hidden, k: 2 * inner,
-                                  a: dGateUp, b: p(.gateWeight), c: dNorm)
+                                  a: dGateUp, b: w(.mlpInput), c: dNorm)
                     lora(.mlpInput, layer: layer, input: a.norm2, dFused: dGateUp, dInput: dNorm)
                     RMSNorm.backward(dInput: dx, dWeight: g(.mlpNorm, layer), dOutput: dNorm, input: a.middle,
                                      weight: p(.mlpNorm), inverseRMS: a.inverseRMS2, tokens: t, channels: hidden)
@@ -136,7 +143,7 @@ extension LlamaModel {
                                       a: dx, b: a.attention, beta: 1, c: g(.outputWeight, layer))
                     }
                     GEMM.multiply(transposeA: false, transposeB: false, m: t, n: qWidth, k: hidden,
-                                  a: dx, b: p(.outputWeight), c: dAttention)
+                                  a: dx, b: w(.attentionOutput), c: dAttention)
                     lora(.attentionOutput, layer: layer, input: a.attention, dFused: dx, dInput: dAttention)
                     Elementwise.zero(dQ, count: t * qWidth)
                     Elementwise.zero(dK, count: t * kvWidth)
@@ -156,7 +163,7 @@ extension LlamaModel {
                                       a: dQKV, b: a.norm1, beta: 1, c: g(.queryWeight, layer))
                     }
                     GEMM.multiply(transposeA: false, transposeB: false, m: t, n: hidden, k: qkvWidth,
-                                  a: dQKV, b: p(.queryWeight), c: dNorm)
+                                  a: dQKV, b: w(.attentionInput), c: dNorm)
                     lora(.attentionInput, layer: layer, input: a.norm1, dFused: dQKV, dInput: dNorm)
                     RMSNorm.backward(dInput: dx, dWeight: g(.attentionNorm, layer), dOutput: dNorm, input: a.input,
                                      weight: p(.attentionNorm), inverseRMS: a.inverseRMS1, tokens: t, channels: hidden)

@@ -19,6 +19,17 @@ extension LlamaModel {
         return try LlamaModel(huggingFaceFolder: url)
     }
 
+    /// Loads the model at `path` as a frozen base for adapters: a GGUF file whose projections are
+    /// not all F32 keeps them in their stored types (`init(frozenGGUFFile:)`); anything else loads
+    /// as `loadModel(path:)` does (a Hugging Face folder as Float).
+    /// - Throws: as `loadModel(path:)`.
+    public static func loadFrozenBase(path: String) throws -> LlamaModel {
+        guard isGGUFPath(path) else { return try loadModel(path: path) }
+        let url = URL(fileURLWithPath: path)
+        let file = try GGUFFile(contentsOf: url)
+        return ggufHasCompactProjections(file) ? try LlamaModel(frozenGGUFFile: url) : try LlamaModel(gguf: file)
+    }
+
     /// Loads `config.json` and the safetensors weights (single file or sharded) from `folder`.
     ///
     /// Tensors the configuration does not use are ignored (e.g. `lm_head.weight` when
@@ -58,7 +69,8 @@ extension LlamaModel {
     /// The tensors of this model under their Hugging Face names, in layout order (views into
     /// `parameters`; valid while the model lives).
     public func huggingFaceTensors() -> [SafetensorsWriter.Tensor] {
-        layout.entries.map { entry in
+        precondition(frozenProjections == nil, "huggingFaceTensors needs float weights; call dequantized() first")
+        return layout.entries.map { entry in
             SafetensorsWriter.Tensor(name: entry.huggingFaceName, shape: entry.shape,
                                      values: UnsafeBufferPointer(parameters.view(entry.kind, layer: entry.layer)))
         }
@@ -70,6 +82,10 @@ extension LlamaModel {
     /// `config.json` the model was loaded from are kept unless this engine writes them.
     /// - Throws: `ModelError` or `FormatError` naming the path if the folder cannot be written.
     public func save(to folder: URL, dtype: SafetensorsDType = .f32) throws {
+        if frozenProjections != nil {
+            try dequantized().save(to: folder, dtype: dtype)
+            return
+        }
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         } catch {

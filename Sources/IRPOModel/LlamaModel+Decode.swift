@@ -54,6 +54,9 @@ extension LlamaModel {
     /// Checks the segments against the cache; returns the total number of new tokens.
     private func validateDecode(_ segments: [DecodeSegment], cache: KVCache) throws -> Int {
         let c = configuration
+        guard frozenProjections == nil else {
+            throw ModelError.invalidInput("this model keeps its projections quantised (a frozen LoRA base) and cannot decode; decode from model.dequantized()")
+        }
         guard cache.layerCount == c.layerCount, cache.rowWidth == c.keyValueWidth else {
             throw ModelError.invalidInput("the KV cache was made for another model shape (\(cache.layerCount) layers x \(cache.rowWidth) floats, this model needs \(c.layerCount) x \(c.keyValueWidth)); make the cache from this model's configuration")
         }

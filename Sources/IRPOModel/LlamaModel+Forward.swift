@@ -59,8 +59,14 @@ extension LlamaModel {
         }
         let n = scoredRows.count
         let storage = ActivationStorage(pool: bufferPool)
+        // Adapter dropout only in training passes (scoring passes are PEFT's eval mode).
+        let dropout = adapters.flatMap { adapters -> LoRADropout? in
+            guard savingForBackward, adapters.configuration.dropout > 0 else { return nil }
+            return LoRADropout(probability: Float(adapters.configuration.dropout),
+                               key: LoRADropout.key(stream: adapters.dropoutStream, ids: ids))
+        }
         let layers = runTrunk(ids: ids, positions: positions, lengths: lengths, batch: b, sequenceLength: s,
-                              saving: savingForBackward, storage: storage, adapters: adapters)
+                              saving: savingForBackward, storage: storage, adapters: adapters, dropout: dropout)
         let finalResidual = savingForBackward ? layers.residuals[c.layerCount] : layers.residuals[0]
 
         // Final norm only at scored rows.
@@ -109,7 +115,7 @@ extension LlamaModel {
             scoredSequence: scoredSequence, storage: storage, layers: layers.activations,
             finalResidual: finalResidual, headInput: headInput, headNormed: headNormed,
             headInverseRMS: headInverseRMS, logits: savingForBackward ? logits : nil, logSumExp: logSumExp,
-            adapters: adapters)
+            adapters: adapters, dropout: dropout)
     }
 
     /// Logits of every position of every sequence, `[B, S, V]` row-major with S the longest
@@ -166,7 +172,7 @@ extension LlamaModel {
     /// With `adapters`, each adapted group adds its low-rank product after the base product.
     func runTrunk(
         ids: [Int32], positions: [Int32], lengths: [Int32], batch b: Int, sequenceLength s: Int,
-        saving: Bool, storage: ActivationStorage, adapters: LoRAAdapters? = nil
+        saving: Bool, storage: ActivationStorage, adapters: LoRAAdapters? = nil, dropout: LoRADropout? = nil
     ) -> (activations: [LayerActivations], residuals: [UnsafeMutablePointer<Float>]) {
         let c = configuration
         let t = b * s, hidden = c.hiddenSize, qWidth = c.queryWidth, kvWidth = c.keyValueWidth, inner = c.intermediateSize
@@ -197,6 +203,9 @@ extension LlamaModel {
         let swiglu = storage.allocate(t * inner)
         let qkvWidth = qWidth + 2 * kvWidth
         let qkv = storage.allocate(t * qkvWidth)   // fused q/k/v projection [T, H*D + 2*Hkv*D]
+        // Frozen projections are dequantised group by group into this buffer just before their product.
+        let weightScratch = frozenProjections.map { _ in storage.allocate(FrozenProjections.scratchCount(c)) }
+        let dropoutScratch = dropout.map { _ in storage.allocate(t * max(hidden, qWidth, inner)) }
 
         ids.withUnsafeBufferPointer { idBuffer in
             positions.withUnsafeBufferPointer { positionBuffer in
@@ -209,18 +218,20 @@ extension LlamaModel {
                         let a = saving ? activations[layer] : activations[0]
                         let output = saving ? residuals[layer + 1] : residuals[0]
                         let p = { (kind: ParameterKind) in self.parameters.pointer(kind, layer: layer) }
+                        let w = { (group: LoRAGroup) in self.projection(group, layer: layer, scratch: weightScratch) }
                         let lora = { (group: LoRAGroup, input: UnsafeMutablePointer<Float>, fused: UnsafeMutablePointer<Float>) in
                             guard let adapters, let hidden = a.loraHidden,
                                   let adapted = adapters.layout.group(group, layer: layer) else { return }
                             adapters.forward(adapted, input: input, tokens: t,
-                                             hidden: hidden + adapters.hiddenOffset(adapted, layer: layer, tokens: t), fused: fused)
+                                             hidden: hidden + adapters.hiddenOffset(adapted, layer: layer, tokens: t), fused: fused,
+                                             dropout: dropout, layer: layer, dropoutScratch: dropoutScratch)
                         }
                         // Attention block.
                         RMSNorm.forward(output: a.norm1, inverseRMS: a.inverseRMS1, input: a.input, weight: p(.attentionNorm),
                                         tokens: t, channels: hidden, epsilon: epsilon)
                         // q, k, v in one GEMM: their weights (and biases) are adjacent in the layout.
                         GEMM.multiply(transposeA: false, transposeB: true, m: t, n: qkvWidth, k: hidden,
-                                      a: a.norm1, b: p(.queryWeight), c: qkv)
+                                      a: a.norm1, b: w(.attentionInput), c: qkv)
                         lora(.attentionInput, a.norm1, qkv)
                         if c.attentionBias {
                             Elementwise.addBias(qkv, bias: p(.queryBias), rows: t, columns: qkvWidth)
@@ -233,19 +244,19 @@ extension LlamaModel {
                                           kvHeads: c.keyValueHeads, headDim: c.headDimension)
                         if a.middle != a.input { a.middle.update(from: a.input, count: t * hidden) }
                         GEMM.multiply(transposeA: false, transposeB: true, m: t, n: hidden, k: qWidth,
-                                      a: a.attention, b: p(.outputWeight), beta: 1, c: a.middle)
+                                      a: a.attention, b: w(.attentionOutput), beta: 1, c: a.middle)
                         lora(.attentionOutput, a.attention, a.middle)
                         // MLP block.
                         RMSNorm.forward(output: a.norm2, inverseRMS: a.inverseRMS2, input: a.middle, weight: p(.mlpNorm),
                                         tokens: t, channels: hidden, epsilon: epsilon)
                         // gate and up in one GEMM (adjacent weights).
                         GEMM.multiply(transposeA: false, transposeB: true, m: t, n: 2 * inner, k: hidden,
-                                      a: a.norm2, b: p(.gateWeight), c: a.gateUp)
+                                      a: a.norm2, b: w(.mlpInput), c: a.gateUp)
                         lora(.mlpInput, a.norm2, a.gateUp)
                         FusedRows.swiGLUForward(output: swiglu, gateUp: a.gateUp, rows: t, inner: inner)
                         if output != a.middle { output.update(from: a.middle, count: t * hidden) }
                         GEMM.multiply(transposeA: false, transposeB: true, m: t, n: hidden, k: inner,
-                                      a: swiglu, b: p(.downWeight), beta: 1, c: output)
+                                      a: swiglu, b: w(.mlpOutput), beta: 1, c: output)
                         lora(.mlpOutput, swiglu, output)
                     }
                 }

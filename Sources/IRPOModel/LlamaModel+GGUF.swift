@@ -34,6 +34,29 @@ extension LlamaModel {
 
     /// Loads a model from an opened GGUF file (see `init(ggufFile:)`).
     public convenience init(gguf file: GGUFFile) throws {
+        try self.init(gguf: file, freezingProjections: false)
+    }
+
+    /// Loads the GGUF file at `url` as a frozen base: the layers' projections stay in their
+    /// stored types (`FrozenProjections`, dequantised one group at a time inside the products),
+    /// everything else is dequantised to Float as `init(ggufFile:)` does. The model computes the
+    /// same log-probs, bit for bit, as `init(ggufFile:)`'s, but cannot be trained or decoded
+    /// itself; it is a base for LoRA adapters.
+    /// - Throws: `FormatError` naming the file and the key or tensor at fault.
+    public convenience init(frozenGGUFFile url: URL) throws {
+        try self.init(gguf: try GGUFFile(contentsOf: url), freezingProjections: true)
+    }
+
+    /// Whether `file` stores any layer projection in a type other than F32 (keeping such a file's
+    /// projections frozen saves memory; an all-F32 file gains nothing).
+    public static func ggufHasCompactProjections(_ file: GGUFFile) -> Bool {
+        file.tensors.contains { info in
+            info.type != .f32 && info.rowMajorShape.count == 2
+                && ["attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down"].contains { info.name.hasSuffix(".\($0).weight") }
+        }
+    }
+
+    private convenience init(gguf file: GGUFFile, freezingProjections: Bool) throws {
         let configuration = try LlamaConfiguration(gguf: file)
         let architecture = configuration.modelType
         // Every tensor the metadata implies must be in the file with its shape before the
@@ -47,8 +70,26 @@ extension LlamaModel {
                 throw FormatError(url: file.url, "tensor '\(name)' has shape \(info.rowMajorShape) (row-major), but the metadata implies \(entry.shape); the metadata and the tensors disagree")
             }
         }
-        try self.init(configuration: configuration)
-        for entry in layout.entries {
+        var frozen: FrozenProjections?
+        if freezingProjections {
+            var matrices: [[QuantizedMatrix]] = []
+            for layer in 0..<configuration.layerCount {
+                var list: [QuantizedMatrix] = []
+                for target in LoRATarget.allCases {
+                    let name = GGUFTensorNames.name(of: target.baseKind, layer: layer)
+                    var matrix = try file.quantizedMatrix(name)
+                    if GGUFTensorNames.isRotaryInterleaved(target.baseKind, architecture: architecture) {
+                        let heads = target == .query ? configuration.attentionHeads : configuration.keyValueHeads
+                        matrix = matrix.permutingRows(GGUFTensorNames.rotaryRowSources(rows: matrix.rows, heads: heads))
+                    }
+                    list.append(matrix)
+                }
+                matrices.append(list)
+            }
+            frozen = try FrozenProjections(configuration: configuration, matrices: matrices)
+        }
+        try self.init(configuration: configuration, frozenProjections: frozen)
+        for entry in parameters.layout.entries {
             let name = GGUFTensorNames.name(of: entry.kind, layer: entry.layer)
             let view = parameters.view(entry.kind, layer: entry.layer)
             try file.readFloats(name, into: view)

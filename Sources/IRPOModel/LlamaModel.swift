@@ -11,10 +11,17 @@ import IRPOTensor
 public final class LlamaModel: @unchecked Sendable {
     /// The architecture.
     public let configuration: LlamaConfiguration
-    /// Where each tensor lives in `parameters`.
+    /// Every tensor of the architecture and where it lives in a full parameter buffer (the
+    /// layout of gradients, and of `parameters` unless the projections are frozen).
     public let layout: ParameterLayout
-    /// All weights, laid out by `layout`.
+    /// The float weights: every tensor of `layout`, or, with `frozenProjections`, every tensor
+    /// except the layers' linear projections.
     public let parameters: ParameterBuffer
+    /// The layers' projections kept in their stored (quantised) types for a frozen base, or nil
+    /// when every weight is a float in `parameters`. A model with frozen projections runs
+    /// forward passes and backward passes to its inputs (LoRA training), but cannot be trained
+    /// itself, decoded from, or saved without `dequantized()`.
+    public let frozenProjections: FrozenProjections?
     /// The raw `config.json` this model was loaded from, if any; `save(to:)` keeps its keys
     /// that this engine does not model (pad token, chat settings, ...).
     public var sourceConfigurationJSON: Data?
@@ -28,12 +35,16 @@ public final class LlamaModel: @unchecked Sendable {
     let shardGradientLock = NSLock()
 
     /// A model with zero weights (fill them with `parameters.initializeRandomly` or a loader).
+    /// With `frozenProjections`, the layers' projections are those matrices and `parameters`
+    /// holds only the other tensors (embedding, norms, biases, LM head).
     /// - Throws: `ModelError.invalidConfiguration` if `configuration.validate()` fails.
-    public init(configuration: LlamaConfiguration) throws {
+    public init(configuration: LlamaConfiguration, frozenProjections: FrozenProjections? = nil) throws {
         try configuration.validate()
         self.configuration = configuration
         self.layout = ParameterLayout(configuration: configuration)
-        self.parameters = ParameterBuffer(layout: layout)
+        self.frozenProjections = frozenProjections
+        self.parameters = ParameterBuffer(layout: frozenProjections == nil
+            ? layout : ParameterLayout(configuration: configuration, omitting: FrozenProjections.kinds))
         // The forward and backward passes multiply adjacent q/k/v and gate/up blocks as one matrix.
         for layer in 0..<configuration.layerCount {
             precondition(layout.offset(.keyWeight, layer: layer) == layout.offset(.queryWeight, layer: layer) + configuration.queryWidth * configuration.hiddenSize
@@ -63,8 +74,35 @@ public final class LlamaModel: @unchecked Sendable {
         shardGradientLock.withLock { shardGradientCache = [] }
     }
 
-    /// Number of parameters (tied embeddings counted once).
+    /// Number of parameters (tied embeddings counted once), frozen projections included.
     public var parameterCount: Int { layout.totalCount }
+
+    /// The floats of `group`'s fused projection matrix in `layer` (q/k/v `[H*D + 2*Hkv*D, C]`,
+    /// o, gate/up `[2I, C]`, down): the parameters themselves, or, for frozen projections, the
+    /// matrices dequantised into `scratch` (`FrozenProjections.scratchCount` floats).
+    func projection(_ group: LoRAGroup, layer: Int, scratch: UnsafeMutablePointer<Float>?) -> UnsafeMutablePointer<Float> {
+        guard let frozenProjections else { return parameters.pointer(group.targets[0].baseKind, layer: layer) }
+        guard let scratch else { preconditionFailure("frozen projections need a scratch buffer") }
+        frozenProjections.dequantize(group, layer: layer, into: scratch)
+        return scratch
+    }
+
+    /// The same model with every weight a float (frozen projections dequantised); `self` when
+    /// it has none.
+    public func dequantized() throws -> LlamaModel {
+        guard let frozenProjections else { return self }
+        let model = try LlamaModel(configuration: configuration)
+        model.sourceConfigurationJSON = sourceConfigurationJSON
+        for entry in parameters.layout.entries {
+            _ = model.parameters.view(entry.kind, layer: entry.layer).update(fromContentsOf: UnsafeBufferPointer(parameters.view(entry.kind, layer: entry.layer)))
+        }
+        for layer in 0..<configuration.layerCount {
+            for target in LoRATarget.allCases {
+                frozenProjections.matrix(target, layer: layer).dequantize(into: model.parameters.pointer(target.baseKind, layer: layer))
+            }
+        }
+        return model
+    }
 
     /// Rotary tables covering positions `0..<positions` (rebuilt larger on demand).
     func rotary(covering positions: Int) -> RotaryEmbedding {

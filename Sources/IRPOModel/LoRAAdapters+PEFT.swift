@@ -158,12 +158,19 @@ extension LoRAAdapters {
         } else {
             throw fail("target_modules must be a list of module names or \"all-linear\"")
         }
-        // lora_dropout is a training setting: the adapters compute the same without it.
+        // lora_dropout only acts in training passes; it is kept so a resumed run trains as before.
+        var dropout = 0.0
+        if let value = object["lora_dropout"], !(value is NSNull) {
+            guard let number = value as? NSNumber, number.doubleValue.isFinite, number.doubleValue >= 0, number.doubleValue < 1 else {
+                throw fail("lora_dropout must be a number in [0, 1)")
+            }
+            dropout = number.doubleValue
+        }
         // PEFT may save `all-linear` expanded to module paths (`model.layers.0.self_attn.q_proj`);
         // the module name is the last component. Adapters missing on some layer are caught by
         // the tensor check.
         let modules = names.map { name in name.split(separator: ".").last.map(String.init) ?? name }
-        let lora = LoRAConfiguration(rank: rank, alpha: alphaNumber.doubleValue, dropout: 0,
+        let lora = LoRAConfiguration(rank: rank, alpha: alphaNumber.doubleValue, dropout: dropout,
                                      targets: try LoRAConfiguration.parseTargets(modules))
         try lora.validate()
         return lora

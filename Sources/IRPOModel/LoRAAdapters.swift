@@ -16,6 +16,11 @@ public final class LoRAAdapters: @unchecked Sendable {
     public let modelConfiguration: LlamaConfiguration
     /// That model's parameter layout.
     public let baseLayout: ParameterLayout
+    /// With dropout, the stream the training passes draw their masks from (with each part's
+    /// token ids); set it before each training forward so every step draws new masks
+    /// (`LoRATrainingModel` derives it from the current adapter weights). Do not change it
+    /// between a forward and its backward.
+    public var dropoutStream: UInt64 = 0
 
     /// Zero adapters (B = 0 and A = 0) of `lora` for a model with `model`'s shapes.
     /// - Throws: `ModelError.invalidConfiguration` if `lora` is invalid or the adapters would not

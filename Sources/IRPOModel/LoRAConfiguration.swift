@@ -10,8 +10,8 @@ public struct LoRAConfiguration: Equatable, Sendable {
     public var rank: Int
     /// alpha; the adapter output is scaled by `alpha / rank`.
     public var alpha: Double
-    /// Dropout probability on the adapters' input (PEFT's `lora_dropout`). Only 0 is
-    /// implemented: `validate` rejects anything else.
+    /// Dropout probability on the adapters' input (PEFT's `lora_dropout`), applied in training
+    /// passes only (see `LoRADropout`).
     public var dropout: Double
     /// The projections that get adapters, in layout order without repeats.
     public var targets: [LoRATarget]
@@ -44,10 +44,6 @@ public struct LoRAConfiguration: Equatable, Sendable {
         }
         guard dropout.isFinite, dropout >= 0, dropout < 1 else {
             throw ModelError.invalidConfiguration(key: "lora.dropout", value: String(dropout), reason: "must be in [0, 1)")
-        }
-        guard dropout == 0 else {
-            throw ModelError.invalidConfiguration(key: "lora.dropout", value: String(dropout),
-                                                  reason: "adapter dropout is not implemented yet; set it to 0")
         }
         guard !targets.isEmpty else {
             throw ModelError.invalidConfiguration(key: "lora.target_modules", value: "[]",

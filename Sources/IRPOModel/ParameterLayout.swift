@@ -28,14 +28,15 @@ public struct ParameterLayout: Equatable, Sendable {
     /// Index into `entries` by `kind.rawValue * layerCount + layer`; -1 if absent.
     private let index: [Int]
 
-    /// The layout of a model with `configuration`.
-    public init(configuration: LlamaConfiguration) {
+    /// The layout of a model with `configuration`; tensors of the kinds in `omitting` are left
+    /// out (a frozen base keeps its projections elsewhere, see `FrozenProjections`).
+    public init(configuration: LlamaConfiguration, omitting: Set<ParameterKind> = []) {
         let layers = configuration.layerCount
         var entries: [Entry] = []
         var index = [Int](repeating: -1, count: ParameterKind.allCases.count * max(1, layers))
         var offset = 0
         func add(_ kind: ParameterKind, _ layer: Int) {
-            guard kind.isPresent(in: configuration) else { return }
+            guard kind.isPresent(in: configuration), !omitting.contains(kind) else { return }
             let shape = kind.shape(in: configuration)
             index[kind.rawValue * max(1, layers) + layer] = entries.count
             entries.append(Entry(kind: kind, layer: layer, shape: shape, offset: offset))

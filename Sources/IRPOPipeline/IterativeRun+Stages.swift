@@ -166,7 +166,7 @@ extension IterativeRun {
         let previous = try ModelSource(path: modelFolder(iteration: t - 1).path)
         let (_, reused) = try ReferenceLogProbs.cached(
             at: directory.file("ref_logps.json", iteration: t), examples: examples, referenceModel: previous.path,
-            makeModel: { try LlamaTrainingModel(previous.loadModel()) }, progress: { progress("iter-\(t) refcache", $0, $1) })
+            makeModel: { try LlamaTrainingModel(config.training.lora == nil ? previous.loadModel() : previous.loadFrozenBase()) }, progress: { progress("iter-\(t) refcache", $0, $1) })
         return "\(examples.count) pairs" + (reused ? " (cache reused)" : "")
     }
 
@@ -199,8 +199,9 @@ extension IterativeRun {
             let checkpoint = Trainer<LlamaTrainingModel>.latestCheckpoint(in: trainFolder)
             if checkpoint == nil { try? manager.removeItem(at: trainFolder) }
             if let lora = try config.training.lora?.configuration() {
-                // New adapters on the frozen M_{t-1} (a resumed run reloads them from the checkpoint).
-                let model = try LoRATrainingModel(base: ModelSource(path: previous.path).loadModel(), baseModelName: previous.path,
+                // New adapters on the frozen M_{t-1} (a resumed run reloads them from the checkpoint);
+                // a quantised GGUF M_{t-1} keeps its projections quantised in memory.
+                let model = try LoRATrainingModel(base: ModelSource(path: previous.path).loadFrozenBase(), baseModelName: previous.path,
                                                   lora: lora, seed: config.seed &+ UInt64(t),
                                                   resumeFrom: checkpoint?.appendingPathComponent("model"))
                 summary = try runBuiltinTrainer(model: model, iteration: t, examples: examples, reference: reference,

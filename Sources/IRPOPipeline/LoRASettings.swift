@@ -10,7 +10,7 @@ public struct LoRASettings: Sendable, Equatable, Encodable {
     public var rank: Int = 16
     /// alpha; adapters are scaled by alpha / r.
     public var alpha: Double = 32
-    /// Adapter dropout (only 0 is implemented).
+    /// Dropout on the adapters' input in training passes (PEFT's `lora_dropout`).
     public var dropout: Double = 0
     /// `all-linear` or some of q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj.
     public var targetModules: [String] = ["all-linear"]

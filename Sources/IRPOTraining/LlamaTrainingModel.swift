@@ -28,7 +28,10 @@ public final class LlamaTrainingModel: TrainableLanguageModel {
     }
 
     public var parameterCount: Int { model.parameterCount }
-    public var parameterPointer: UnsafeMutablePointer<Float> { model.parameters.base }
+    public var parameterPointer: UnsafeMutablePointer<Float> {
+        precondition(model.frozenProjections == nil, "a model with frozen (quantised) projections only scores; train adapters on it with LoRATrainingModel")
+        return model.parameters.base
+    }
     public var gradientPointer: UnsafeMutablePointer<Float> { gradients.base }
 
     public func zeroGradients() { gradients.zero() }

@@ -38,11 +38,12 @@ public final class LoRATrainingModel: TrainableLanguageModel {
         self.baseModelName = baseModelName
     }
 
-    /// Loads the base model at `path` (see `LlamaModel.loadModel(path:)`) and trains adapters on
-    /// it as `init(base:baseModelName:lora:seed:resumeFrom:)`.
+    /// Loads the base model at `path` (see `LlamaModel.loadFrozenBase(path:)`: a quantised GGUF
+    /// keeps its projections quantised) and trains adapters on it as
+    /// `init(base:baseModelName:lora:seed:resumeFrom:)`.
     /// - Throws: `ModelError` for the model or adapter files, or an invalid `lora`.
     public convenience init(basePath: String, lora: LoRAConfiguration, seed: UInt64, resumeFrom: URL? = nil) throws {
-        try self.init(base: LlamaModel.loadModel(path: basePath), baseModelName: basePath, lora: lora, seed: seed,
+        try self.init(base: LlamaModel.loadFrozenBase(path: basePath), baseModelName: basePath, lora: lora, seed: seed,
                       resumeFrom: resumeFrom)
     }
 
@@ -57,9 +58,9 @@ public final class LoRATrainingModel: TrainableLanguageModel {
             adapters = try LoRAAdapters.loadPEFT(from: resumeFrom.appendingPathComponent(Self.adapterFolderName),
                                                  model: model.configuration)
             guard adapters.configuration.rank == lora.rank, adapters.configuration.alpha == lora.alpha,
-                  adapters.configuration.targets == lora.targets else {
+                  adapters.configuration.dropout == lora.dropout, adapters.configuration.targets == lora.targets else {
                 throw TrainingError.checkpoint(path: resumeFrom.path,
-                                               message: "holds adapters of rank \(adapters.configuration.rank), alpha \(adapters.configuration.alpha), targets \(adapters.configuration.targets.map(\.rawValue)); pass the same LoRA settings to resume")
+                                               message: "holds adapters of rank \(adapters.configuration.rank), alpha \(adapters.configuration.alpha), dropout \(adapters.configuration.dropout), targets \(adapters.configuration.targets.map(\.rawValue)); pass the same LoRA settings to resume")
             }
         } else {
             adapters = try LoRAAdapters(model: model.configuration, lora: lora, seed: seed)
@@ -75,6 +76,11 @@ public final class LoRATrainingModel: TrainableLanguageModel {
 
     public func forward(_ sequences: [ScoredSequence]) throws -> [Double] {
         pendingPass = nil
+        if adapters.configuration.dropout > 0 {
+            // New masks every step, reproducibly: the stream is a hash of the current adapter
+            // weights, which a resumed run restores bit for bit.
+            adapters.dropoutStream = Self.weightHash(adapters.weights)
+        }
         let pass = try model.forward(LlamaTrainingModel.batch(sequences), savingForBackward: true, shards: shards,
                                      adapters: adapters)
         pendingPass = pass
@@ -94,20 +100,40 @@ public final class LoRATrainingModel: TrainableLanguageModel {
                           adapters: adapters).sumLogProbs.map(Double.init)
     }
 
-    /// The base model with the adapters merged in, as a new model (the base is unchanged; this
-    /// holds one more copy of the weights while it lives).
+    /// FNV-1a over the bit patterns of `buffer`.
+    static func weightHash(_ buffer: LoRABuffer) -> UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for index in 0..<buffer.count {
+            hash = (hash ^ UInt64(buffer.base[index].bitPattern)) &* 0x0000_0100_0000_01B3
+        }
+        return hash
+    }
+
+    /// The base model with the adapters merged in, as a new Float model (the base is unchanged;
+    /// this holds one more copy of the weights while it lives). A quantised frozen base is
+    /// dequantised first, so the merged weights are `dequantised W + (alpha / r) B A`.
     public func mergedModel() throws -> LlamaModel {
-        let merged = try LlamaModel(configuration: model.configuration)
-        merged.parameters.assign(from: model.parameters)
-        merged.sourceConfigurationJSON = model.sourceConfigurationJSON
+        let merged: LlamaModel
+        if model.frozenProjections != nil {
+            merged = try model.dequantized()
+        } else {
+            merged = try LlamaModel(configuration: model.configuration)
+            merged.parameters.assign(from: model.parameters)
+            merged.sourceConfigurationJSON = model.sourceConfigurationJSON
+        }
         adapters.merge(into: merged.parameters)
         return merged
     }
 
-    /// Writes the merged model (F32) into `directory` and the adapters in PEFT's format into
-    /// `directory/adapter/`.
+    /// Writes the merged model (F32) into `directory` and the adapters into `directory/adapter/`:
+    /// PEFT's two files and llama.cpp's adapter GGUF (`adapter.gguf`, for a GGUF of the base).
     public func save(to directory: URL) throws {
+        // The pooled activations go first, so the Float copy of a quantised base does not
+        // stack on them in peak memory (the next step allocates them again).
+        if model.frozenProjections != nil { model.releaseWorkspace() }
         try mergedModel().save(to: directory, dtype: .f32)
-        try adapters.savePEFT(to: directory.appendingPathComponent(Self.adapterFolderName), baseModel: baseModelName)
+        let adapterFolder = directory.appendingPathComponent(Self.adapterFolderName)
+        try adapters.savePEFT(to: adapterFolder, baseModel: baseModelName)
+        try adapters.saveLlamaCppGGUF(to: adapterFolder.appendingPathComponent(LoRAAdapters.llamaCppFileName))
     }
 }

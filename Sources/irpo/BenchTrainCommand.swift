@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import IRPOFormats
 import IRPOModel
 import IRPOPipeline
 import IRPOTensor
@@ -15,14 +16,19 @@ struct BenchTrainCommand: ParsableCommand {
         discussion: """
         Peak memory is the process's, so compare full training and LoRA in two runs:
         irpo bench train --shape smollm-135m, then irpo bench train --shape smollm-135m --lora.
+        With --lora, --base-type q8_0 or q4_0 keeps the frozen projections quantised in memory
+        (dequantised layer by layer inside the products), as a quantised GGUF base is trained.
+        The 1b shape (2048 hidden, 16 layers, 8192 intermediate, 32k vocabulary) is for --lora.
 
         Example: irpo bench train --shape tiny --steps 10 --threads 2
         """)
 
-    /// The benchmark shapes: `tiny` (3.4M parameters, 8 x 256 tokens) and `smollm-135m` (4 x 512).
+    /// The benchmark shapes: `tiny` (3.4M parameters, 8 x 256 tokens), `smollm-135m` (4 x 512)
+    /// and `1b` (Llama-3.2-1B's layers with a 32k vocabulary, 1.04B parameters, 2 x 512).
     enum Shape: String, ExpressibleByArgument, CaseIterable {
         case tiny
         case smollm135m = "smollm-135m"
+        case oneBillion = "1b"
 
         var configuration: LlamaConfiguration {
             switch self {
@@ -33,6 +39,10 @@ struct BenchTrainCommand: ParsableCommand {
                 return LlamaConfiguration(vocabularySize: 49152, hiddenSize: 576, intermediateSize: 1536, layerCount: 30,
                                           attentionHeads: 9, keyValueHeads: 3, rmsNormEpsilon: 1e-5,
                                           maxPositionEmbeddings: 2048, tieWordEmbeddings: true)
+            case .oneBillion:
+                return LlamaConfiguration(vocabularySize: 32000, hiddenSize: 2048, intermediateSize: 8192, layerCount: 16,
+                                          attentionHeads: 32, keyValueHeads: 8, rmsNormEpsilon: 1e-5,
+                                          maxPositionEmbeddings: 2048, tieWordEmbeddings: true)
             }
         }
 
@@ -41,13 +51,20 @@ struct BenchTrainCommand: ParsableCommand {
             switch self {
             case .tiny: return (8, 256)
             case .smollm135m: return (4, 512)
+            case .oneBillion: return (2, 512)
             }
         }
 
-        var defaultSteps: Int { self == .tiny ? 10 : 3 }
+        var defaultSteps: Int {
+            switch self {
+            case .tiny: return 10
+            case .smollm135m: return 3
+            case .oneBillion: return 2
+            }
+        }
     }
 
-    @Option(name: .long, help: "tiny or smollm-135m.")
+    @Option(name: .long, help: "tiny, smollm-135m or 1b.")
     var shape: Shape = .tiny
 
     @Option(name: .long, help: "Timed steps (after one untimed warm-up step).")
@@ -65,7 +82,16 @@ struct BenchTrainCommand: ParsableCommand {
     @Option(name: .long, help: "Rank of the adapters with --lora (alpha is 2 x rank).")
     var loraRank = 16
 
+    @Option(name: .long, help: "With --lora: f32 (default), or q8_0 / q4_0 to keep the frozen projections quantised in memory.")
+    var baseType = "f32"
+
     func validate() throws {
+        guard ["f32", "q8_0", "q4_0"].contains(baseType.lowercased()) else {
+            throw ValidationError("--base-type \(baseType) is not f32, q8_0 or q4_0")
+        }
+        guard baseType.lowercased() == "f32" || lora else {
+            throw ValidationError("--base-type \(baseType) keeps a frozen base quantised and needs --lora")
+        }
         try CommandLimits.check("--steps", steps, 1...PipelineLimits.maxSteps)
         try CommandLimits.checkThreads(threads)
         try CommandLimits.check("--lora-rank", loraRank, 1...LoRAConfiguration.maximumRank)
@@ -79,7 +105,7 @@ struct BenchTrainCommand: ParsableCommand {
 
         let configuration = shape.configuration
         let (batchSize, length) = shape.batchShape
-        let model = try LlamaModel(configuration: configuration, seed: 42)
+        let model = try Self.makeModel(configuration, baseType: GGMLType.allCases.first { $0.name == baseType.uppercased() })
         // Full training: gradients and AdamW moments of every weight. LoRA: of the adapters only
         // (PEFT's initialisation; B = 0 makes no product cheaper).
         let adapters = lora ? try LoRAAdapters(model: configuration, lora: LoRAConfiguration(rank: loraRank, alpha: Double(2 * loraRank)), seed: 1) : nil
@@ -138,6 +164,9 @@ struct BenchTrainCommand: ParsableCommand {
             print("blas: \(BLASKernelSelection.summary)")
             print("shape \(shape.rawValue): \(model.parameterCount) parameters, batch \(batchSize) x \(length), \(threads) threads, \(stepCount) timed steps")
             if lora { print("LoRA rank \(loraRank), alpha \(2 * loraRank) on every linear projection: \(trainable) trainable weights, base frozen") }
+            if let projections = model.frozenProjections {
+                print("frozen projections kept as \(projections.typeNames.joined(separator: "/")): \(projections.byteCount / 1_000_000) MB (F32: \(projections.weightCount * 4 / 1_000_000) MB)")
+            }
             print(String(format: "tokens/s %.1f   step %.3f s (forward %.3f, backward %.3f, AdamW %.3f)",
                          tokensPerSecond, elapsed / Double(stepCount), phase[0] / Double(stepCount),
                          phase[1] / Double(stepCount), phase[2] / Double(stepCount)))
@@ -173,4 +202,34 @@ struct BenchTrainCommand: ParsableCommand {
     }
 
     static func round(_ value: Double) -> Double { (value * 100).rounded() / 100 }
+
+    /// The random model of `configuration` (seed 42); with a quantised `baseType`, its projections
+    /// are drawn one matrix at a time and kept quantised, so no F32 copy of them is ever held.
+    static func makeModel(_ configuration: LlamaConfiguration, baseType: GGMLType?) throws -> LlamaModel {
+        guard let baseType, baseType != .f32 else { return try LlamaModel(configuration: configuration, seed: 42) }
+        var generator = SeededGenerator(seed: 42)
+        let std = Float(configuration.initializerRange)
+        var matrices: [[QuantizedMatrix]] = []
+        for _ in 0..<configuration.layerCount {
+            var list: [QuantizedMatrix] = []
+            for target in LoRATarget.allCases {
+                let shape = target.shape(in: configuration)
+                let values = UnsafeMutableBufferPointer<Float>.allocate(capacity: shape.out * shape.in)
+                defer { values.deallocate() }
+                generator.fillNormal(values.baseAddress!, count: values.count, mean: 0, std: std)
+                guard let bytes = GGUFQuantizer.byteCount(of: values.count, as: baseType) else {
+                    throw ValidationError("--base-type \(baseType.name): the shape's rows are not whole blocks")
+                }
+                let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes, alignment: 16)
+                defer { raw.deallocate() }
+                try GGUFQuantizer.quantize(UnsafeBufferPointer(values), as: baseType, into: raw)
+                list.append(try QuantizedMatrix(type: baseType, rows: shape.out, columns: shape.in, bytes: UnsafeRawBufferPointer(raw)))
+            }
+            matrices.append(list)
+        }
+        let model = try LlamaModel(configuration: configuration,
+                                   frozenProjections: try FrozenProjections(configuration: configuration, matrices: matrices))
+        model.parameters.initializeRandomly(seed: 43, std: std)
+        return model
+    }
 }

@@ -79,7 +79,7 @@ struct TrainCommand: ParsableCommand {
     var loraRank: Int?
     @Option(name: .long, help: "LoRA alpha; adapters are scaled by alpha / rank (default: 2 x rank).")
     var loraAlpha: Double?
-    @Option(name: .long, help: "LoRA dropout (only 0 is implemented).")
+    @Option(name: .long, help: "LoRA dropout on the adapters' input during training (PEFT's lora_dropout).")
     var loraDropout: Double = 0
     @Option(name: .long, help: "Projections that get adapters, comma-separated: all-linear or q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj.")
     var loraTargets: String = "all-linear"
@@ -169,6 +169,13 @@ struct TrainCommand: ParsableCommand {
             + "\(selection.droppedCount) dropped as longer than \(configuration.maxLength) tokens"
             + (selection.droppedCount > 0 ? " (first at line \(selection.droppedLines[0]))" : ""))
 
+        // With LoRA the base is loaded once, kept frozen (a quantised GGUF stays quantised), and
+        // scores the reference too when no other reference model is given.
+        let lora = try loraConfiguration()
+        let frozenBase = try lora.map { _ in try ModelSource(path: model).loadFrozenBase() }
+        if let frozenBase, let projections = frozenBase.frozenProjections {
+            log("base \(model): projections kept as \(projections.typeNames.joined(separator: "/")) (\(projections.byteCount / 1_000_000) MB instead of \(projections.weightCount * 4 / 1_000_000) MB as F32)")
+        }
         var referenceValues: ReferenceLogProbs?
         if configuration.objective.needsReference {
             let referencePath = reference ?? model
@@ -177,7 +184,10 @@ struct TrainCommand: ParsableCommand {
             let result = try ReferenceLogProbs.cached(
                 at: cacheURL, examples: selection.examples, referenceModel: identity,
                 sequencesPerForward: 2 * configuration.microBatchSize,
-                makeModel: { try LlamaTrainingModel(ModelSource(path: referencePath).loadModel()) },
+                makeModel: { () throws -> LlamaTrainingModel in
+                    if let frozenBase, reference == nil { return LlamaTrainingModel(frozenBase) }
+                    return try LlamaTrainingModel(ModelSource(path: referencePath).loadModel())
+                },
                 progress: { done, total in if done == total || done % 256 < 2 * configuration.microBatchSize { log("reference log-probs: \(done)/\(total)") } })
             referenceValues = result.values
             log(result.reused ? "reference log-probs reused from \(cacheURL.path)" : "reference log-probs written to \(cacheURL.path)")
@@ -185,9 +195,9 @@ struct TrainCommand: ParsableCommand {
 
         let checkpoint = resume ? Trainer<LlamaTrainingModel>.latestCheckpoint(in: outputURL) : nil
         if resume && checkpoint == nil { log("--resume: no checkpoint in \(output); starting from step 0") }
-        if let lora = try loraConfiguration() {
+        if let lora, let frozenBase {
             // The base stays --model; a checkpoint holds the adapters in model/adapter/.
-            let trainable = try LoRATrainingModel(base: ModelSource(path: model).loadModel(), baseModelName: model, lora: lora, seed: seed,
+            let trainable = try LoRATrainingModel(base: frozenBase, baseModelName: model, lora: lora, seed: seed,
                                                   resumeFrom: checkpoint?.appendingPathComponent("model"))
             log("LoRA rank \(lora.rank), alpha \(lora.alpha) on \(lora.targets.map(\.rawValue).joined(separator: ", ")): "
                 + "\(trainable.parameterCount) trainable weights, base frozen (\(trainable.model.parameterCount))")

@@ -200,7 +200,7 @@ final class LoRAAdapterTests: XCTestCase {
             (LoRAConfiguration(rank: 8, alpha: 0), "lora.alpha = 0"),
             (LoRAConfiguration(rank: 8, alpha: .nan), "lora.alpha = nan"),
             (LoRAConfiguration(rank: 8, alpha: 16, dropout: 1), "lora.dropout = 1"),
-            (LoRAConfiguration(rank: 8, alpha: 16, dropout: 0.05), "not implemented yet"),
+            (LoRAConfiguration(rank: 8, alpha: 16, dropout: -0.1), "lora.dropout = -0.1"),
             (LoRAConfiguration(rank: 8, alpha: 16, targets: []), "lora.target_modules"),
         ]
         for (configuration, message) in cases {
@@ -209,6 +209,7 @@ final class LoRAAdapterTests: XCTestCase {
             }
         }
         XCTAssertNoThrow(try LoRAConfiguration(rank: 8, alpha: 16).validate())
+        XCTAssertNoThrow(try LoRAConfiguration(rank: 8, alpha: 16, dropout: 0.05).validate())
         XCTAssertEqual(try LoRAConfiguration.parseTargets(["all-linear"]), LoRATarget.allCases)
         XCTAssertEqual(try LoRAConfiguration.parseTargets(["down_proj", "q", "Q_PROJ"]), [.query, .down])
         XCTAssertThrowsError(try LoRAConfiguration.parseTargets(["lm_head"])) { error in

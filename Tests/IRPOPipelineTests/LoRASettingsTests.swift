@@ -50,7 +50,7 @@ final class LoRASettingsTests: XCTestCase {
         XCTAssertTrue(message("\"lora\": {\"rank\": 0}").contains("`training.lora.rank` has value 0"), message("\"lora\": {\"rank\": 0}"))
         XCTAssertTrue(message("\"lora\": {\"rank\": 1.5}").contains("`training.lora.rank`"))
         XCTAssertTrue(message("\"lora\": {\"alpha\": -2}").contains("`training.lora.alpha` has value -2"))
-        XCTAssertTrue(message("\"lora\": {\"dropout\": 0.1}").contains("`training.lora.dropout`"))
+        XCTAssertTrue(message("\"lora\": {\"dropout\": 1.5}").contains("`training.lora.dropout`"))
         XCTAssertTrue(message("\"lora\": {\"target_modules\": [\"q_prj\"]}").contains("did you mean \"q_proj\""),
                       message("\"lora\": {\"target_modules\": [\"q_prj\"]}"))
         XCTAssertTrue(message("\"lora\": {\"target_modules\": [\"lm_head\"]}").contains("`training.lora.target_modules` has value \"lm_head\""))

@@ -49,6 +49,28 @@ final class LoRATrainingModelTests: XCTestCase {
         XCTAssertTrue(Array(model.model.parameters.buffer) == base, "the base weights must not change")
     }
 
+    /// Training adapters on a GGUF base kept quantised in memory gives the same adapters and the
+    /// same merged model, bit for bit, as training them on the same file loaded as F32.
+    func testQuantisedFrozenBaseTrainsAsTheFloatLoad() throws {
+        let gguf = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("IRPOModelTests/Fixtures/gguf/lora-quantized-base.gguf")
+        let examples = ToyData.pairs(count: 4, vocabulary: 97, seed: 71)
+        let lora = LoRAConfiguration(rank: 2, alpha: 6, dropout: 0.1)
+        let frozen = try LoRATrainingModel(basePath: gguf.path, lora: lora, seed: 9)
+        XCTAssertNotNil(frozen.model.frozenProjections)
+        let float = try LoRATrainingModel(base: LlamaModel(ggufFile: gguf), baseModelName: gguf.path, lora: lora, seed: 9)
+        XCTAssertNil(float.model.frozenProjections)
+        let first = try trainer(frozen, examples: examples, steps: 2, output: try ToyData.temporaryDirectory("lora-frozen")).train()
+        let second = try trainer(float, examples: examples, steps: 2, output: try ToyData.temporaryDirectory("lora-float")).train()
+        XCTAssertEqual(Array(UnsafeBufferPointer(start: frozen.adapters.weights.base, count: frozen.parameterCount)).map(\.bitPattern),
+                       Array(UnsafeBufferPointer(start: float.adapters.weights.base, count: float.parameterCount)).map(\.bitPattern))
+        let a = try LlamaModel.loadModel(path: try XCTUnwrap(first.finalModel).path)
+        let b = try LlamaModel.loadModel(path: try XCTUnwrap(second.finalModel).path)
+        XCTAssertEqual(Array(a.parameters.buffer).map(\.bitPattern), Array(b.parameters.buffer).map(\.bitPattern))
+        let adapterFile = try XCTUnwrap(first.finalModel).appendingPathComponent("adapter/\(LoRAAdapters.llamaCppFileName)")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: adapterFile.path))
+    }
+
     func testSavedFolderIsTheMergedModelWithPEFTAdapters() throws {
         let examples = ToyData.pairs(count: 4, vocabulary: 97, seed: 70)
         let model = try LoRATrainingModel(basePath: try fixtureModel, lora: LoRAConfiguration(rank: 2, alpha: 6, targets: [.query, .value, .down]), seed: 9)
