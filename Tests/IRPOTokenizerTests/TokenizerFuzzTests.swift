@@ -9,10 +9,14 @@ import XCTest
 /// and of a GGUF tokenizer's metadata: every file loads, encodes and decodes, or fails with a
 /// `TokenizerError`; none traps, hangs past the per-case bound or grows memory past the bound.
 final class TokenizerFuzzTests: XCTestCase {
-    private static let integers: [Any] = [0, 1, -1, 2, 255, 256, 65_535, 65_536, 1 << 24 - 1, 1 << 24, 1_000_000_000, Int(Int32.max),
+    private static var integers: [Any] {
+        [0, 1, -1, 2, 255, 256, 65_535, 65_536, 1 << 24 - 1, 1 << 24, 1_000_000_000, Int(Int32.max),
                                           1 << 62, Int.max, Int.min, 1.5, 1e308, "7", NSNull(), true, [Any](), [String: Any]()]
-    private static let strings: [Any] = ["", " ", "a", "ab", "\u{2581}", "<s>", "</s>", "<0x41>", "\u{0}", "\u{FFFD}", "é",
+    }
+    private static var strings: [Any] {
+        ["", " ", "a", "ab", "\u{2581}", "<s>", "</s>", "<0x41>", "\u{0}", "\u{FFFD}", "é",
                                          String(repeating: "x", count: 3000), "a b", "a b c", 3, NSNull(), ["a", "b"]]
+    }
     /// Components a stage can be replaced by (some unsupported, some deep or expanding).
     private static func component(_ random: inout FuzzRandom, depth: Int = 0) -> Any {
         let literal: [String: Any] = ["String": random.pick(["a", " ", "\u{2581}", "ab", ""])]

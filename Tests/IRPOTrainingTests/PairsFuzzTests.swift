@@ -10,8 +10,12 @@ import XCTest
 /// traps, hangs past the per-case bound or grows memory past the bound.
 final class PairsFuzzTests: XCTestCase {
     private static let keys = ["prompt", "chosen", "rejected", "completion"]
-    private static let ids: [Any] = [0, 1, 96, 97, 98, -1, Int(Int32.max), Int(Int32.max) + 1, 1 << 62, Int.max, Int.min, 1.5, 1e308, "5", NSNull(), true]
-    private static let texts: [Any] = ["", "a", "ab cd", "\u{0}", "é🙂", String(repeating: "z", count: 5000), 3, NSNull(), ["a"], [["role": "user"]]]
+    private static var ids: [Any] {
+        [0, 1, 96, 97, 98, -1, Int(Int32.max), Int(Int32.max) + 1, 1 << 62, Int.max, Int.min, 1.5, 1e308, "5", NSNull(), true]
+    }
+    private static var texts: [Any] {
+        ["", "a", "ab cd", "\u{0}", "é🙂", String(repeating: "z", count: 5000), 3, NSNull(), ["a"], [["role": "user"]]]
+    }
     /// Raw lines that are not one JSON object.
     private static let rawLines = ["", " ", "\r", "{", "}", "[]", "null", "1", "\"x\"", "{\"prompt_ids\": [1,", "\u{FEFF}{}",
                                    String(repeating: "[", count: 10_000), "{\"prompt_ids\": " + String(repeating: "[", count: 600) + "]",
