@@ -88,12 +88,14 @@ let package = Package(
             ],
             swiftSettings: numericSettings
         ),
-        .testTarget(name: "IRPOFormatsTests", dependencies: ["IRPOFormats"], resources: [.copy("Fixtures")]),
+        // Shared by the seeded mutation tests: the seeded generator, time and memory bounds, GGUF structure.
+        .target(name: "IRPOFuzzSupport", dependencies: ["IRPOFormats"], path: "Tests/IRPOFuzzSupport"),
+        .testTarget(name: "IRPOFormatsTests", dependencies: ["IRPOFormats", "IRPOFuzzSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "IRPOTensorTests", dependencies: ["IRPOTensor"], swiftSettings: numericSettings),
-        .testTarget(name: "IRPOModelTests", dependencies: ["IRPOModel", "IRPOFormats", "IRPOTensor", "IRPOTraining"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "IRPOTokenizerTests", dependencies: ["IRPOTokenizer", "IRPOFormats"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "IRPOModelTests", dependencies: ["IRPOModel", "IRPOFormats", "IRPOTensor", "IRPOTraining", "IRPOFuzzSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "IRPOTokenizerTests", dependencies: ["IRPOTokenizer", "IRPOFormats", "IRPOFuzzSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "IRPOTasksTests", dependencies: ["IRPOTasks"]),
-        .testTarget(name: "IRPOPipelineTests", dependencies: ["IRPOPipeline", "IRPOTasks", "IRPOModel", "IRPOTraining", "IRPOGeneration", "IRPOBackends"]),
+        .testTarget(name: "IRPOPipelineTests", dependencies: ["IRPOPipeline", "IRPOTasks", "IRPOModel", "IRPOTraining", "IRPOGeneration", "IRPOBackends", "IRPOFormats", "IRPOFuzzSupport"]),
         .testTarget(
             name: "IRPOBackendsTests",
             dependencies: [
@@ -106,13 +108,13 @@ let package = Package(
         .testTarget(
             name: "IRPOServerTests",
             dependencies: [
-                "IRPOServer", "IRPOBackends", "IRPOGeneration", "IRPOModel", "IRPOTokenizer",
+                "IRPOServer", "IRPOBackends", "IRPOGeneration", "IRPOModel", "IRPOTokenizer", "IRPOFuzzSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
         .testTarget(name: "IRPOGenerationTests", dependencies: ["IRPOGeneration", "IRPOModel", "IRPOTensor"]),
         .testTarget(name: "irpoTests", dependencies: ["irpo", "IRPOBackends", "IRPOModel", "IRPOFormats"]),
-        .testTarget(name: "IRPOTrainingTests", dependencies: ["IRPOTraining", "IRPOModel", "IRPOTensor", "IRPOFormats"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "IRPOTrainingTests", dependencies: ["IRPOTraining", "IRPOModel", "IRPOTensor", "IRPOFormats", "IRPOFuzzSupport"], resources: [.copy("Fixtures")]),
     ]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import IRPOBackends
+import IRPOFormats
 import IRPOGeneration
 import IRPOTasks
 import IRPOTensor
@@ -58,6 +59,14 @@ public final class IterativeRun {
             }
         }
         try manager.createDirectory(at: directory, withIntermediateDirectories: true)
+        if resume {
+            // A run killed mid-write leaves hidden temporary files and folders beside its outputs.
+            let cleaned = try InterruptedWrites.clean(directory)
+            if !cleaned.isEmpty {
+                log("resume: removed \(cleaned.count) leftover(s) of an interrupted write: \(cleaned.prefix(5).joined(separator: ", "))"
+                    + (cleaned.count > 5 ? ", ..." : ""))
+            }
+        }
         try AtomicFile.write(resolved, to: self.directory.configURL)
         state = try self.directory.loadState()
         if let threads = config.threads {

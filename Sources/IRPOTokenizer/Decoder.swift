@@ -1,6 +1,12 @@
 /// A decoder stage of tokenizer.json: turns token strings back into text pieces (HF `decode_chain`).
 protocol Decoder: Sendable {
     func decodeChain(_ tokens: [String]) -> [String]
+    /// An upper bound on output bytes per input byte (`TokenizerLimits.maxTextGrowth` bounds it).
+    var growthBound: Int { get }
+}
+
+extension Decoder {
+    var growthBound: Int { 1 }
 }
 
 /// Builds the decoder named by the JSON `"type"`, as HF `tokenizers` names them.
@@ -58,12 +64,14 @@ struct ByteLevelDecoder: Decoder {
 struct SequenceDecoder: Decoder {
     let stages: [Decoder]
     func decodeChain(_ tokens: [String]) -> [String] { stages.reduce(tokens) { $1.decodeChain($0) } }
+    var growthBound: Int { stages.reduce(1) { saturatingProduct($0, $1.growthBound) } }
 }
 
 /// `Replace`: literal replacement in every token.
 struct ReplaceDecoder: Decoder {
     let pattern: String
     let content: String
+    var growthBound: Int { ReplaceNormalizer(pattern: Array(pattern.utf8), content: Array(content.utf8)).growthBound }
     func decodeChain(_ tokens: [String]) -> [String] {
         let patternBytes = Array(pattern.utf8), contentBytes = Array(content.utf8)
         return tokens.map { token in

@@ -3,6 +3,18 @@ import Foundation
 /// A normalizer stage of tokenizer.json: rewrites the UTF-8 text of a piece before pre-tokenization.
 protocol Normalizer: Sendable {
     func normalize(_ bytes: [UInt8]) -> [UInt8]
+    /// An upper bound on output bytes per input byte (`TokenizerLimits.maxTextGrowth` bounds it).
+    var growthBound: Int { get }
+}
+
+extension Normalizer {
+    var growthBound: Int { 1 }
+}
+
+/// `a * b`, or `Int.max` when the product overflows (for growth bounds).
+func saturatingProduct(_ a: Int, _ b: Int) -> Int {
+    let (product, overflow) = a.multipliedReportingOverflow(by: b)
+    return overflow ? Int.max : product
 }
 
 /// Builds the normalizer named by the JSON `"type"`, as HF `tokenizers` names them.
@@ -37,6 +49,7 @@ func makeNormalizer(_ json: JSONReader) throws -> Normalizer {
 struct SequenceNormalizer: Normalizer {
     let stages: [Normalizer]
     func normalize(_ bytes: [UInt8]) -> [UInt8] { stages.reduce(bytes) { $1.normalize($0) } }
+    var growthBound: Int { stages.reduce(1) { saturatingProduct($0, $1.growthBound) } }
 }
 
 /// `Prepend`: puts `prefix` in front of non-empty text.
@@ -49,6 +62,8 @@ struct PrependNormalizer: Normalizer {
 struct ReplaceNormalizer: Normalizer {
     let pattern: [UInt8]
     let content: [UInt8]
+    /// Every byte could belong to a match, each `pattern.count` bytes becoming `content.count`.
+    var growthBound: Int { max(1, (content.count + pattern.count - 1) / max(1, pattern.count)) }
 
     func normalize(_ bytes: [UInt8]) -> [UInt8] {
         var result: [UInt8] = []
@@ -63,6 +78,8 @@ struct ReplaceNormalizer: Normalizer {
 /// `NFC`, `NFD`, `NFKC`, `NFKD` Unicode normalization forms.
 struct UnicodeNormalizer: Normalizer {
     let form: String
+    /// The longest decompositions (e.g. U+FDFA, 3 UTF-8 bytes, to 18 scalars) grow text about elevenfold.
+    var growthBound: Int { 12 }
     func normalize(_ bytes: [UInt8]) -> [UInt8] {
         let text = String(decoding: bytes, as: UTF8.self)
         let normalized: String
@@ -78,6 +95,8 @@ struct UnicodeNormalizer: Normalizer {
 
 /// `Lowercase`: Unicode lowercase mapping.
 struct LowercaseNormalizer: Normalizer {
+    /// A lowercase mapping can take 2 UTF-8 bytes to 3 (U+0130).
+    var growthBound: Int { 2 }
     func normalize(_ bytes: [UInt8]) -> [UInt8] { Array(String(decoding: bytes, as: UTF8.self).lowercased().utf8) }
 }
 

@@ -77,6 +77,11 @@ public final class Tokenizer: Sendable {
         preTokenizer = try root.optional("pre_tokenizer").map(makePreTokenizer)
         postProcessor = try root.optional("post_processor").map(makePostProcessor)
         decoder = try root.optional("decoder").map(makeDecoder)
+        for (key, growth) in [("normalizer", normalizer?.growthBound ?? 1), ("decoder", decoder?.growthBound ?? 1)]
+        where growth > TokenizerLimits.maxTextGrowth {
+            throw TokenizerError(file: file, "$.\(key) can make text up to \(growth == Int.max ? "unboundedly" : "\(growth) times") longer "
+                + "(its Replace stages expand one after another), more than the limit of \(TokenizerLimits.maxTextGrowth); the file is damaged or hostile")
+        }
         let modelJSON = try root.required("model")
         let modelType = try modelJSON.optionalString("type") ?? "BPE"
         guard modelType == "BPE" else {

@@ -8,6 +8,10 @@ public enum TokenizerLimits {
     /// tokens) is below its number of entries plus this gap, so one huge id cannot make the
     /// id-indexed tables huge.
     public static let maxIDGap = 1 << 16
+    /// Most output bytes per input byte of the normalizer, and of the decoder, a tokenizer file
+    /// describes (the product over a `Sequence`): a chain of expanding `Replace` stages would
+    /// otherwise double the text at every stage.
+    public static let maxTextGrowth = 256
 
     /// Checks `id` against both bounds for a vocabulary of `entries` tokens.
     public static func isAcceptable(_ id: Int, entries: Int) -> Bool {

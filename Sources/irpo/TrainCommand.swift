@@ -193,6 +193,10 @@ struct TrainCommand: ParsableCommand {
             log(result.reused ? "reference log-probs reused from \(cacheURL.path)" : "reference log-probs written to \(cacheURL.path)")
         }
 
+        if resume, FileManager.default.fileExists(atPath: outputURL.path) {
+            // A training killed while writing a checkpoint leaves its hidden temporary folder.
+            for leftover in try InterruptedWrites.clean(outputURL) { log("--resume: removed \(leftover), left by an interrupted write") }
+        }
         let checkpoint = resume ? Trainer<LlamaTrainingModel>.latestCheckpoint(in: outputURL) : nil
         if resume && checkpoint == nil { log("--resume: no checkpoint in \(output); starting from step 0") }
         if let lora, let frozenBase {

@@ -1,23 +1,12 @@
 import Foundation
+import IRPOFuzzSupport
 import XCTest
 @testable import IRPOFormats
 
 /// Randomly corrupted and truncated copies of a valid GGUF must throw a `FormatError` or parse; never crash.
 final class GGUFFuzzTests: XCTestCase {
-    /// SplitMix64: a small seeded generator so every run tests the same inputs.
-    private struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// Applies one of four kinds of corruption to a copy of `original`.
-    private func corrupt(_ original: [UInt8], headerEnd: Int, kind: Int, using generator: inout SeededGenerator) -> [UInt8] {
+    private func corrupt(_ original: [UInt8], headerEnd: Int, kind: Int, using generator: inout FuzzRandom) -> [UInt8] {
         let interesting: [UInt64] = [0, 1, 2, 3, 0x7F, 0xFF, 0xFFFF, 0xFFFF_FFFF, 1 << 31, 1 << 62, .max, .max - 7]
         var bytes = original
         switch kind {
@@ -44,14 +33,14 @@ final class GGUFFuzzTests: XCTestCase {
         let original = [UInt8](try Data(contentsOf: fixture))
         let headerEnd = try GGUFFile(contentsOf: fixture).dataOffset
         let url = try TestSupport.temporaryDirectory(self).appendingPathComponent("fuzz.gguf")
-        var generator = SeededGenerator(state: 0x5EED_1234)
-        var rejected = 0, accepted = 0, dequantised = 0
-        for iteration in 0..<4_000 {
+        // IRPO_GGUF_FUZZ_CASES and IRPO_GGUF_FUZZ_SEED run more or other cases.
+        let campaign = FuzzCampaign(name: "GGUF", defaultCases: 4000, defaultSeed: 0x5EED_1234)
+        var dequantised = 0
+        let report = campaign.run { iteration, generator in
             let bytes = corrupt(original, headerEnd: headerEnd, kind: iteration % 4, using: &generator)
             do {
                 // The parser works on the bytes in memory, exactly as on a mapped file.
                 let parsed = try bytes.withUnsafeBytes { try GGUFHeaderParser.parse($0, url: url) }
-                accepted += 1
                 try bytes.withUnsafeBytes { raw in
                     let base = try XCTUnwrap(raw.baseAddress)
                     for info in parsed.tensors where info.type.canDequantize {
@@ -67,19 +56,22 @@ final class GGUFFuzzTests: XCTestCase {
                         dequantised += 1
                     }
                 }
-                if accepted % 100 == 1 {  // now and then through the mapped-file path as well
+                if iteration % 100 == 1 {  // now and then through the mapped-file path as well
                     try Data(bytes).write(to: url)
                     let file = try GGUFFile(contentsOf: url)
                     XCTAssertEqual(file.tensors, parsed.tensors)
                 }
+                return .accepted
             } catch is FormatError {
-                rejected += 1
+                return .rejected
             } catch {
                 XCTFail("iteration \(iteration): non-FormatError \(error)")
+                return .rejected
             }
         }
-        XCTAssertEqual(accepted + rejected, 4_000)
-        XCTAssertGreaterThan(rejected, 2_000, "corruptions should mostly be detected")
+        print(report.summary)
+        XCTAssertEqual(campaign.violations(report), [])
+        XCTAssertGreaterThan(report.rejected, campaign.cases / 2, "corruptions should mostly be detected")
         XCTAssertGreaterThan(dequantised, 100, "harmless corruptions (string bytes, values) must still parse and dequantise")
     }
 }

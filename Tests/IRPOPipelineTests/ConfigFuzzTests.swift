@@ -1,4 +1,5 @@
 import Foundation
+import IRPOFuzzSupport
 import XCTest
 @testable import IRPOPipeline
 import IRPOTasks
@@ -21,11 +22,9 @@ final class ConfigFuzzTests: XCTestCase {
             .sorted { $0.lastPathComponent < $1.lastPathComponent }
             .map { try String(contentsOf: $0, encoding: .utf8) }
         XCTAssertFalse(sources.isEmpty)
-        let environment = ProcessInfo.processInfo.environment
-        let cases = environment["IRPO_CONFIG_FUZZ_CASES"].flatMap(Int.init) ?? 1000
-        var random = SplitMix64(seed: environment["IRPO_CONFIG_FUZZ_SEED"].flatMap(UInt64.init) ?? 24)
-        var parsed = 0, refused = 0
-        for _ in 0..<cases {
+        // IRPO_CONFIG_FUZZ_CASES and IRPO_CONFIG_FUZZ_SEED run more or other cases.
+        let campaign = FuzzCampaign(name: "CONFIG", defaultCases: 1000)
+        let report = try campaign.run { _, random in
             var scalars = Array(sources[random.below(sources.count)].unicodeScalars)
             for _ in 0..<(1 + random.below(6)) {
                 let position = random.below(scalars.count + 1)
@@ -50,17 +49,13 @@ final class ConfigFuzzTests: XCTestCase {
             view.append(contentsOf: scalars)
             do {
                 _ = try ConfigValue.parseYAML(String(view), file: "fuzz.yaml")
-                parsed += 1
+                return .accepted
             } catch is PipelineError {
-                refused += 1
+                return .rejected
             }
         }
-        XCTAssertEqual(parsed + refused, cases)
-        XCTAssertGreaterThan(parsed, 0)
+        print(report.summary)
+        XCTAssertEqual(campaign.violations(report), [])
+        XCTAssertGreaterThan(report.accepted, 0)
     }
-}
-
-private extension SplitMix64 {
-    /// An integer in 0..<n (n >= 1), the same cases on every run.
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(1, n))) }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import IRPOBackends
+import IRPOFormats
 import IRPOModel
 import IRPOTasks
 import IRPOTraining
@@ -204,6 +205,42 @@ final class ResumeTests: XCTestCase {
             try handle.close()
         }
         XCTAssertEqual(result.hit.count, 1)
+        try assertSameOutcome(reference, resumed, iterations: 1)
+    }
+
+    /// A kill leaves hidden temporary files of atomic writers (run files, the model folder, a
+    /// checkpoint being written) and a half-written sample line: resuming removes the temporary
+    /// files, keeps the complete sample rows, and ends like an uninterrupted run.
+    func testResumeRemovesTheLeftoversOfAnInterruptedWrite() throws {
+        let (_, config) = try PipelineTestSupport.tinyRun(output: output)
+        let reference = output.appendingPathComponent("reference")
+        _ = try runInterrupted(config, in: reference, stops: [])
+        let resumed = output.appendingPathComponent("resumed")
+        let leftovers = [".state.json.tmp-99999", "iter-1/.questions.jsonl.tmp-4242", "iter-1/train/.checkpoint-000002.partial/model/config.json",
+                         "iter-1/train/.checkpoint-000002.partial/optimizer.bin", "iter-1/.model.partial/model.safetensors",
+                         "iter-1/train/.metrics.jsonl.tmp-0B7C5D2E-96F1-4F0B-9C51-0D9E4C3A7F10"]
+        let result = try runInterrupted(config, in: resumed, stops: [.promptsSampled(iteration: 1, prompts: 4)]) { _ in
+            for path in leftovers {
+                let url = resumed.appendingPathComponent(path)
+                try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try Data("half".utf8).write(to: url)
+            }
+            let partial = resumed.appendingPathComponent("iter-1/samples.partial.jsonl")
+            let handle = try FileHandle(forWritingTo: partial)
+            _ = try handle.seekToEnd()
+            try handle.write(contentsOf: Data("{\"prompt_index\": 4, \"quest".utf8))
+            try handle.close()
+        }
+        XCTAssertEqual(result.hit.count, 1)
+        for path in leftovers {
+            XCTAssertFalse(FileManager.default.fileExists(atPath: resumed.appendingPathComponent(path).path), "\(path) is still there")
+        }
+        for folder in ["iter-1/train/.checkpoint-000002.partial", "iter-1/.model.partial"] {
+            XCTAssertFalse(FileManager.default.fileExists(atPath: resumed.appendingPathComponent(folder).path), "\(folder) is still there")
+        }
+        let hidden = try FileManager.default.subpathsOfDirectory(atPath: resumed.path)
+            .filter { $0.split(separator: "/").contains { InterruptedWrites.isTemporaryName(String($0)) } }
+        XCTAssertEqual(hidden, [])
         try assertSameOutcome(reference, resumed, iterations: 1)
     }
 

@@ -1,25 +1,13 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import IRPOFuzzSupport
 @testable import IRPOServer
 import XCTest
 
 /// Seeded requests with extreme values in every numeric field: each gets a success or an OpenAI
 /// error (never a crash), and the server then still serves a good request.
 final class RequestFuzzTests: XCTestCase {
-    /// SplitMix64, so the cases are the same on every run.
-    private struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(1, n))) }
-    }
-
     private static let extremes = ["9223372036854775807", "-9223372036854775808", "4611686018427387904", "-1", "0", "1",
                                    "2", "1e308", "-1e308", "1.5", "null", "\"3\"", "[]", "18446744073709551615",
                                    "99999999999999999999999"]
@@ -30,13 +18,11 @@ final class RequestFuzzTests: XCTestCase {
     func testExtremeNumbersGetAnAnswerAndTheServerSurvives() async throws {
         let harness = try ServerHarness(context: 48)
         defer { harness.remove() }
-        let environment = ProcessInfo.processInfo.environment
-        let cases = environment["IRPO_REQUEST_FUZZ_CASES"].flatMap(Int.init) ?? 150
-        let seed = environment["IRPO_REQUEST_FUZZ_SEED"].flatMap(UInt64.init) ?? 24
+        // IRPO_REQUEST_FUZZ_CASES and IRPO_REQUEST_FUZZ_SEED run more or other cases.
+        let campaign = FuzzCampaign(name: "REQUEST", defaultCases: 150)
         try await harness.withClient { client in
-            var random = Random(state: seed)
             var statuses: [Int: Int] = [:]
-            for index in 0..<cases {
+            let report = try await campaign.run { index, random in
                 let chat = random.below(3) == 0
                 var members = chat ? ["\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]"]
                                    : [["\"prompt\": \"ab\"", "\"prompt\": [\"a\", \"b\"]", "\"prompt\": [5, 6]", "\"prompt\": [[5], [6, 7]]"][random.below(4)]]
@@ -59,8 +45,12 @@ final class RequestFuzzTests: XCTestCase {
                 if response.status.code != 200 {
                     let error = try JSONBody.error(response)
                     XCTAssertNotNil(error["message"] as? String, "case \(index) \(body)")
+                    return .rejected
                 }
+                return .accepted
             }
+            print(report.summary)
+            XCTAssertEqual(campaign.violations(report), [])
             XCTAssertGreaterThan(statuses[200] ?? 0, 0, "\(statuses)")
             XCTAssertGreaterThan(statuses[400] ?? 0, 0, "\(statuses)")
             let good = try await client.post("/v1/completions", ["prompt": "ab", "max_tokens": 2, "seed": 1])

@@ -51,6 +51,23 @@ final class BadInputTests: XCTestCase {
         XCTAssertEqual(gapped.vocabularySize, 301)
     }
 
+    func testExpandingReplaceChainsAreRefused() throws {
+        // Forty stages that each double every "a" would make 2^40 bytes of one letter.
+        let doubling: [String: Any] = ["type": "Replace", "pattern": ["String": "a"], "content": "aa"]
+        assertError(try tokenizerJSON { json in
+            json["normalizer"] = ["type": "Sequence", "normalizers": Array(repeating: doubling, count: 40)]
+        }, mentions: ["$.normalizer", "\(TokenizerLimits.maxTextGrowth)"])
+        assertError(try tokenizerJSON { json in
+            json["decoder"] = ["type": "Sequence", "decoders": Array(repeating: doubling, count: 9)]
+        }, mentions: ["$.decoder", "512 times"])
+        // A few expanding stages, as real tokenizers have (" " to the 3-byte "\u{2581}"), load.
+        let tokenizer = try Tokenizer(tokenizerJSON: try tokenizerJSON { json in
+            json["normalizer"] = ["type": "Sequence", "normalizers": [["type": "NFKC"], doubling,
+                                                                       ["type": "Replace", "pattern": ["String": " "], "content": "\u{2581}"]]]
+        }, file: "ok.json")
+        XCTAssertFalse(tokenizer.encode("a b", addSpecialTokens: false).isEmpty)
+    }
+
     func testValidBaseline() throws {
         let tokenizer = try Tokenizer(tokenizerJSON: try tokenizerJSON(), file: "ok.json")
         XCTAssertEqual(tokenizer.encode("abc", addSpecialTokens: false), [256, Int(UInt8(ascii: "c"))])

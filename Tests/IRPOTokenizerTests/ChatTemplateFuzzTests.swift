@@ -1,23 +1,11 @@
 import Foundation
+import IRPOFuzzSupport
 import XCTest
 @testable import IRPOTokenizer
 
 /// Seeded structure-aware mutations of the golden chat templates: every one parses and renders or
 /// fails with a `ChatTemplateError`; none traps (a trap would end the test process).
 final class ChatTemplateFuzzTests: XCTestCase {
-    /// SplitMix64, so the cases are the same on every run.
-    private struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(1, n))) }
-    }
-
     private static let fragments = [
         "9223372036854775807", "-9223372036854775808", "4611686018427387904", "0", "-1", "1e9", "(", ")", "[", "]",
         "{", "}", " + ", " - ", " * ", " ** ", " // ", " % ", " ~ ", "'x' * 100000000", "range(1000000000)",
@@ -32,13 +20,10 @@ final class ChatTemplateFuzzTests: XCTestCase {
         }
         let sources = families.compactMap { $0["template"] as? String }
         // IRPO_TEMPLATE_FUZZ_CASES and IRPO_TEMPLATE_FUZZ_SEED run more or other cases.
-        let environment = ProcessInfo.processInfo.environment
-        let cases = environment["IRPO_TEMPLATE_FUZZ_CASES"].flatMap(Int.init) ?? 1500
-        var random = Random(state: environment["IRPO_TEMPLATE_FUZZ_SEED"].flatMap(UInt64.init) ?? 24)
+        let campaign = FuzzCampaign(name: "TEMPLATE", defaultCases: 1500)
         let messages: [[String: Any]] = [["role": "system", "content": "s"], ["role": "user", "content": "hi"],
                                          ["role": "assistant", "content": "yo"], ["role": "user", "content": "more"]]
-        var rendered = 0, failed = 0
-        for _ in 0..<cases {
+        let report = campaign.run { _, random in
             var scalars = Array(sources[random.below(sources.count)].unicodeScalars)
             for _ in 0..<(1 + random.below(4)) {
                 let position = random.below(scalars.count + 1)
@@ -62,12 +47,14 @@ final class ChatTemplateFuzzTests: XCTestCase {
             do {
                 _ = try ChatTemplate(String(view)).render(messages: messages, addGenerationPrompt: random.below(2) == 0,
                                                            bosToken: "<s>", eosToken: "</s>")
-                rendered += 1
-            } catch is ChatTemplateError {
-                failed += 1
+                return .accepted
+            } catch {
+                XCTAssertTrue(error is ChatTemplateError, "\(type(of: error)): \(error)")
+                return .rejected
             }
         }
-        XCTAssertEqual(rendered + failed, cases)
-        XCTAssertGreaterThan(rendered, cases / 15, "the mutations should leave many templates working")
+        print(report.summary)
+        XCTAssertEqual(campaign.violations(report), [])
+        XCTAssertGreaterThan(report.accepted, campaign.cases / 15, "the mutations should leave many templates working")
     }
 }

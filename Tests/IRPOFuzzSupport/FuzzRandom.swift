@@ -1,0 +1,33 @@
+/// SplitMix64 for the seeded mutation tests: the same seed gives the same cases on every run
+/// and platform, and `forCase(_:seed:)` gives each case its own stream so a failing case can be
+/// replayed alone.
+public struct FuzzRandom: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    /// A generator whose stream depends only on `seed`.
+    public init(seed: UInt64) { state = seed }
+
+    /// The generator of case `index` of a run with `seed`.
+    public static func forCase(_ index: Int, seed: UInt64) -> FuzzRandom {
+        var mixer = FuzzRandom(seed: seed ^ (UInt64(truncatingIfNeeded: index) &* 0xD1B5_4A32_D192_ED03))
+        return FuzzRandom(seed: mixer.next())
+    }
+
+    /// The next 64 random bits.
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// An integer in 0..<n (0 when n < 1).
+    public mutating func below(_ n: Int) -> Int { n < 1 ? 0 : Int(next() % UInt64(n)) }
+
+    /// True once in `n` calls on average.
+    public mutating func oneIn(_ n: Int) -> Bool { below(n) == 0 }
+
+    /// A uniformly chosen element of a non-empty array.
+    public mutating func pick<T>(_ values: [T]) -> T { values[below(values.count)] }
+}
