@@ -1,11 +1,13 @@
-/// SplitMix64 for the seeded mutation tests: the same seed gives the same cases on every run
+import IRPOTasks
+
+/// The task's SplitMix64 for the seeded mutation tests: the same seed gives the same cases on every run
 /// and platform, and `forCase(_:seed:)` gives each case its own stream so a failing case can be
 /// replayed alone.
 public struct FuzzRandom: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+    private var source: SplitMix64
 
     /// A generator whose stream depends only on `seed`.
-    public init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { source = SplitMix64(seed: seed) }
 
     /// The generator of case `index` of a run with `seed`.
     public static func forCase(_ index: Int, seed: UInt64) -> FuzzRandom {
@@ -14,13 +16,7 @@ public struct FuzzRandom: RandomNumberGenerator, Sendable {
     }
 
     /// The next 64 random bits.
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    public mutating func next() -> UInt64 { source.next() }
 
     /// An integer in 0..<n (0 when n < 1).
     public mutating func below(_ n: Int) -> Int { n < 1 ? 0 : Int(next() % UInt64(n)) }
