@@ -33,21 +33,12 @@ extension IterativeRun {
         guard try source.loadState().isDone("iter-1/refcache") else {
             throw PipelineError("\(source.root.path) has not finished iter-1/refcache, whose pairs the \(baseline.rawValue) baseline reuses; run the RPO run first")
         }
-        let manager = FileManager.default
-        func copy(_ from: URL, _ to: URL) throws {
-            guard manager.fileExists(atPath: from.path) else { return }
-            try manager.createDirectory(at: to.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try? manager.removeItem(at: to)
-            do { try manager.copyItem(at: from, to: to) } catch {
-                throw PipelineError("cannot copy \(from.path) to \(to.path) (\(error.localizedDescription)); check free disk space")
-            }
-        }
         for split in Set(config.evaluation.splits + ["test", RunDirectory.selectionSplit]) {
-            try copy(source.dataURL(split: split), directory.dataURL(split: split))
+            try Self.copyFromRun(source.dataURL(split: split), directory.dataURL(split: split))
         }
         var names = ["questions.jsonl", "samples.jsonl", "scored.jsonl"]
         if baseline != .sftGold { names += ["pairs.jsonl", "pair_stats.json", "ref_logps.json"] }
-        for name in names { try copy(source.file(name, iteration: 1), directory.file(name, iteration: 1)) }
+        for name in names { try Self.copyFromRun(source.file(name, iteration: 1), directory.file(name, iteration: 1)) }
         if baseline == .sftGold { try writeGoldSFTRows() }
         for name in adopted { state.markDone(name) }
         try directory.save(state)

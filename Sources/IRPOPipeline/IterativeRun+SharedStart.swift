@@ -27,22 +27,12 @@ extension IterativeRun {
             log("\(source.root.path) was run with other settings; sampling M0 here")
             return false
         }
-        func copy(_ from: URL, _ to: URL) throws {
-            guard manager.fileExists(atPath: from.path) else { return }
-            do {
-                try manager.createDirectory(at: to.deletingLastPathComponent(), withIntermediateDirectories: true)
-                try? manager.removeItem(at: to)
-                try manager.copyItem(at: from, to: to)
-            } catch {
-                throw PipelineError("cannot copy \(from.path) to \(to.path) (\(error.localizedDescription)); check free disk space")
-            }
-        }
-        try copy(source.root.appendingPathComponent("data"), directory.root.appendingPathComponent("data"))
+        try Self.copyFromRun(source.root.appendingPathComponent("data"), directory.root.appendingPathComponent("data"))
         if stages.contains("iter-0/eval") {
-            try copy(source.iteration(0), directory.iteration(0))
+            try Self.copyFromRun(source.iteration(0), directory.iteration(0))
         }
         for name in ["questions.jsonl", "samples.jsonl", "scored.jsonl"] {
-            try copy(source.file(name, iteration: 1), directory.file(name, iteration: 1))
+            try Self.copyFromRun(source.file(name, iteration: 1), directory.file(name, iteration: 1))
         }
         for name in stages { state.markDone(name) }
         try directory.save(state)
@@ -50,6 +40,20 @@ extension IterativeRun {
         log(line)
         appendLog(line)
         return true
+    }
+
+    /// Copies `from` (a file or folder of another run) over `to`; does nothing when `from` does not exist.
+    /// - Throws: `PipelineError` naming both paths when the copy fails.
+    static func copyFromRun(_ from: URL, _ to: URL) throws {
+        let manager = FileManager.default
+        guard manager.fileExists(atPath: from.path) else { return }
+        do {
+            try manager.createDirectory(at: to.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try? manager.removeItem(at: to)
+            try manager.copyItem(at: from, to: to)
+        } catch {
+            throw PipelineError("cannot copy \(from.path) to \(to.path) (\(error.localizedDescription)); check free disk space")
+        }
     }
 
     /// Whether two resolved configs (`config.json` contents) describe the same run up to
