@@ -26,6 +26,7 @@ let package = Package(
         .library(name: "IRPOTasks", targets: ["IRPOTasks"]),
         .library(name: "IRPOGeneration", targets: ["IRPOGeneration"]),
         .library(name: "IRPOTraining", targets: ["IRPOTraining"]),
+        .library(name: "IRPOLoading", targets: ["IRPOLoading"]),
         .library(name: "IRPOBackends", targets: ["IRPOBackends"]),
         .library(name: "IRPOServer", targets: ["IRPOServer"]),
         .library(name: "IRPOPipeline", targets: ["IRPOPipeline"]),
@@ -45,25 +46,27 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
-        .target(name: "IRPOFormats", swiftSettings: numericSettings),
         .target(name: "IRPOTensor", dependencies: ["CBLAS", .product(name: "Atomics", package: "swift-atomics")], swiftSettings: numericSettings),
+        .target(name: "IRPOFormats", dependencies: ["IRPOTensor"], swiftSettings: numericSettings),
         .target(name: "IRPOModel", dependencies: ["IRPOFormats", "IRPOTensor"], swiftSettings: numericSettings),
         .target(name: "IRPOTokenizer", dependencies: ["IRPOFormats"]),
         .target(name: "IRPOTasks"),
         .target(name: "IRPOGeneration", dependencies: ["IRPOModel", "IRPOTensor", "IRPOTokenizer"], swiftSettings: numericSettings),
         .target(name: "IRPOTraining", dependencies: ["IRPOModel", "IRPOTensor", "IRPOFormats"], swiftSettings: numericSettings),
+        .target(name: "IRPOLoading", dependencies: ["IRPOFormats", "IRPOModel", "IRPOTokenizer"]),
         .target(
             name: "IRPOBackends",
             dependencies: [
-                "IRPOGeneration", "IRPOModel", "IRPOTokenizer", "IRPOFormats",
+                "IRPOGeneration", "IRPOModel", "IRPOTokenizer", "IRPOLoading", "IRPOTraining",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: numericSettings
         ),
         .target(
             name: "IRPOServer",
             dependencies: [
-                "IRPOGeneration", "IRPOModel", "IRPOTokenizer", "IRPOBackends",
+                "IRPOGeneration", "IRPOModel", "IRPOTokenizer", "IRPOLoading",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -74,7 +77,7 @@ let package = Package(
             name: "IRPOPipeline",
             dependencies: [
                 "IRPOTasks", "IRPOModel", "IRPOGeneration", "IRPOTraining", "IRPOTokenizer", "IRPOTensor",
-                "IRPOFormats", "IRPOBackends",
+                "IRPOFormats", "IRPOBackends", "IRPOLoading",
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: numericSettings
@@ -83,7 +86,7 @@ let package = Package(
             name: "irpo",
             dependencies: [
                 "IRPOFormats", "IRPOTensor", "IRPOModel", "IRPOTokenizer", "IRPOTasks",
-                "IRPOGeneration", "IRPOTraining", "IRPOPipeline", "IRPOBackends", "IRPOServer",
+                "IRPOGeneration", "IRPOTraining", "IRPOPipeline", "IRPOBackends", "IRPOServer", "IRPOLoading",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: numericSettings
@@ -94,12 +97,13 @@ let package = Package(
         .testTarget(name: "IRPOTensorTests", dependencies: ["IRPOTensor"], swiftSettings: numericSettings),
         .testTarget(name: "IRPOModelTests", dependencies: ["IRPOModel", "IRPOFormats", "IRPOTensor", "IRPOTraining", "IRPOFuzzSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "IRPOTokenizerTests", dependencies: ["IRPOTokenizer", "IRPOFormats", "IRPOFuzzSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "IRPOLoadingTests", dependencies: ["IRPOLoading", "IRPOBackends", "IRPOFormats", "IRPOGeneration", "IRPOModel", "IRPOTokenizer"]),
         .testTarget(name: "IRPOTasksTests", dependencies: ["IRPOTasks"]),
-        .testTarget(name: "IRPOPipelineTests", dependencies: ["IRPOPipeline", "IRPOTasks", "IRPOModel", "IRPOTraining", "IRPOGeneration", "IRPOBackends", "IRPOFormats", "IRPOFuzzSupport"]),
+        .testTarget(name: "IRPOPipelineTests", dependencies: ["IRPOPipeline", "IRPOTasks", "IRPOModel", "IRPOTraining", "IRPOGeneration", "IRPOBackends", "IRPOFormats", "IRPOLoading", "IRPOTokenizer", "IRPOFuzzSupport"]),
         .testTarget(
             name: "IRPOBackendsTests",
             dependencies: [
-                "IRPOBackends", "IRPOGeneration", "IRPOModel", "IRPOFormats",
+                "IRPOBackends", "IRPOGeneration",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -108,13 +112,13 @@ let package = Package(
         .testTarget(
             name: "IRPOServerTests",
             dependencies: [
-                "IRPOServer", "IRPOBackends", "IRPOGeneration", "IRPOModel", "IRPOTokenizer", "IRPOFuzzSupport",
+                "IRPOServer", "IRPOBackends", "IRPOGeneration", "IRPOModel", "IRPOTokenizer", "IRPOLoading", "IRPOFuzzSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
-        .testTarget(name: "IRPOGenerationTests", dependencies: ["IRPOGeneration", "IRPOModel", "IRPOTensor"]),
-        .testTarget(name: "irpoTests", dependencies: ["irpo", "IRPOBackends", "IRPOModel", "IRPOFormats"]),
+        .testTarget(name: "IRPOGenerationTests", dependencies: ["IRPOGeneration", "IRPOModel", "IRPOTensor", "IRPOTokenizer"]),
+        .testTarget(name: "irpoTests", dependencies: ["irpo", "IRPOLoading", "IRPOModel", "IRPOFormats", "IRPOTokenizer", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "IRPOTrainingTests", dependencies: ["IRPOTraining", "IRPOModel", "IRPOTensor", "IRPOFormats", "IRPOFuzzSupport"], resources: [.copy("Fixtures")]),
     ]
 )

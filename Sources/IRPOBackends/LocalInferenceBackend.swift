@@ -1,6 +1,8 @@
 import Foundation
 import IRPOGeneration
+import IRPOLoading
 import IRPOModel
+import IRPOTokenizer
 
 /// The built-in engine as an `InferenceBackend`: `IRPOGeneration`'s batched generator over a
 /// model (Hugging Face folder or GGUF, see `ModelSource`) loaded into memory.

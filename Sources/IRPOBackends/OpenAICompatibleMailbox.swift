@@ -3,6 +3,7 @@ import Foundation
 /// Hands finished prompts from the async request tasks to the thread that called
 /// `OpenAICompatibleBackend.complete`, which blocks in `next()` and runs the caller's callbacks
 /// itself (so they need not be `Sendable` and never run on an event loop).
+/// Unchecked Sendable: its queue and flags are read and written only while holding `condition`.
 final class OpenAICompatibleMailbox: @unchecked Sendable {
     /// What the waiting thread gets.
     enum Event {

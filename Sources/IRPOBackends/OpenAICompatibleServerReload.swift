@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import IRPOTraining
 import NIOCore
 
 /// After an iteration's training, makes the sampling server serve the new model: runs a command
@@ -103,6 +104,7 @@ public struct OpenAICompatibleServerReload: Sendable, Equatable {
 }
 
 /// The poll's answer, written by the task before it signals the waiting thread.
+/// Unchecked Sendable: written by the poll task before it signals the semaphore the reading thread waits on.
 private final class ReadinessResult: @unchecked Sendable {
     var failure: String?
 }

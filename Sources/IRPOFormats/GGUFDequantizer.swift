@@ -1,3 +1,5 @@
+import IRPOTensor
+
 /// Dequantisation of ggml tensor data to `Float`, bit-identical to gguf-py's `gguf.quants.dequantize`.
 ///
 /// Each type converts whole blocks; the arithmetic follows gguf-py's numpy order exactly
@@ -38,11 +40,10 @@ enum GGUFDequantizer {
         let blocks = elementCount / layout.elements
         let blocksPerChunk = max(1, 16_384 / layout.elements)
         let chunks = (blocks + blocksPerChunk - 1) / blocksPerChunk
-        let output = SendablePointer(destination)
-        parallelChunks(count: chunks, minimumChunk: 16) { range in
+        Parallel.forEachChunk(count: chunks, minimumChunk: 16) { range in
             let first = range.lowerBound * blocksPerChunk
             let end = min(blocks, range.upperBound * blocksPerChunk)
-            kernel(source + first * layout.bytes, end - first, output.pointer + first * layout.elements)
+            kernel(source + first * layout.bytes, end - first, destination + first * layout.elements)
         }
         return true
     }

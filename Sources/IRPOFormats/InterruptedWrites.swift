@@ -4,9 +4,9 @@ import Foundation
 /// mid-write, and their removal when a run resumes.
 ///
 /// The writers of this package put their work next to the destination under a hidden name and
-/// rename it into place: `.<name>.tmp-<suffix>` (`AtomicFileWriter`, the pipeline's atomic
-/// files), `.<name>.partial` (checkpoint and model folders) and `.<name>.stale` (a checkpoint
-/// being replaced). A leftover `.tmp-` file or `.partial` folder is never complete, so it is
+/// rename it into place: `.<name>.tmp-<suffix>` (`AtomicFileWriter`, for every file that must
+/// survive an interruption), `.<name>.partial` (checkpoint and model folders) and
+/// `.<name>.stale` (a checkpoint being replaced). A leftover `.tmp-` file or `.partial` folder is never complete, so it is
 /// removed; a `.stale` folder is the complete previous `<name>`, so it is moved back when
 /// `<name>` is missing (the kill came between the two renames) and removed otherwise.
 public enum InterruptedWrites {

@@ -10,6 +10,7 @@ import Darwin
 /// A read-only memory mapping of a whole file. Unmapped when released.
 ///
 /// An empty file has a zero-length buffer and no mapping.
+/// Unchecked Sendable: a read-only mapping, immutable after init and unmapped only in deinit.
 final class MappedFile: @unchecked Sendable {
     /// The file that is mapped.
     let url: URL

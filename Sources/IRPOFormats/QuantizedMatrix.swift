@@ -4,6 +4,7 @@
 ///
 /// A model's frozen base can keep its projections in this form and dequantise one layer at a
 /// time into a scratch buffer (QLoRA-style), at a quarter to an eighth of the F32 memory.
+/// Unchecked Sendable: immutable after init; its bytes are only read.
 public struct QuantizedMatrix: @unchecked Sendable {
     /// The storage type.
     public let type: GGMLType
@@ -16,6 +17,7 @@ public struct QuantizedMatrix: @unchecked Sendable {
     private let storage: Storage
 
     /// Owns the bytes.
+    /// Unchecked Sendable: the bytes are written in init only, then only read.
     private final class Storage: @unchecked Sendable {
         let bytes: UnsafeMutableRawBufferPointer
         init(count: Int) {

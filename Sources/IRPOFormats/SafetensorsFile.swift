@@ -1,10 +1,12 @@
 import Foundation
+import IRPOTensor
 
 /// One `.safetensors` file, memory-mapped; the header is fully validated at init.
 ///
 /// Layout: an 8-byte little-endian header length N, N bytes of JSON (a map from tensor name to
 /// `{"dtype", "shape", "data_offsets"}` plus an optional `"__metadata__"` string map), then the data
 /// section, which tensor offsets are relative to.
+/// Unchecked Sendable: immutable after init over a read-only mapping.
 public final class SafetensorsFile: @unchecked Sendable {
     /// The file that was opened.
     public let url: URL
@@ -65,11 +67,10 @@ public final class SafetensorsFile: @unchecked Sendable {
         }
         let size = info.dtype.byteSize
         let chunkCount = (count + 8191) / 8192
-        let sendableOutput = SendablePointer(output)
-        parallelChunks(count: chunkCount, minimumChunk: 64) { chunks in
+        Parallel.forEachChunk(count: chunkCount, minimumChunk: 64) { chunks in
             let start = chunks.lowerBound * 8192
             let end = min(count, chunks.upperBound * 8192)
-            convert(source + start * size, end - start, sendableOutput.pointer + start)
+            convert(source + start * size, end - start, output + start)
         }
     }
 

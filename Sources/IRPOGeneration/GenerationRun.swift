@@ -53,11 +53,8 @@ struct GenerationRun {
     /// slot instead (the same arithmetic, only unshared), which bounds the cache's memory.
     func promptSlotCount(sampleSlots: Int) -> Int {
         guard sharesPrefixes else { return 0 }
-        return Self.promptSlotLimit ?? min(sampleSlots, (sampleSlots + samplesPerPrompt - 1) / samplesPerPrompt + 2)
+        return generator.promptSlotLimit ?? min(sampleSlots, (sampleSlots + samplesPerPrompt - 1) / samplesPerPrompt + 2)
     }
-
-    /// Tests only: a fixed number of prompt-only slots (so the unshared fallback can be forced).
-    nonisolated(unsafe) static var promptSlotLimit: Int?
 
     init(generator: Generator, prompts: [[Int32]], parameters: GenerateParameters, samplesPerPrompt: Int,
          promptIDs: [Int], onToken: ((GenerationEvent) -> Void)?) {
@@ -221,12 +218,10 @@ struct GenerationRun {
         streams.withUnsafeMutableBufferPointer { streamBuffer in
             drawn.withUnsafeMutableBufferPointer { drawnBuffer in
                 guard let streamBase = streamBuffer.baseAddress, let drawnBase = drawnBuffer.baseAddress else { return }
-                let streamPointer = SendablePointer(streamBase), drawnPointer = SendablePointer(drawnBase)
-                let rows = SendablePointer(logits)
                 Parallel.forEach(count: active.count) { row in
-                    drawnPointer.pointer[row] = sampler.sample(
-                        logits: rows.pointer + row * vocabulary, vocabularySize: vocabulary, seenTokens: seen[row],
-                        stream: &streamPointer.pointer[row], computeLogProb: wantLogProbs)
+                    drawnBase[row] = sampler.sample(
+                        logits: logits + row * vocabulary, vocabularySize: vocabulary, seenTokens: seen[row],
+                        stream: &streamBase[row], computeLogProb: wantLogProbs)
                 }
             }
         }

@@ -1,5 +1,6 @@
 import IRPOModel
 import IRPOTensor
+import IRPOTokenizer
 
 /// Batched sampling from a `LlamaModel` over a KV cache.
 ///
@@ -31,6 +32,9 @@ public final class Generator {
     public let matmul: DecodeMatmul
     /// The weights packed for `InvariantMatmul` (nil with `.blas`).
     let packedWeights: DecodeWeights?
+    /// A fixed number of prompt-only KV slots instead of the one `GenerationRun` derives (nil);
+    /// tests set it to force the fallback where a sample prefills its prompt in its own slot.
+    let promptSlotLimit: Int?
 
     /// A generator for `model`.
     /// - Parameters:
@@ -38,8 +42,16 @@ public final class Generator {
     ///   - maxBatchSize: KV-cache slots (>= 1).
     ///   - tokenizer: needed for text and stop strings.
     ///   - matmul: the decode-step kernel (see `matmul`).
-    public init(model: LlamaModel, endOfSequenceTokenIDs: Set<Int32>? = nil, maxBatchSize: Int = 32,
-                tokenizer: (any GenerationTokenizer)? = nil, matmul: DecodeMatmul = .batchInvariant) {
+    public convenience init(model: LlamaModel, endOfSequenceTokenIDs: Set<Int32>? = nil, maxBatchSize: Int = 32,
+                            tokenizer: (any GenerationTokenizer)? = nil, matmul: DecodeMatmul = .batchInvariant) {
+        self.init(model: model, endOfSequenceTokenIDs: endOfSequenceTokenIDs, maxBatchSize: maxBatchSize, tokenizer: tokenizer,
+                  matmul: matmul, promptSlotLimit: nil)
+    }
+
+    /// A generator with a fixed number of prompt-only slots (see `promptSlotLimit`).
+    init(model: LlamaModel, endOfSequenceTokenIDs: Set<Int32>?, maxBatchSize: Int,
+         tokenizer: (any GenerationTokenizer)?, matmul: DecodeMatmul, promptSlotLimit: Int?) {
+        self.promptSlotLimit = promptSlotLimit
         self.matmul = matmul
         precondition(maxBatchSize >= 1, "Generator.maxBatchSize must be at least 1")
         packedWeights = matmul == .batchInvariant ? DecodeWeights(model: model) : nil

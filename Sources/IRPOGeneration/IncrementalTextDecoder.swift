@@ -1,3 +1,4 @@
+import IRPOTokenizer
 /// Turns a growing list of token ids into text pieces, one call per token.
 ///
 /// Uses the prefix-window method of transformers' `TextStreamer` and text-generation-inference:

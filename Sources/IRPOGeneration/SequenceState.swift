@@ -1,3 +1,4 @@
+import IRPOTokenizer
 /// The state of one sample being generated in a cache slot.
 struct SequenceState {
     let promptIndex: Int

@@ -56,12 +56,12 @@ enum DecodeAttention {
         guard !queries.isEmpty else { return }
         // Samples that read the same shared rows next to each other, so those rows stay in cache.
         queries.sort { ($0.source, $0.segment.slot) < ($1.source, $1.segment.slot) }
-        let out = SendablePointer(output), query = SendablePointer(q)
         let maxLength = queries.map { $0.segment.start + 1 }.max() ?? 1
         let items = queries.count * shape.kvHeads
         let work = queries
-        Parallel.forEachChunk(count: items, minimumChunk: max(1, 8192 / max(1, maxLength * shape.headDim / 8))) { range in
-            let scores = UnsafeMutablePointer<Float>.allocate(capacity: (maxLength + 7) / 8 * 8)
+        let B = KVCache.blockSize
+        Parallel.forEachChunk(count: items, minimumChunk: max(1, 8192 / max(1, maxLength * shape.headDim / B))) { range in
+            let scores = UnsafeMutablePointer<Float>.allocate(capacity: (maxLength + B - 1) / B * B)
             defer { scores.deallocate() }
             for item in range {
                 // kv-head-major: each worker streams few heads' shared rows.
@@ -70,7 +70,7 @@ enum DecodeAttention {
                 let length = entry.segment.start + 1
                 for g in 0..<shape.group {
                     let offset = entry.segment.firstRow * shape.qRow + (kvHead * shape.group + g) * shape.headDim
-                    attend(output: out.pointer + offset, q: UnsafePointer(query.pointer) + offset, rows: entry.rows[kvHead],
+                    attend(output: output + offset, q: UnsafePointer(q) + offset, rows: entry.rows[kvHead],
                            length: length, shape: shape, scores: scores)
                 }
             }
@@ -83,17 +83,17 @@ enum DecodeAttention {
         output: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>, rows: KVCache.HeadRows,
         length: Int, shape: Shape, scores: UnsafeMutablePointer<Float>
     ) {
-        let d = shape.headDim
-        let blocks = (length + 7) / 8
-        let sharedBlocks = min(blocks, rows.sharedRows / 8)
+        let d = shape.headDim, B = KVCache.blockSize
+        let blocks = (length + B - 1) / B
+        let sharedBlocks = min(blocks, rows.sharedRows / B)
         let scale = SIMD8<Float>(repeating: shape.scale)
         var block = 0
         while block < sharedBlocks {
-            VectorMath.store(blockScores(q: q, block: rows.sharedKeys + block * 8 * d, headDim: d) * scale, scores + block * 8)
+            VectorMath.store(blockScores(q: q, block: rows.sharedKeys + block * B * d, headDim: d) * scale, scores + block * B)
             block += 1
         }
         while block < blocks {
-            VectorMath.store(blockScores(q: q, block: rows.keys + block * 8 * d, headDim: d) * scale, scores + block * 8)
+            VectorMath.store(blockScores(q: q, block: rows.keys + block * B * d, headDim: d) * scale, scores + block * B)
             block += 1
         }
         DecodeAttention.softmax(scores, count: length)

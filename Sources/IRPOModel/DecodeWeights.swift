@@ -7,6 +7,7 @@ import IRPOTensor
 /// the model's linear layers in extra memory. Make a new one after the weights change.
 /// `LlamaModel.decode(_:cache:rows:matmul:packedWeights:into:)` gives the same logits, bit for
 /// bit, with or without it.
+/// Unchecked Sendable: the packed weights are written in init only, then only read.
 public final class DecodeWeights: @unchecked Sendable {
     /// The kinds packed: every linear weight of a layer, plus the output embedding.
     static let layerKinds: [ParameterKind] = [.queryWeight, .keyWeight, .valueWeight, .outputWeight, .gateWeight, .upWeight, .downWeight]
@@ -25,9 +26,9 @@ public final class DecodeWeights: @unchecked Sendable {
         let c = model.configuration
         modelIdentifier = ObjectIdentifier(model)
         var offset = 0
-        var jobs: [(source: SendablePointer<Float>, outputs: Int, inner: Int, offset: Int)] = []
+        var jobs: [(source: UnsafeMutablePointer<Float>, outputs: Int, inner: Int, offset: Int)] = []
         func add(_ kind: ParameterKind, layer: Int, outputs: Int, inner: Int) -> Int {
-            jobs.append((SendablePointer(model.parameters.pointer(kind, layer: layer)), outputs, inner, offset))
+            jobs.append((model.parameters.pointer(kind, layer: layer), outputs, inner, offset))
             defer { offset += InvariantMatmul.packedCount(outputs: outputs, inner: inner) }
             return offset
         }
@@ -40,10 +41,10 @@ public final class DecodeWeights: @unchecked Sendable {
         headOffset = add(model.layout.outputEmbeddingKind, layer: 0, outputs: c.vocabularySize, inner: c.hiddenSize)
         totalCount = offset
         storage = .allocate(capacity: max(1, offset))
-        let base = SendablePointer(storage), work = jobs
+        let base = storage, work = jobs
         Parallel.forEach(count: work.count) { index in
             let job = work[index]
-            InvariantMatmul.pack(UnsafePointer(job.source.pointer), outputs: job.outputs, inner: job.inner, into: base.pointer + job.offset)
+            InvariantMatmul.pack(UnsafePointer(job.source), outputs: job.outputs, inner: job.inner, into: base + job.offset)
         }
     }
 

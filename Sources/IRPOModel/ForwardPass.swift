@@ -7,6 +7,7 @@ import IRPOTensor
 /// Shapes: B sequences padded on the right to S tokens, T = B * S rows, N scored tokens.
 /// Buffers are freed with the pass; a pass can be backpropagated once (the backward
 /// overwrites the saved logits with their gradient).
+/// Unchecked Sendable: its results are immutable; its buffers are used by one backward call, whose workers write disjoint rows.
 public final class ForwardPass: @unchecked Sendable {
     /// Per sequence: sum of the scored tokens' log-probabilities.
     public let sumLogProbs: [Float]
@@ -17,33 +18,12 @@ public final class ForwardPass: @unchecked Sendable {
     /// Whether activations were kept for `backward`.
     public let savesForBackward: Bool
 
-    // Shapes.
-    let batchSize: Int
-    let sequenceLength: Int
-    var tokens: Int { batchSize * sequenceLength }
-    var scoredCount: Int { scoredRows.count }
-
-    // Inputs, padded: ids [T], positions [T], lengths [B].
-    let ids: [Int32]
-    let positions: [Int32]
-    let lengths: [Int32]
-    /// Scored rows: the row (b * S + t - 1) whose output predicts token t, its target, its sequence.
-    let scoredRows: [Int32]
-    let targets: [Int32]
-    let scoredSequence: [Int]
-
+    /// The packed inputs: ids, positions and lengths of the `T = B * S` rows, and the scored rows.
+    let batch: PackedBatch
     let storage: ActivationStorage
     let layers: [LayerActivations]
-    /// Residual stream after the last layer [T, C].
-    let finalResidual: UnsafeMutablePointer<Float>
-    /// Final-norm input gathered at scored rows [N, C], its output [N, C] and inverse RMS [N].
-    let headInput: UnsafeMutablePointer<Float>
-    let headNormed: UnsafeMutablePointer<Float>
-    let headInverseRMS: UnsafeMutablePointer<Float>
-    /// Logits at scored rows [N, V] (training only); overwritten by backward.
-    let logits: UnsafeMutablePointer<Float>?
-    /// Log-sum-exp per scored row [N] (training only).
-    let logSumExp: UnsafeMutablePointer<Float>
+    /// The final norm and LM head's activations.
+    let head: HeadActivations
     /// Set once backward has consumed the logits.
     var consumed = false
     /// The adapters the pass ran with, if any.
@@ -51,38 +31,52 @@ public final class ForwardPass: @unchecked Sendable {
     /// The adapter dropout of a training pass, if any (the backward regenerates its masks).
     let dropout: LoRADropout?
 
-    init(
-        sumLogProbs: [Float], tokenCounts: [Int], tokenLogProbs: [[Float]], savesForBackward: Bool,
-        batchSize: Int, sequenceLength: Int, ids: [Int32], positions: [Int32], lengths: [Int32],
-        scoredRows: [Int32], targets: [Int32], scoredSequence: [Int], storage: ActivationStorage,
-        layers: [LayerActivations], finalResidual: UnsafeMutablePointer<Float>,
-        headInput: UnsafeMutablePointer<Float>, headNormed: UnsafeMutablePointer<Float>,
-        headInverseRMS: UnsafeMutablePointer<Float>, logits: UnsafeMutablePointer<Float>?,
-        logSumExp: UnsafeMutablePointer<Float>, adapters: LoRAAdapters? = nil, dropout: LoRADropout? = nil
-    ) {
-        self.adapters = adapters
-        self.dropout = dropout
+    // Shapes and inputs, as the backward reads them.
+    var batchSize: Int { batch.batchSize }
+    var sequenceLength: Int { batch.sequenceLength }
+    var tokens: Int { batch.tokens }
+    var scoredCount: Int { batch.scoredRows.count }
+    var ids: [Int32] { batch.ids }
+    var positions: [Int32] { batch.positions }
+    var lengths: [Int32] { batch.lengths }
+    var scoredRows: [Int32] { batch.scoredRows }
+    var targets: [Int32] { batch.targets }
+    var scoredSequence: [Int] { batch.scoredSequence }
+    var finalResidual: UnsafeMutablePointer<Float> { head.finalResidual }
+    var headInput: UnsafeMutablePointer<Float> { head.input }
+    var headNormed: UnsafeMutablePointer<Float> { head.normed }
+    var headInverseRMS: UnsafeMutablePointer<Float> { head.inverseRMS }
+    var logits: UnsafeMutablePointer<Float>? { head.logits }
+    var logSumExp: UnsafeMutablePointer<Float> { head.logSumExp }
+
+    init(sumLogProbs: [Float], tokenCounts: [Int], tokenLogProbs: [[Float]], savesForBackward: Bool,
+         batch: PackedBatch, storage: ActivationStorage, layers: [LayerActivations], head: HeadActivations,
+         adapters: LoRAAdapters? = nil, dropout: LoRADropout? = nil) {
         self.sumLogProbs = sumLogProbs
         self.tokenCounts = tokenCounts
         self.tokenLogProbs = tokenLogProbs
         self.savesForBackward = savesForBackward
-        self.batchSize = batchSize
-        self.sequenceLength = sequenceLength
-        self.ids = ids
-        self.positions = positions
-        self.lengths = lengths
-        self.scoredRows = scoredRows
-        self.targets = targets
-        self.scoredSequence = scoredSequence
+        self.batch = batch
         self.storage = storage
         self.layers = layers
-        self.finalResidual = finalResidual
-        self.headInput = headInput
-        self.headNormed = headNormed
-        self.headInverseRMS = headInverseRMS
-        self.logits = logits
-        self.logSumExp = logSumExp
+        self.head = head
+        self.adapters = adapters
+        self.dropout = dropout
     }
+}
+
+/// What the final norm and the LM head keep for backward (N scored rows).
+struct HeadActivations {
+    /// Residual stream after the last layer [T, C].
+    let finalResidual: UnsafeMutablePointer<Float>
+    /// Final-norm input gathered at the scored rows [N, C], its output [N, C] and inverse RMS [N].
+    let input: UnsafeMutablePointer<Float>
+    let normed: UnsafeMutablePointer<Float>
+    let inverseRMS: UnsafeMutablePointer<Float>
+    /// Logits at the scored rows [N, V] (training only); overwritten by backward.
+    let logits: UnsafeMutablePointer<Float>?
+    /// Log-sum-exp per scored row [N].
+    let logSumExp: UnsafeMutablePointer<Float>
 }
 
 /// What one decoder layer's forward keeps for backward (T = B * S rows).
@@ -111,6 +105,7 @@ struct LayerActivations {
 }
 
 /// Owns a set of float allocations and hands them back to its pool (or frees them) together.
+/// Unchecked Sendable: owned by one pass and used by one thread at a time; the shared pool it returns blocks to is locked.
 final class ActivationStorage: @unchecked Sendable {
     private var blocks: [(pointer: UnsafeMutablePointer<Float>, count: Int)] = []
     private let pool: BufferPool?
@@ -156,6 +151,7 @@ final class ActivationStorage: @unchecked Sendable {
 /// larger than asked), so passes whose shapes differ a little (micro-batches padded to different
 /// lengths) reuse each other's blocks. The pool keeps at most twice the largest single storage it
 /// has seen and frees what would exceed that, so a run over many shapes stays bounded.
+/// Unchecked Sendable: its free lists and counters are read and written only while holding `lock`.
 final class BufferPool: @unchecked Sendable {
     private let lock = NSLock()
     private var free: [Int: [UnsafeMutablePointer<Float>]] = [:]

@@ -7,13 +7,11 @@ enum FusedRows {
     /// `destinations[i]` [rows, widths[i]].
     static func split(_ source: UnsafePointer<Float>, into destinations: [UnsafeMutablePointer<Float>], widths: [Int], rows: Int) {
         let total = widths.reduce(0, +)
-        let source = SendablePointer(source)
-        let targets = destinations.map { SendablePointer($0) }
         Parallel.forEachChunk(count: rows, minimumChunk: max(1, 8192 / max(1, total))) { range in
             for row in range {
                 var column = 0
                 for (index, width) in widths.enumerated() {
-                    (targets[index].pointer + row * width).update(from: source.pointer + row * total + column, count: width)
+                    (destinations[index] + row * width).update(from: source + row * total + column, count: width)
                     column += width
                 }
             }
@@ -24,13 +22,11 @@ enum FusedRows {
     /// [rows, sum(widths)].
     static func join(_ sources: [UnsafePointer<Float>], into destination: UnsafeMutablePointer<Float>, widths: [Int], rows: Int) {
         let total = widths.reduce(0, +)
-        let target = SendablePointer(destination)
-        let inputs = sources.map { SendablePointer($0) }
         Parallel.forEachChunk(count: rows, minimumChunk: max(1, 8192 / max(1, total))) { range in
             for row in range {
                 var column = 0
                 for (index, width) in widths.enumerated() {
-                    (target.pointer + row * total + column).update(from: inputs[index].pointer + row * width, count: width)
+                    (destination + row * total + column).update(from: sources[index] + row * width, count: width)
                     column += width
                 }
             }
@@ -40,11 +36,10 @@ enum FusedRows {
     /// `output[t] = silu(gateUp[t, 0..<I]) * gateUp[t, I..<2I]` for every row.
     /// - Parameters: output [rows, I], gateUp [rows, 2I].
     static func swiGLUForward(output: UnsafeMutablePointer<Float>, gateUp: UnsafePointer<Float>, rows: Int, inner: Int) {
-        let output = SendablePointer(output), gateUp = SendablePointer(gateUp)
         Parallel.forEachChunk(count: rows, minimumChunk: max(1, 8192 / max(1, inner))) { range in
             for row in range {
-                let gate = gateUp.pointer + row * 2 * inner
-                SwiGLU.forward(output: output.pointer + row * inner, gate: gate, up: gate + inner, count: inner)
+                let gate = gateUp + row * 2 * inner
+                SwiGLU.forward(output: output + row * inner, gate: gate, up: gate + inner, count: inner)
             }
         }
     }
@@ -53,12 +48,11 @@ enum FusedRows {
     static func swiGLUBackward(
         dGateUp: UnsafeMutablePointer<Float>, dOutput: UnsafePointer<Float>, gateUp: UnsafePointer<Float>, rows: Int, inner: Int
     ) {
-        let dGateUp = SendablePointer(dGateUp), dOutput = SendablePointer(dOutput), gateUp = SendablePointer(gateUp)
         Parallel.forEachChunk(count: rows, minimumChunk: max(1, 8192 / max(1, inner))) { range in
             for row in range {
-                let gate = gateUp.pointer + row * 2 * inner
-                let dGate = dGateUp.pointer + row * 2 * inner
-                SwiGLU.backward(dGate: dGate, dUp: dGate + inner, dOutput: dOutput.pointer + row * inner,
+                let gate = gateUp + row * 2 * inner
+                let dGate = dGateUp + row * 2 * inner
+                SwiGLU.backward(dGate: dGate, dUp: dGate + inner, dOutput: dOutput + row * inner,
                                 gate: gate, up: gate + inner, count: inner)
             }
         }

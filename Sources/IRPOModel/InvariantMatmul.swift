@@ -57,13 +57,12 @@ enum InvariantMatmul {
         y: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
         rows: Int, outputs: Int, inner: Int, accumulate: Bool = false
     ) {
-        let yp = SendablePointer(y), xp = SendablePointer(x), wp = SendablePointer(w)
         Parallel.forEachChunk(count: panelCount(outputs: outputs), minimumChunk: minimumChunk(rows: rows, inner: inner)) { range in
             let scratch = UnsafeMutablePointer<Float>.allocate(capacity: panelWidth * inner)
             defer { scratch.deallocate() }
             for panel in range {
-                packPanel(UnsafePointer(wp.pointer), panel: panel, outputs: outputs, inner: inner, into: scratch)
-                panelRows(y: yp.pointer, x: UnsafePointer(xp.pointer), panel: UnsafePointer(scratch), n0: panel * panelWidth,
+                packPanel(UnsafePointer(w), panel: panel, outputs: outputs, inner: inner, into: scratch)
+                panelRows(y: y, x: UnsafePointer(x), panel: UnsafePointer(scratch), n0: panel * panelWidth,
                           rows: rows, outputs: outputs, inner: inner, accumulate: accumulate)
             }
         }
@@ -74,14 +73,14 @@ enum InvariantMatmul {
         y: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, packed: UnsafePointer<Float>,
         rows: Int, outputs: Int, inner: Int, accumulate: Bool = false
     ) {
-        let yp = SendablePointer(y), xp = SendablePointer(x), wp = SendablePointer(packed)
         Parallel.forEachChunk(count: panelCount(outputs: outputs), minimumChunk: minimumChunk(rows: rows, inner: inner)) { range in
-            packedPanels(range, y: yp.pointer, x: UnsafePointer(xp.pointer), packed: UnsafePointer(wp.pointer),
+            packedPanels(range, y: y, x: UnsafePointer(x), packed: UnsafePointer(packed),
                          rows: rows, outputs: outputs, inner: inner, accumulate: accumulate)
         }
     }
 
     /// One product of a fused call: `y [rows, outputs] = x · Wᵀ`, `W` packed (`pack`).
+    /// Unchecked Sendable: the packed weights are only read, and each output panel is written by exactly one worker.
     struct Product: @unchecked Sendable {
         let y: UnsafeMutablePointer<Float>
         let packed: UnsafePointer<Float>
@@ -98,14 +97,14 @@ enum InvariantMatmul {
             firstPanels.append(total)
             total += panelCount(outputs: product.outputs)
         }
-        let xp = SendablePointer(x), starts = firstPanels
+        let starts = firstPanels
         Parallel.forEachChunk(count: total, minimumChunk: minimumChunk(rows: rows, inner: inner)) { range in
             var part = (starts.lastIndex { $0 <= range.lowerBound }) ?? 0
             var panel = range.lowerBound
             while panel < range.upperBound {
                 let product = products[part]
                 let end = min(range.upperBound, starts[part] + panelCount(outputs: product.outputs))
-                packedPanels((panel - starts[part])..<(end - starts[part]), y: product.y, x: UnsafePointer(xp.pointer),
+                packedPanels((panel - starts[part])..<(end - starts[part]), y: product.y, x: UnsafePointer(x),
                              packed: product.packed, rows: rows, outputs: product.outputs, inner: inner, accumulate: false)
                 panel = end
                 part += 1

@@ -19,9 +19,15 @@ import IRPOTensor
 /// copied), so a prompt's keys and values are stored and streamed once for all its samples. A
 /// slot whose rows are shared cannot be reset until every slot sharing them has been reset.
 /// Either way a sequence's attention arithmetic is exactly the same as with its own rows.
+/// Unchecked Sendable: one generation run owns a cache at a time; its decode workers write disjoint (slot, kv head) rows.
 public final class KVCache: @unchecked Sendable {
     /// Number of decoder layers.
     public let layerCount: Int
+    /// Positions per key block: the keys of a block are stored dimension-major, so one
+    /// `SIMD8<Float>` load holds one dimension of all its positions (decode attention scores a
+    /// block as 8 lanes). Capacities are rounded up to a multiple of it.
+    public static let blockSize = 8
+
     /// Number of sequence slots.
     public let slotCount: Int
     /// Floats per cached token per layer (`kvHeads * headDim`).
@@ -72,7 +78,7 @@ public final class KVCache: @unchecked Sendable {
             throw ModelError.invalidInput("a KV cache slot of \(capacities.max() ?? 0) tokens needs too much memory for this model; lower the batch size or the maximum length")
         }
         let width = configuration.keyValueWidth
-        let stored = capacities.map { ($0 + 7) / 8 * 8 }
+        let stored = capacities.map { ($0 + KVCache.blockSize - 1) / KVCache.blockSize * KVCache.blockSize }
         var offsets: [Int] = []
         var perLayer = 0
         var overflow = false
@@ -168,7 +174,7 @@ public final class KVCache: @unchecked Sendable {
         release(destination)
         // A source that shares rows itself only holds its rows after those: share its source's
         // blocks (a slot others share is never a sharer) and copy the rest.
-        var root = source, blocks = count / 8
+        var root = source, blocks = count / KVCache.blockSize
         if let upstream = sources[source] {
             root = upstream.slot
             blocks = min(blocks, upstream.blocks)
@@ -177,7 +183,7 @@ public final class KVCache: @unchecked Sendable {
             sources[destination] = (root, blocks)
             sharers[root] += 1
         }
-        copyRows((blocks * 8)..<count, from: source, to: destination)
+        copyRows((blocks * KVCache.blockSize)..<count, from: source, to: destination)
         lengths[destination] = count
     }
 
@@ -209,9 +215,9 @@ public final class KVCache: @unchecked Sendable {
                 let keysTo = ownKeys(layer: layer, slot: destination, head: head)
                 let valuesTo = ownValues(layer: layer, slot: destination, head: head)
                 for position in positions {
-                    let keyFrom = from.keyBlock(position / 8) + position % 8
-                    let keyTo = keysTo + (position / 8) * 8 * d + position % 8
-                    for i in 0..<d { keyTo[i * 8] = keyFrom[i * 8] }
+                    let keyFrom = from.keyBlock(position / KVCache.blockSize) + position % KVCache.blockSize
+                    let keyTo = keysTo + (position / KVCache.blockSize) * KVCache.blockSize * d + position % KVCache.blockSize
+                    for i in 0..<d { keyTo[i * KVCache.blockSize] = keyFrom[i * KVCache.blockSize] }
                     (valuesTo + position * d).update(from: from.valueRow(position), count: d)
                 }
             }
@@ -249,7 +255,7 @@ public final class KVCache: @unchecked Sendable {
         /// The key block `block` (8 positions, `[headDim][8]`).
         @inline(__always)
         func keyBlock(_ block: Int) -> UnsafePointer<Float> {
-            (block * 8 < sharedRows ? sharedKeys : keys) + block * 8 * headDim
+            (block * KVCache.blockSize < sharedRows ? sharedKeys : keys) + block * KVCache.blockSize * headDim
         }
 
         /// The value row of `position`.
@@ -268,17 +274,17 @@ public final class KVCache: @unchecked Sendable {
         }
         return HeadRows(sharedKeys: UnsafePointer(ownKeys(layer: layer, slot: source.slot, head: head)),
                         sharedValues: UnsafePointer(ownValues(layer: layer, slot: source.slot, head: head)),
-                        keys: ownK, values: ownV, sharedRows: source.blocks * 8, headDim: headDim)
+                        keys: ownK, values: ownV, sharedRows: source.blocks * KVCache.blockSize, headDim: headDim)
     }
 
     /// Writes the key and value rows (`kvHeads * headDim` floats each) of `position` in `slot`'s
     /// own storage at `layer`.
     func store(layer: Int, slot: Int, position: Int, key: UnsafePointer<Float>, value: UnsafePointer<Float>) {
-        let d = headDim, lane = position % 8
+        let d = headDim, lane = position % KVCache.blockSize
         for head in 0..<kvHeads {
-            let block = ownKeys(layer: layer, slot: slot, head: head) + (position / 8) * 8 * d + lane
+            let block = ownKeys(layer: layer, slot: slot, head: head) + (position / KVCache.blockSize) * KVCache.blockSize * d + lane
             let source = key + head * d
-            for i in 0..<d { block[i * 8] = source[i] }
+            for i in 0..<d { block[i * KVCache.blockSize] = source[i] }
             (ownValues(layer: layer, slot: slot, head: head) + position * d).update(from: value + head * d, count: d)
         }
     }

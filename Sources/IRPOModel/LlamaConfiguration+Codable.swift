@@ -19,7 +19,7 @@ extension LlamaConfiguration {
         func value<T: Decodable>(_ key: String, _ type: T.Type) throws -> T? {
             try c.decodeIfPresent(T.self, forKey: ConfigKey(key))
         }
-        func required<T: Decodable>(_ key: String, _ type: T.Type, default fallback: T) throws -> T {
+        func defaulted<T: Decodable>(_ key: String, _ type: T.Type, default fallback: T) throws -> T {
             try value(key, T.self) ?? fallback
         }
         let modelType = try value("model_type", String.self) ?? "llama"
@@ -87,18 +87,18 @@ extension LlamaConfiguration {
             attentionHeads: heads,
             keyValueHeads: kvHeads,
             headDimension: try value("head_dim", Int.self),
-            rmsNormEpsilon: try required("rms_norm_eps", Double.self, default: 1e-6),
+            rmsNormEpsilon: try defaulted("rms_norm_eps", Double.self, default: 1e-6),
             ropeTheta: theta ?? 10_000,
             ropeScaling: llama3,
-            maxPositionEmbeddings: try required("max_position_embeddings", Int.self, default: defaults.maxPositions),
-            tieWordEmbeddings: try required("tie_word_embeddings", Bool.self, default: false),
+            maxPositionEmbeddings: try defaulted("max_position_embeddings", Int.self, default: defaults.maxPositions),
+            tieWordEmbeddings: try defaulted("tie_word_embeddings", Bool.self, default: false),
             attentionBias: modelType == "qwen2" ? true : (explicitBias ?? false),
-            hiddenActivation: try required("hidden_act", String.self, default: "silu"),
-            mlpBias: try required("mlp_bias", Bool.self, default: false),
+            hiddenActivation: try defaulted("hidden_act", String.self, default: "silu"),
+            mlpBias: try defaulted("mlp_bias", Bool.self, default: false),
             slidingWindow: window,
             bosTokenID: try? c.decodeIfPresent(Int.self, forKey: ConfigKey("bos_token_id")),
             eosTokenIDs: eos,
-            initializerRange: try required("initializer_range", Double.self, default: 0.02),
+            initializerRange: try defaulted("initializer_range", Double.self, default: 0.02),
             dtype: (try? value("torch_dtype", String.self)) ?? (try? value("dtype", String.self)))
     }
 

@@ -104,7 +104,8 @@ extension LlamaModel {
                     let a = pass.layers[layer]
                     let p = { (kind: ParameterKind) in self.parameters.pointer(kind, layer: layer) }
                     let w = { (group: LoRAGroup) in self.projection(group, layer: layer, scratch: weightScratch) }
-                    // MLP block: output = middle + down(silu(gate) * up); dx holds d(output).
+                    // MLP block: output = middle + down(silu(gate) * up); dx [T, C] holds d(output).
+                    // d(output) [T, C] -> d(swiglu) [T, I] -> d(gateUp) [T, 2I] -> d(norm2) [T, C] -> dx += d(middle).
                     let downAdapted = adapters?.layout.group(.mlpOutput, layer: layer) != nil
                     if train || downAdapted {
                         FusedRows.swiGLUForward(output: hiddenOrGradient, gateUp: a.gateUp, rows: t, inner: inner)
@@ -137,7 +138,8 @@ extension LlamaModel {
                     RMSNorm.backward(dInput: dx, dWeight: g(.mlpNorm, layer), dOutput: dNorm, input: a.middle,
                                      weight: p(.mlpNorm), inverseRMS: a.inverseRMS2, tokens: t, channels: hidden)
 
-                    // Attention block: middle = input + o(attention(rope(q), rope(k), v)); dx holds d(middle).
+                    // Attention block: middle = input + o(attention(rope(q), rope(k), v)); dx [T, C] holds d(middle).
+                    // d(middle) [T, C] -> d(attention) [T, H*D] -> dq [T, H*D], dk, dv [T, Hkv*D] -> d(norm1) [T, C] -> dx.
                     if train {
                         GEMM.multiply(transposeA: true, transposeB: false, m: hidden, n: qWidth, k: t,
                                       a: dx, b: a.attention, beta: 1, c: g(.outputWeight, layer))

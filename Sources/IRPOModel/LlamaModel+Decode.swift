@@ -155,11 +155,13 @@ extension LlamaModel {
         ids.withUnsafeBufferPointer { idBuffer in
             positions.withUnsafeBufferPointer { positionBuffer in
                 guard let idBase = idBuffer.baseAddress, let positionBase = positionBuffer.baseAddress else { return }
+                // residual [T, C] = embedding [V, C] at ids [T] (T: the new tokens of every segment)
                 Embedding.forward(output: residual, ids: idBase, table: parameters.pointer(.embedding),
                                   tokens: t, channels: hidden, vocabulary: c.vocabularySize)
                 for layer in 0..<c.layerCount {
                     let p = { (kind: ParameterKind) in self.parameters.pointer(kind, layer: layer) }
-                    // Attention block.
+                    // Attention block: residual [T, C] -> normed [T, C] -> q [T, H*D], k, v [T, Hkv*D]
+                    // -> cache += k, v -> attention [T, H*D] over each slot's cache -> residual += o-projection.
                     RMSNorm.forward(output: normed, inverseRMS: inverseRMS, input: residual, weight: p(.attentionNorm),
                                     tokens: t, channels: hidden, epsilon: epsilon)
                     linears([(q, .queryWeight, qWidth), (k, .keyWeight, kvWidth), (v, .valueWeight, kvWidth)],
@@ -180,7 +182,8 @@ extension LlamaModel {
                     }
                     DecodeAttention.forward(output: attention, q: q, cache: cache, layer: layer, segments: plan, shape: shape)
                     linear(residual, attention, .outputWeight, layer: layer, rows: t, n: hidden, k: qWidth, accumulate: true)
-                    // MLP block.
+                    // MLP block: residual [T, C] -> normed [T, C] -> gate, up [T, I] -> activated [T, I]
+                    // -> residual += down-projection [T, C].
                     RMSNorm.forward(output: normed, inverseRMS: inverseRMS, input: residual, weight: p(.mlpNorm),
                                     tokens: t, channels: hidden, epsilon: epsilon)
                     linears([(gate, .gateWeight, inner), (up, .upWeight, inner)], normed, layer: layer, rows: t, k: hidden)

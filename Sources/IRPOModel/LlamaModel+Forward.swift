@@ -36,37 +36,19 @@ extension LlamaModel {
     /// through this).
     func forwardValidated(_ batch: TokenBatch, savingForBackward: Bool, adapters: LoRAAdapters? = nil) -> ForwardPass {
         let c = configuration
-        let b = batch.count, s = batch.maxLength, t = b * s
+        let packed = PackedBatch(batch.sequences, scoreMasks: batch.scoreMasks)
+        let b = packed.batchSize, s = packed.sequenceLength
         let hidden = c.hiddenSize, vocab = c.vocabularySize
-
-        var ids = [Int32](repeating: 0, count: t)
-        var positions = [Int32](repeating: 0, count: t)
-        var lengths = [Int32](repeating: 0, count: b)
-        var scoredRows: [Int32] = [], targets: [Int32] = [], scoredSequence: [Int] = []
-        scoredRows.reserveCapacity(batch.scoredTokenCount)
-        for (index, sequence) in batch.sequences.enumerated() {
-            lengths[index] = Int32(sequence.count)
-            for (position, id) in sequence.enumerated() {
-                ids[index * s + position] = id
-                positions[index * s + position] = Int32(position)
-                if batch.scoreMasks[index][position] {
-                    scoredRows.append(Int32(index * s + position - 1))
-                    targets.append(id)
-                    scoredSequence.append(index)
-                }
-            }
-            for position in sequence.count..<s { positions[index * s + position] = Int32(position) }
-        }
+        let scoredRows = packed.scoredRows, scoredSequence = packed.scoredSequence
         let n = scoredRows.count
         let storage = ActivationStorage(pool: bufferPool)
         // Adapter dropout only in training passes (scoring passes are PEFT's eval mode).
         let dropout = adapters.flatMap { adapters -> LoRADropout? in
             guard savingForBackward, adapters.configuration.dropout > 0 else { return nil }
             return LoRADropout(probability: Float(adapters.configuration.dropout),
-                               key: LoRADropout.key(stream: adapters.dropoutStream, ids: ids))
+                               key: LoRADropout.key(stream: adapters.dropoutStream, ids: packed.ids))
         }
-        let layers = runTrunk(ids: ids, positions: positions, lengths: lengths, batch: b, sequenceLength: s,
-                              saving: savingForBackward, storage: storage, adapters: adapters, dropout: dropout)
+        let layers = runTrunk(packed, saving: savingForBackward, storage: storage, adapters: adapters, dropout: dropout)
         let finalResidual = savingForBackward ? layers.residuals[c.layerCount] : layers.residuals[0]
 
         // Final norm only at scored rows.
@@ -84,7 +66,7 @@ extension LlamaModel {
         var logProbs = [Float](repeating: 0, count: n)
         let chunkRows = savingForBackward ? max(1, n) : max(1, min(n, 256))
         let logits = storage.allocate(chunkRows * vocab)
-        targets.withUnsafeBufferPointer { targetBuffer in
+        packed.targets.withUnsafeBufferPointer { targetBuffer in
             logProbs.withUnsafeMutableBufferPointer { logProbBuffer in
                 guard let targetBase = targetBuffer.baseAddress, let logProbBase = logProbBuffer.baseAddress else { return }
                 var start = 0
@@ -108,14 +90,13 @@ extension LlamaModel {
             counts[sequence] += 1
             tokenLogProbs[sequence][Int(scoredRows[i]) - sequence * s + 1] = logProbs[i]
         }
+        let headActivations = HeadActivations(finalResidual: finalResidual, input: headInput, normed: headNormed,
+                                              inverseRMS: headInverseRMS, logits: savingForBackward ? logits : nil,
+                                              logSumExp: logSumExp)
         return ForwardPass(
             sumLogProbs: sums.map { Float($0) }, tokenCounts: counts, tokenLogProbs: tokenLogProbs,
-            savesForBackward: savingForBackward, batchSize: b, sequenceLength: s, ids: ids,
-            positions: positions, lengths: lengths, scoredRows: scoredRows, targets: targets,
-            scoredSequence: scoredSequence, storage: storage, layers: layers.activations,
-            finalResidual: finalResidual, headInput: headInput, headNormed: headNormed,
-            headInverseRMS: headInverseRMS, logits: savingForBackward ? logits : nil, logSumExp: logSumExp,
-            adapters: adapters, dropout: dropout)
+            savesForBackward: savingForBackward, batch: packed, storage: storage, layers: layers.activations,
+            head: headActivations, adapters: adapters, dropout: dropout)
     }
 
     /// Logits of every position of every sequence, `[B, S, V]` row-major with S the longest
@@ -126,22 +107,11 @@ extension LlamaModel {
         try batch.validate(vocabularySize: configuration.vocabularySize)
         try checkLength(batch.maxLength)
         let c = configuration
-        let b = batch.count, s = batch.maxLength, hidden = c.hiddenSize, vocab = c.vocabularySize
-        var ids = [Int32](repeating: 0, count: b * s)
-        var positions = [Int32](repeating: 0, count: b * s)
-        var lengths = [Int32](repeating: 0, count: b)
-        var rows: [Int32] = []
-        for (index, sequence) in sequences.enumerated() {
-            lengths[index] = Int32(sequence.count)
-            for position in 0..<s { positions[index * s + position] = Int32(position) }
-            for (position, id) in sequence.enumerated() {
-                ids[index * s + position] = id
-                rows.append(Int32(index * s + position))
-            }
-        }
+        let packed = PackedBatch(sequences)
+        let hidden = c.hiddenSize, vocab = c.vocabularySize
+        let rows = packed.unpaddedRows
         let storage = ActivationStorage(pool: bufferPool)
-        let trunk = runTrunk(ids: ids, positions: positions, lengths: lengths, batch: b, sequenceLength: s,
-                             saving: false, storage: storage)
+        let trunk = runTrunk(packed, saving: false, storage: storage)
         let n = rows.count
         let gathered = storage.allocate(n * hidden), normed = storage.allocate(n * hidden), inverse = storage.allocate(n)
         gatherRows(gathered, from: trunk.residuals[0], rows: rows, width: hidden)
@@ -150,7 +120,7 @@ extension LlamaModel {
         let compact = storage.allocate(n * vocab)
         GEMM.multiply(transposeA: false, transposeB: true, m: n, n: vocab, k: hidden,
                       a: normed, b: parameters.pointer(layout.outputEmbeddingKind), c: compact)
-        var result = [Float](repeating: 0, count: b * s * vocab)
+        var result = [Float](repeating: 0, count: packed.tokens * vocab)
         result.withUnsafeMutableBufferPointer { output in
             guard let base = output.baseAddress else { return }
             for (i, row) in rows.enumerated() {
@@ -171,9 +141,10 @@ extension LlamaModel {
     /// `residuals[0...L]`; inference shares one set and one residual buffer (`residuals[0]`).
     /// With `adapters`, each adapted group adds its low-rank product after the base product.
     func runTrunk(
-        ids: [Int32], positions: [Int32], lengths: [Int32], batch b: Int, sequenceLength s: Int,
-        saving: Bool, storage: ActivationStorage, adapters: LoRAAdapters? = nil, dropout: LoRADropout? = nil
+        _ packed: PackedBatch, saving: Bool, storage: ActivationStorage, adapters: LoRAAdapters? = nil, dropout: LoRADropout? = nil
     ) -> (activations: [LayerActivations], residuals: [UnsafeMutablePointer<Float>]) {
+        let ids = packed.ids, positions = packed.positions, lengths = packed.lengths
+        let b = packed.batchSize, s = packed.sequenceLength
         let c = configuration
         let t = b * s, hidden = c.hiddenSize, qWidth = c.queryWidth, kvWidth = c.keyValueWidth, inner = c.intermediateSize
         let epsilon = Float(c.rmsNormEpsilon)
@@ -212,6 +183,7 @@ extension LlamaModel {
                 lengths.withUnsafeBufferPointer { lengthBuffer in
                     guard let idBase = idBuffer.baseAddress, let positionBase = positionBuffer.baseAddress,
                           let lengthBase = lengthBuffer.baseAddress else { return }
+                    // residual [T, C] = embedding [V, C] at ids [T]
                     Embedding.forward(output: residuals[0], ids: idBase, table: parameters.pointer(.embedding),
                                       tokens: t, channels: hidden, vocabulary: c.vocabularySize)
                     for layer in 0..<c.layerCount {
@@ -226,7 +198,8 @@ extension LlamaModel {
                                              hidden: hidden + adapters.hiddenOffset(adapted, layer: layer, tokens: t), fused: fused,
                                              dropout: dropout, layer: layer, dropoutScratch: dropoutScratch)
                         }
-                        // Attention block.
+                        // Attention block: input [T, C] -> norm1 [T, C] -> qkv [T, H*D + 2*Hkv*D] -> q [T, H*D],
+                        // k, v [T, Hkv*D] -> attention [T, H*D] -> middle [T, C] = input + o-projection.
                         RMSNorm.forward(output: a.norm1, inverseRMS: a.inverseRMS1, input: a.input, weight: p(.attentionNorm),
                                         tokens: t, channels: hidden, epsilon: epsilon)
                         // q, k, v in one GEMM: their weights (and biases) are adjacent in the layout.
@@ -246,7 +219,8 @@ extension LlamaModel {
                         GEMM.multiply(transposeA: false, transposeB: true, m: t, n: hidden, k: qWidth,
                                       a: a.attention, b: w(.attentionOutput), beta: 1, c: a.middle)
                         lora(.attentionOutput, a.attention, a.middle)
-                        // MLP block.
+                        // MLP block: middle [T, C] -> norm2 [T, C] -> gateUp [T, 2I] -> swiglu [T, I]
+                        // -> output [T, C] = middle + down-projection.
                         RMSNorm.forward(output: a.norm2, inverseRMS: a.inverseRMS2, input: a.middle, weight: p(.mlpNorm),
                                         tokens: t, channels: hidden, epsilon: epsilon)
                         // gate and up in one GEMM (adjacent weights).

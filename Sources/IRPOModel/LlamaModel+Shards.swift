@@ -90,14 +90,13 @@ extension LlamaModel {
         let workers = min(count, threads)
         guard workers > 1 else { return (0..<count).map(body) }
         let perShard = max(1, threads / workers)
-        let savedBLASThreads = GEMM.threadCount
-        GEMM.threadCount = perShard
-        defer { GEMM.threadCount = savedBLASThreads }
         var results = [Value?](repeating: nil, count: count)
-        results.withUnsafeMutableBufferPointer { slots in
-            // Each shard writes only its own slot.
-            Parallel.forEach(count: count) { shard in
-                slots[shard] = Parallel.withThreadCount(perShard) { body(shard) }
+        GEMM.withThreadCount(perShard) {
+            results.withUnsafeMutableBufferPointer { slots in
+                // Each shard writes only its own slot.
+                Parallel.forEach(count: count) { shard in
+                    slots[shard] = Parallel.withThreadCount(perShard) { body(shard) }
+                }
             }
         }
         return results.map { $0! }

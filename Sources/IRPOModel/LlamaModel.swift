@@ -8,6 +8,7 @@ import IRPOTensor
 /// exactly what `backward(_:dSumLogProbs:into:)` needs; see `LlamaModel+Forward.swift`.
 /// Passes may run on several threads at once (the sharded passes do), but not while the
 /// parameters change.
+/// Unchecked Sendable: passes only read the parameters, and parameters change only between passes (the trainer's step).
 public final class LlamaModel: @unchecked Sendable {
     /// The architecture.
     public let configuration: LlamaConfiguration

@@ -5,6 +5,7 @@ import IRPOTensor
 /// `(alpha / r) B A x` to each target's output (see `LlamaModel.forward(_:adapters:...)`), the
 /// backward gives their gradients while the base stays frozen, and `merge(into:)` folds them
 /// into the base weights.
+/// Unchecked Sendable: the references are immutable; the weights change only in optimizer steps, never while a pass reads them.
 public final class LoRAAdapters: @unchecked Sendable {
     /// Rank, alpha, dropout and targets.
     public let configuration: LoRAConfiguration

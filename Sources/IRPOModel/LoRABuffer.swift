@@ -1,5 +1,6 @@
 /// One flat, owned, zero-initialised `Float` allocation laid out by a `LoRALayout`: adapter
 /// weights or their gradients.
+/// Unchecked Sendable: concurrent kernels write disjoint ranges, and weights are never changed while a pass reads them.
 public final class LoRABuffer: @unchecked Sendable {
     /// The layout.
     public let layout: LoRALayout

@@ -4,6 +4,7 @@ import IRPOTensor
 ///
 /// Used for parameters, their gradients and optimizer moments. Reference type: copying the
 /// reference shares the storage; use `copy()` for a deep copy.
+/// Unchecked Sendable: concurrent kernels write disjoint ranges, and parameters are never changed while a pass reads them.
 public final class ParameterBuffer: @unchecked Sendable {
     /// The layout of this buffer.
     public let layout: ParameterLayout

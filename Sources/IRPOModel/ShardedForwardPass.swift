@@ -15,6 +15,7 @@ import Foundation
 /// in lane order, so results are bit-identical run to run, and the same with 1, 2 or 3 threads
 /// (see `LlamaModel.defaultTrainingShards`). They differ in the last bits from an unsharded pass
 /// (each weight gradient is summed over tokens in several parts).
+/// Unchecked Sendable: one trainer thread runs a pass's backward once (`consumed`); shard workers write disjoint buffers.
 public final class ShardedForwardPass: @unchecked Sendable {
     /// Per sequence (in batch order): sum of the scored tokens' log-probabilities.
     public let sumLogProbs: [Float]

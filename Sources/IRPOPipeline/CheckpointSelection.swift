@@ -1,4 +1,5 @@
 import Foundation
+import IRPOFormats
 
 /// One scored checkpoint: a line of `iter-<t>/train/selection.jsonl`.
 public struct SelectionRecord: Codable, Sendable, Equatable {
@@ -53,7 +54,7 @@ struct CheckpointSelection {
         let url = trainFolder.appendingPathComponent("selection.jsonl")
         let saved = FileManager.default.fileExists(atPath: url.path) ? try JSONLines.read(SelectionRecord.self, from: url) : []
         records = saved.filter { $0.step <= completedSteps }
-        if records.count != saved.count { try AtomicFile.write(JSONLines.encode(records), to: url) }
+        if records.count != saved.count { try AtomicFileWriter.write(JSONLines.encode(records), to: url) }
     }
 
     /// Whether `step` is scored.

@@ -1,5 +1,6 @@
 import Foundation
 import IRPOBackends
+import IRPOFormats
 
 /// `irpo compare`: the paper's baselines from the same seed model on the same data budget. The
 /// RPO run lives in `directory`; each iteration-1 baseline (SFT on gold, SFT on chosen, DPO with
@@ -92,7 +93,7 @@ public struct Comparison {
             try run.run()
         }
         let table = try ComparisonTable(run: directory, baselines: baselines)
-        try AtomicFile.write("# Comparison (accuracy, %)\n\n" + table.markdown(), to: directory.appendingPathComponent("comparison.md"))
+        try AtomicFileWriter.write("# Comparison (accuracy, %)\n\n" + table.markdown(), to: directory.appendingPathComponent("comparison.md"))
         try RunReport(directory: directory).write()
         log("comparison: \(directory.appendingPathComponent("comparison.md").path)")
         return table

@@ -1,8 +1,8 @@
 import Foundation
-import IRPOBackends
 import IRPOModel
 import IRPOTasks
 import IRPOTensor
+import IRPOTokenizer
 import IRPOTraining
 
 /// `irpo demo`: trains M0 from scratch (SFT on gold chains of thought of the synthetic task, loss
@@ -42,10 +42,6 @@ public struct Demo {
     /// - Returns: the RPO run's evaluations (M0 first).
     @discardableResult
     public func run(output: URL) throws -> [IterationEvaluation] {
-        if let threads = settings.threads {
-            Parallel.threadCount = threads
-            GEMM.threadCount = threads
-        }
         log(GEMM.kernelReport())
         let seedFolder = Self.seedModelFolder(output: output)
         if !FileManager.default.fileExists(atPath: seedFolder.appendingPathComponent("config.json").path) {

@@ -1,5 +1,6 @@
 import Foundation
-import IRPOBackends
+import IRPOFormats
+import IRPOLoading
 import IRPOModel
 import IRPOTasks
 
@@ -71,7 +72,7 @@ extension IterativeRun {
         }
         statistics.questionsWithPairs = rows.count
         statistics.pairs = rows.count
-        try AtomicFile.write(JSONLines.encode(rows), to: directory.file("pairs.jsonl", iteration: 1))
-        try AtomicFile.writeJSON(statistics, to: directory.file("pair_stats.json", iteration: 1))
+        try AtomicFileWriter.write(JSONLines.encode(rows), to: directory.file("pairs.jsonl", iteration: 1))
+        try AtomicFileWriter.writeJSON(statistics, to: directory.file("pair_stats.json", iteration: 1))
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
-import IRPOBackends
 import IRPOFormats
+import IRPOLoading
 import IRPOModel
 
 extension IterativeRun {

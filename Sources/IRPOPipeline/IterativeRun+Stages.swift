@@ -1,5 +1,7 @@
 import Foundation
 import IRPOBackends
+import IRPOFormats
+import IRPOLoading
 import IRPOModel
 import IRPOTasks
 import IRPOTensor
@@ -12,12 +14,12 @@ extension IterativeRun {
         for split in Set(config.evaluation.splits + ["test"]).sorted() {
             var items = try evaluationItems(split: split)
             if let limit = config.evaluation.limit { items = Array(items.prefix(limit)) }
-            try AtomicFile.write(JSONLines.encode(items), to: directory.dataURL(split: split))
+            try AtomicFileWriter.write(JSONLines.encode(items), to: directory.dataURL(split: split))
             counts.append("\(items.count) \(split) questions")
         }
         if config.training.selectionQuestions > 0 {
             let items = try selectionItems()
-            try AtomicFile.write(JSONLines.encode(items), to: directory.dataURL(split: RunDirectory.selectionSplit))
+            try AtomicFileWriter.write(JSONLines.encode(items), to: directory.dataURL(split: RunDirectory.selectionSplit))
             counts.append("\(items.count) held-out training questions for checkpoint selection")
         }
         return counts.joined(separator: ", ")
@@ -69,7 +71,7 @@ extension IterativeRun {
     /// seed, the question's index and the sample index, so the result is the same).
     func sample(iteration t: Int) throws -> String {
         let items = try trainingItems(iteration: t)
-        try AtomicFile.write(JSONLines.encode(items), to: directory.file("questions.jsonl", iteration: t))
+        try AtomicFileWriter.write(JSONLines.encode(items), to: directory.file("questions.jsonl", iteration: t))
         let parameters = config.sampling.parameters(iteration: t)
         let partialURL = directory.file("samples.partial.jsonl", iteration: t)
         var done = try partialSamples(at: partialURL, items: items)
@@ -104,7 +106,7 @@ extension IterativeRun {
                                          tokens: completion.tokenCount, finishReason: completion.finishReason))
             }
         }
-        try AtomicFile.write(JSONLines.encode(rows), to: directory.file("samples.jsonl", iteration: t))
+        try AtomicFileWriter.write(JSONLines.encode(rows), to: directory.file("samples.jsonl", iteration: t))
         try? FileManager.default.removeItem(at: partialURL)
         return "\(rows.count) completions for \(items.count) questions at temperature \(parameters.temperature)"
     }
@@ -124,7 +126,7 @@ extension IterativeRun {
             return ScoredRecord(questionID: sample.questionID, sampleIndex: sample.sampleIndex, completion: sample.completion,
                                 reward: result.reward, outcome: result.outcome, extracted: result.extracted)
         }
-        try AtomicFile.write(JSONLines.encode(rows), to: directory.file("scored.jsonl", iteration: t))
+        try AtomicFileWriter.write(JSONLines.encode(rows), to: directory.file("scored.jsonl", iteration: t))
         return "\(correct)/\(rows.count) samples correct (\(Self.percent(Double(correct) / Double(max(1, rows.count)))))"
     }
 
@@ -139,7 +141,7 @@ extension IterativeRun {
             items: items, scored: scored, prompt: prompt, settings: config.pairs,
             maxLength: min(config.training.maxLength, configuration.maxPositionEmbeddings), tokenizer: tokenizer,
             seed: config.seed &+ UInt64(t))
-        try AtomicFile.writeJSON(statistics, to: directory.file("pair_stats.json", iteration: t))
+        try AtomicFileWriter.writeJSON(statistics, to: directory.file("pair_stats.json", iteration: t))
         guard !records.isEmpty else {
             throw PipelineError("""
                 iteration \(t): no question yielded a pair (\(statistics.questions) questions: \(statistics.skippedNoLoser) had no wrong \
@@ -148,7 +150,7 @@ extension IterativeRun {
                 or use harder/easier questions
                 """)
         }
-        try AtomicFile.write(JSONLines.encode(records), to: directory.file("pairs.jsonl", iteration: t))
+        try AtomicFileWriter.write(JSONLines.encode(records), to: directory.file("pairs.jsonl", iteration: t))
         return "\(statistics.pairs) pairs from \(statistics.questionsWithPairs)/\(statistics.questions) questions "
             + "(no loser \(statistics.skippedNoLoser), no winner \(statistics.skippedNoWinner), too long \(statistics.droppedTooLong), capped \(statistics.droppedByCap))"
     }
@@ -298,10 +300,10 @@ extension IterativeRun {
                 progress("iter-\(t) eval \(split) \(what)", done, total)
             })
             if !records.rows.isEmpty {
-                try AtomicFile.write(JSONLines.encode(records.rows), to: directory.file(GreedyRecord.fileName(split: split), iteration: t))
+                try AtomicFileWriter.write(JSONLines.encode(records.rows), to: directory.file(GreedyRecord.fileName(split: split), iteration: t))
             }
         }
-        try AtomicFile.writeJSON(IterationEvaluation(iteration: t, model: folder.path, splits: splits), to: directory.file("eval.json", iteration: t))
+        try AtomicFileWriter.writeJSON(IterationEvaluation(iteration: t, model: folder.path, splits: splits), to: directory.file("eval.json", iteration: t))
         return splits.map { split in
             var parts = ["\(split.split):"]
             if let greedy = split.greedyAccuracy { parts.append("greedy \(Self.percent(greedy))") }

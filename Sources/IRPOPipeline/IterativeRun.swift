@@ -67,12 +67,8 @@ public final class IterativeRun {
                     + (cleaned.count > 5 ? ", ..." : ""))
             }
         }
-        try AtomicFile.write(resolved, to: self.directory.configURL)
+        try AtomicFileWriter.write(resolved, to: self.directory.configURL)
         state = try self.directory.loadState()
-        if let threads = config.threads {
-            Parallel.threadCount = threads
-            GEMM.threadCount = threads
-        }
     }
 
     /// The model M_t: the seed model for t = 0, else `iter-<t>/model`.

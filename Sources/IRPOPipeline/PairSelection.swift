@@ -1,6 +1,6 @@
 import Foundation
-import IRPOBackends
 import IRPOTasks
+import IRPOTokenizer
 
 /// Turns one iteration's scored samples into training pairs: `PairBuilder` per question (the
 /// paper's round-robin), tokenisation, dropping pairs longer than the context, and a seeded cap.

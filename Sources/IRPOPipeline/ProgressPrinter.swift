@@ -11,6 +11,7 @@ import Darwin
 /// When standard error is a file or a pipe, nothing is ever rewritten: progress is a plain line
 /// at most every `plainInterval` seconds, so a log holds a few readable lines per stage. No
 /// colour is used, so `NO_COLOR` needs no handling.
+/// Unchecked Sendable: its mutable state is read and written only while holding `lock`.
 public final class ProgressPrinter: @unchecked Sendable {
     /// How progress is written.
     public enum Style: Sendable, Equatable {
@@ -30,6 +31,8 @@ public final class ProgressPrinter: @unchecked Sendable {
     private var started = Date()
     private var lastPrint = Date.distantPast
     private var progressShown = false
+    /// Held by `update` and `line`: progress may be reported from worker threads.
+    private let lock = NSLock()
 
     /// A printer for this process: `.terminal` when standard error is a terminal, else `.plain`.
     public convenience init() {
@@ -54,6 +57,8 @@ public final class ProgressPrinter: @unchecked Sendable {
     /// Reports `done` of `total` for `what` (a few updates per second on a terminal, one line
     /// every `plainInterval` seconds otherwise).
     public func update(_ what: String, _ done: Int, _ total: Int, now: Date = Date()) {
+        lock.lock()
+        defer { lock.unlock() }
         if what != current {
             current = what
             started = now
@@ -75,6 +80,8 @@ public final class ProgressPrinter: @unchecked Sendable {
 
     /// Prints a stage summary on its own line (clearing a progress line on a terminal).
     public func line(_ text: String) {
+        lock.lock()
+        defer { lock.unlock() }
         if style == .terminal && progressShown {
             writeProgress("\r\u{1B}[K")
             progressShown = false

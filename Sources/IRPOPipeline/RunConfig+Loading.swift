@@ -1,6 +1,7 @@
 import Foundation
 import IRPOBackends
 import IRPOGeneration
+import IRPOLoading
 import IRPOTasks
 import IRPOTraining
 

@@ -1,4 +1,5 @@
 import Foundation
+import IRPOFormats
 
 /// The run directory: `config.json` (resolved), `state.json` (finished stages), `data/`,
 /// `iter-<t>/{questions.jsonl, samples.jsonl, scored.jsonl, pairs.jsonl, pair_stats.json,
@@ -29,7 +30,7 @@ public struct RunDirectory: Sendable {
     }
 
     /// Writes state.json atomically.
-    public func save(_ state: RunState) throws { try AtomicFile.writeJSON(state, to: stateURL) }
+    public func save(_ state: RunState) throws { try AtomicFileWriter.writeJSON(state, to: stateURL) }
 }
 
 /// `state.json`: the stages finished so far, as "iter-<t>/<stage>".

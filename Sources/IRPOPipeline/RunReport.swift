@@ -1,4 +1,5 @@
 import Foundation
+import IRPOFormats
 import IRPOTraining
 
 /// The report of a run directory: `report.md` (accuracy table, pair counts, extraction failures,
@@ -237,7 +238,7 @@ public struct RunReport {
 
     /// Writes report.md and the charts into the run directory.
     public func write() throws {
-        try AtomicFile.write(markdown(), to: directory.root.appendingPathComponent("report.md"))
-        for (name, svg) in charts() { try AtomicFile.write(svg, to: directory.root.appendingPathComponent(name)) }
+        try AtomicFileWriter.write(markdown(), to: directory.root.appendingPathComponent("report.md"))
+        for (name, svg) in charts() { try AtomicFileWriter.write(svg, to: directory.root.appendingPathComponent(name)) }
     }
 }

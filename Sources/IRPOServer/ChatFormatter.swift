@@ -1,4 +1,3 @@
-import IRPOBackends
 import IRPOTokenizer
 
 /// Turns chat messages into prompt token ids for `/v1/chat/completions`.

@@ -3,6 +3,7 @@ import NIOCore
 
 /// Counts the server's open connections and refuses (closes at once) those past the cap, so
 /// many idle or slow clients cannot use up the process's file descriptors.
+/// Unchecked Sendable: the count is read and written only while holding `lock`.
 final class ConnectionLimiter: @unchecked Sendable {
     /// Most connections open at once.
     let limit: Int

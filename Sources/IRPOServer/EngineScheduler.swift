@@ -12,6 +12,7 @@ import IRPOGeneration
 ///
 /// At most `maxQueuedRequests` requests are admitted at once (waiting or running); `admit()`
 /// refuses more with `QueueFull`, which the server answers 429.
+/// Unchecked Sendable: its queue and counters are read and written only while holding `condition`; the generator is used by the engine thread alone.
 final class EngineScheduler: @unchecked Sendable {
     /// The engine already holds `limit` admitted requests.
     struct QueueFull: Error, CustomStringConvertible {

@@ -156,6 +156,7 @@ struct RequestValidator: Sendable {
 }
 
 /// The seed and the prompt-id counter of requests that carry no seed.
+/// Unchecked Sendable: `next` is read and written only while holding `lock`.
 final class UnseededStreams: @unchecked Sendable {
     /// The seed of every unseeded request (random per server).
     let seed: UInt64

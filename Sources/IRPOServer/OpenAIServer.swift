@@ -35,6 +35,7 @@ import ServiceLifecycle
 /// ...
 /// await server.shutdown()
 /// ```
+/// Unchecked Sendable: its mutable state is read and written only while holding `lock`; the rest is immutable.
 public final class OpenAIServer: @unchecked Sendable {
     /// The settings.
     public let configuration: OpenAIServerConfiguration

@@ -1,6 +1,6 @@
 import Foundation
-import IRPOBackends
 import IRPOGeneration
+import IRPOLoading
 import IRPOModel
 import IRPOTokenizer
 
@@ -29,7 +29,7 @@ public struct ServedModel: Sendable {
     /// Loads any model path `ModelSource` accepts: a Hugging Face folder (with `tokenizer.json` or
     /// the demo's `irpo_char_vocab.json`), a GGUF file (tokenizer and chat template from its
     /// metadata) or a folder holding one.
-    /// - Throws: `ModelError`, `FormatError`, `TokenizerError` or `BackendError` naming the file at fault.
+    /// - Throws: `ModelError`, `FormatError`, `TokenizerError` or `ModelSourceError` naming the file at fault.
     public static func load(path: String) throws -> ServedModel {
         let source = try ModelSource(path: path)
         let tokenizer = try source.textTokenizer()

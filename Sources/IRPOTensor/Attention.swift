@@ -28,12 +28,10 @@ public enum Attention {
         batch: Int, sequenceLength: Int, heads: Int, kvHeads: Int, headDim: Int
     ) {
         let shape = Shape(batch: batch, sequenceLength: sequenceLength, heads: heads, kvHeads: kvHeads, headDim: headDim, lengths: lengths)
-        let output = SendablePointer(output), probabilities = SendablePointer(probabilities)
-        let q = SendablePointer(q), k = SendablePointer(k), v = SendablePointer(v)
         forEachHead(shape, workers: Parallel.threadCount) { b, h, _ in
-            let pBase = probabilities.pointer + (b * heads + h) * sequenceLength * sequenceLength
-            forwardHead(shape, b: b, h: h, output: output.pointer, probabilities: pBase,
-                        q: q.pointer, k: k.pointer, v: v.pointer)
+            let pBase = probabilities + (b * heads + h) * sequenceLength * sequenceLength
+            forwardHead(shape, b: b, h: h, output: output, probabilities: pBase,
+                        q: q, k: k, v: v)
         }
     }
 
@@ -52,11 +50,9 @@ public enum Attention {
         let workers = max(1, Parallel.threadCount)
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(1, s * s * workers))
         defer { scratch.deallocate() }
-        let output = SendablePointer(output), scratchPointer = SendablePointer(scratch)
-        let q = SendablePointer(q), k = SendablePointer(k), v = SendablePointer(v)
         forEachHead(shape, workers: workers) { b, h, worker in
-            forwardHead(shape, b: b, h: h, output: output.pointer, probabilities: scratchPointer.pointer + worker * s * s,
-                        q: q.pointer, k: k.pointer, v: v.pointer)
+            forwardHead(shape, b: b, h: h, output: output, probabilities: scratch + worker * s * s,
+                        q: q, k: k, v: v)
         }
     }
 
@@ -81,17 +77,15 @@ public enum Attention {
         let workers = max(1, Parallel.threadCount)
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(1, s * s * workers))
         defer { scratch.deallocate() }
-        let dQ = SendablePointer(dQ), dK = SendablePointer(dK), dV = SendablePointer(dV), dOutput = SendablePointer(dOutput)
-        let q = SendablePointer(q), k = SendablePointer(k), v = SendablePointer(v)
-        let probabilities = SendablePointer(probabilities), scratchPointer = SendablePointer(scratch)
         forEachHead(shape, workers: workers) { b, h, worker in
-            backwardHead(shape, b: b, h: h, scratch: scratchPointer.pointer + worker * s * s,
-                         dQ: dQ.pointer, dK: dK.pointer, dV: dV.pointer, dOutput: dOutput.pointer,
-                         q: q.pointer, k: k.pointer, v: v.pointer, probabilities: probabilities.pointer)
+            backwardHead(shape, b: b, h: h, scratch: scratch + worker * s * s,
+                         dQ: dQ, dK: dK, dV: dV, dOutput: dOutput,
+                         q: q, k: k, v: v, probabilities: probabilities)
         }
     }
 
     /// Sizes shared by the per-head helpers.
+    /// Unchecked Sendable: sizes and a pointer to sequence lengths that no kernel writes.
     struct Shape: @unchecked Sendable {
         let batch: Int, sequenceLength: Int, heads: Int, kvHeads: Int, headDim: Int
         let lengths: UnsafePointer<Int32>
@@ -134,10 +128,17 @@ public enum Attention {
             }
             return
         }
-        let savedBLASThreads = GEMM.threadCount
-        if !insideShard { GEMM.threadCount = 1 }
-        defer { if !insideShard { GEMM.threadCount = savedBLASThreads } }
         let ranges = Parallel.chunks(count: groups, minimumChunk: 1, threads: workers)
+        // Inside a shard BLAS already runs on one thread (checked above).
+        if insideShard {
+            runGroups(ranges, shape, body)
+        } else {
+            GEMM.withThreadCount(1) { runGroups(ranges, shape, body) }
+        }
+    }
+
+    /// Runs the (sequence, kv head) groups of `ranges[worker]` on worker `worker`, concurrently.
+    private static func runGroups(_ ranges: [Range<Int>], _ shape: Shape, _ body: (Int, Int, Int) -> Void) {
         withoutActuallyEscaping(body) { escapable in
             let box = SendableBody(body: escapable)
             DispatchQueue.concurrentPerform(iterations: ranges.count) { worker in
@@ -282,6 +283,7 @@ public enum Attention {
 
 /// Carries the per-head closure (which only writes memory owned by its head group) into
 /// `concurrentPerform`.
+/// Unchecked Sendable: the closure writes only memory owned by its head group.
 private struct SendableBody: @unchecked Sendable {
     let body: (Int, Int, Int) -> Void
 }

@@ -151,7 +151,8 @@ public enum BLASKernelSelection {
 }
 
 /// A lock-protected optional string (the selection's summary, written once at start-up).
-private final class SelectionSummary: @unchecked Sendable {   // every access holds `lock`
+/// Unchecked Sendable: the text is read and written only while holding `lock`.
+private final class SelectionSummary: @unchecked Sendable {
     private let lock = NSLock()
     private var summaryText: String?
 

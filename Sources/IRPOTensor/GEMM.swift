@@ -94,4 +94,13 @@ public enum GEMM {
             #endif
         }
     }
+
+    /// Runs `body` with BLAS on `count` threads, then restores the count it found. The setting is
+    /// process-wide: call it only where no other thread runs products meanwhile (outside shards).
+    public static func withThreadCount<Result>(_ count: Int, _ body: () throws -> Result) rethrows -> Result {
+        let saved = threadCount
+        threadCount = count
+        defer { threadCount = saved }
+        return try body()
+    }
 }

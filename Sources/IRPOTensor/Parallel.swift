@@ -9,6 +9,7 @@ import Foundation
 /// gives bit-identical results run to run for a given thread count. (The kernels in this module
 /// go further: their results do not depend on the thread count at all.)
 public enum Parallel {
+    /// Unchecked Sendable: `threadCount` is read and written only while holding `lock`.
     private final class Settings: @unchecked Sendable {
         let lock = NSLock()
         var threadCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
@@ -119,6 +120,7 @@ public enum Parallel {
 
 /// Carries a non-Sendable value (a closure that only writes disjoint memory) into
 /// `concurrentPerform`.
+/// Unchecked Sendable: the boxed closure writes only the memory of its own chunk.
 private struct UncheckedBox<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }

@@ -3,6 +3,7 @@
 /// Swift 6 rejects capturing `UnsafeMutablePointer` in `@Sendable` closures. Kernels that write
 /// disjoint ranges from several workers wrap their buffers in this; the caller guarantees that
 /// no two workers touch the same element.
+/// Unchecked Sendable: callers guarantee that no two workers touch the same element.
 public struct SendablePointer<Pointee>: @unchecked Sendable {
     /// The wrapped pointer.
     public let pointer: UnsafeMutablePointer<Pointee>

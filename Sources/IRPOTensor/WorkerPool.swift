@@ -11,6 +11,7 @@ import Foundation
 /// time: a call made while the pool is busy (another thread, or a nested loop) returns `false`
 /// and the caller runs its chunks another way. Chunk `i` of a job always runs on worker `i`
 /// (the calling thread runs chunk 0), and which thread runs a chunk never changes its result.
+/// Unchecked Sendable: a job is handed over through atomics and `lock`, and each chunk is run by exactly one worker.
 final class WorkerPool: @unchecked Sendable {
     static let shared = WorkerPool()
 

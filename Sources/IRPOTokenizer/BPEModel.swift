@@ -331,6 +331,7 @@ struct MergeHeap {
 }
 
 /// A bounded, thread-safe cache from a word's bytes to its ids.
+/// Unchecked Sendable: the cache is read and written only while holding `lock`.
 final class WordCache: @unchecked Sendable {
     private var storage: [[UInt8]: [Int32]] = [:]
     private let lock = NSLock()

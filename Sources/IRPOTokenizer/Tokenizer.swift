@@ -219,6 +219,7 @@ public final class Tokenizer: Sendable {
 }
 
 /// Slots written by concurrent workers, each index by exactly one worker.
+/// Unchecked Sendable: writes hold `lock`, and `values` is read only after every worker has finished.
 final class ResultSlots<Value>: @unchecked Sendable {
     private var storage: [Value?]
     private let lock = NSLock()

@@ -86,16 +86,15 @@ public final class AdamWOptimizer {
         let inverseSqrtCorrection2 = Float(1 / correction2.squareRoot())
         let decay = 1 - lr * configuration.weightDecay
         let oneMinusB1 = 1 - b1, oneMinusB2 = 1 - b2
-        let p = SendablePointer(parameters), g = SendablePointer(gradients)
-        let m = SendablePointer(firstMoment.baseAddress ?? parameters)
-        let v = SendablePointer(secondMoment.baseAddress ?? parameters)
+        let m = firstMoment.baseAddress ?? parameters
+        let v = secondMoment.baseAddress ?? parameters
         Parallel.forEachChunk(count: count, minimumChunk: 1 << 15) { range in
             var index = range.lowerBound
             while index + 8 <= range.upperBound {
-                let gv = UnsafeRawPointer(g.pointer + index).loadUnaligned(as: SIMD8<Float>.self)
-                var mv = UnsafeRawPointer(m.pointer + index).loadUnaligned(as: SIMD8<Float>.self)
-                var vv = UnsafeRawPointer(v.pointer + index).loadUnaligned(as: SIMD8<Float>.self)
-                var pv = UnsafeRawPointer(p.pointer + index).loadUnaligned(as: SIMD8<Float>.self)
+                let gv = UnsafeRawPointer(gradients + index).loadUnaligned(as: SIMD8<Float>.self)
+                var mv = UnsafeRawPointer(m + index).loadUnaligned(as: SIMD8<Float>.self)
+                var vv = UnsafeRawPointer(v + index).loadUnaligned(as: SIMD8<Float>.self)
+                var pv = UnsafeRawPointer(parameters + index).loadUnaligned(as: SIMD8<Float>.self)
                 pv = pv * decay
                 mv = mv * b1 + gv * oneMinusB1
                 vv = vv * b2 + (gv * gv) * oneMinusB2
@@ -103,18 +102,18 @@ public final class AdamWOptimizer {
                 for lane in 0..<8 { root[lane] = vv[lane].squareRoot() }
                 let denominator = root * inverseSqrtCorrection2 + eps
                 pv = pv - stepSize * (mv / denominator)
-                UnsafeMutableRawPointer(m.pointer + index).storeBytes(of: mv, as: SIMD8<Float>.self)
-                UnsafeMutableRawPointer(v.pointer + index).storeBytes(of: vv, as: SIMD8<Float>.self)
-                UnsafeMutableRawPointer(p.pointer + index).storeBytes(of: pv, as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(m + index).storeBytes(of: mv, as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(v + index).storeBytes(of: vv, as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(parameters + index).storeBytes(of: pv, as: SIMD8<Float>.self)
                 index += 8
             }
             while index < range.upperBound {
-                let gradient = g.pointer[index]
-                p.pointer[index] *= decay
-                m.pointer[index] = m.pointer[index] * b1 + gradient * oneMinusB1
-                v.pointer[index] = v.pointer[index] * b2 + (gradient * gradient) * oneMinusB2
-                let denominator = v.pointer[index].squareRoot() * inverseSqrtCorrection2 + eps
-                p.pointer[index] = p.pointer[index] - stepSize * (m.pointer[index] / denominator)
+                let gradient = gradients[index]
+                parameters[index] *= decay
+                m[index] = m[index] * b1 + gradient * oneMinusB1
+                v[index] = v[index] * b2 + (gradient * gradient) * oneMinusB2
+                let denominator = v[index].squareRoot() * inverseSqrtCorrection2 + eps
+                parameters[index] = parameters[index] - stepSize * (m[index] / denominator)
                 index += 1
             }
         }

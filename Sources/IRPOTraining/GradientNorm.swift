@@ -15,26 +15,25 @@ public enum GradientNorm {
         guard blocks > 0 else { return 0 }
         let partials = UnsafeMutablePointer<Double>.allocate(capacity: blocks)
         defer { partials.deallocate() }
-        let source = SendablePointer(values), output = SendablePointer(partials)
         Parallel.forEach(count: blocks) { block in
             let start = block * blockSize
             let end = min(count, start + blockSize)
             var accumulators = (SIMD8<Float>(), SIMD8<Float>())
             var index = start
             while index + 16 <= end {
-                let a = UnsafeRawPointer(source.pointer + index).loadUnaligned(as: SIMD8<Float>.self)
-                let b = UnsafeRawPointer(source.pointer + index + 8).loadUnaligned(as: SIMD8<Float>.self)
+                let a = UnsafeRawPointer(values + index).loadUnaligned(as: SIMD8<Float>.self)
+                let b = UnsafeRawPointer(values + index + 8).loadUnaligned(as: SIMD8<Float>.self)
                 accumulators.0 += a * a
                 accumulators.1 += b * b
                 index += 16
             }
             var total = Double((accumulators.0 + accumulators.1).sum())
             while index < end {
-                let value = source.pointer[index]
+                let value = values[index]
                 total += Double(value * value)
                 index += 1
             }
-            output.pointer[block] = total
+            partials[block] = total
         }
         var sum = 0.0
         for block in 0..<blocks { sum += partials[block] }
@@ -48,9 +47,8 @@ public enum GradientNorm {
         let factor = maxNorm / (norm + 1e-6)
         guard factor < 1 else { return 1 }
         let scale = Float(factor)
-        let target = SendablePointer(values)
         Parallel.forEachChunk(count: count, minimumChunk: 1 << 15) { range in
-            for index in range { target.pointer[index] *= scale }
+            for index in range { values[index] *= scale }
         }
         return scale
     }

@@ -32,8 +32,9 @@ struct BenchDPOCommand: ParsableCommand {
     @Option(name: .long, help: "Tokens per chosen and per rejected completion; default as --prompt-length.")
     var completionLength: Int?
 
-    @Option(name: .long, help: "Worker threads for BLAS and kernels.")
-    var threads = 2
+    @OptionGroup var compute: ComputeOptions
+    /// Threads of this benchmark: `--threads`, else 2 (the reference scripts' default).
+    var threads: Int { compute.threads ?? 2 }
 
     @Flag(name: .long, help: "Print exactly one JSON line.")
     var json = false
@@ -47,7 +48,6 @@ struct BenchDPOCommand: ParsableCommand {
         try CommandLimits.check("--pairs", pairs, 1...PipelineLimits.maxTrainingBatchSize)
         try CommandLimits.check("--prompt-length", promptLength, 1...PipelineLimits.maxSequenceTokens)
         try CommandLimits.check("--completion-length", completionLength, 1...PipelineLimits.maxSequenceTokens)
-        try CommandLimits.checkThreads(threads)
     }
 
     /// Pairs, prompt and completion length per step as in `dpo_step.py` (2,048 tokens per step).
@@ -57,8 +57,7 @@ struct BenchDPOCommand: ParsableCommand {
     }
 
     mutating func run() throws {
-        Parallel.threadCount = threads
-        GEMM.threadCount = threads
+        compute.context(fallback: threads).apply()
         let stepCount = steps ?? shape.defaultSteps
         let (pairCount, promptTokens, completionTokens) = geometry
         let configuration = shape.configuration

@@ -29,8 +29,9 @@ struct BenchGenerateCommand: ParsableCommand {
     @Option(name: .long, help: "Timed runs (after one untimed warm-up run); the best is reported.")
     var repeats = 3
 
-    @Option(name: .long, help: "Worker threads for BLAS and kernels.")
-    var threads = 2
+    @OptionGroup var compute: ComputeOptions
+    /// Threads of this benchmark: `--threads`, else 2 (the reference scripts' default).
+    var threads: Int { compute.threads ?? 2 }
 
     @Flag(name: .long, help: "Use BLAS for decode steps instead of the batch-invariant kernel.")
     var blas = false
@@ -39,19 +40,17 @@ struct BenchGenerateCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard batch >= 1, promptLength >= 1, newTokens >= 1, repeats >= 1, threads >= 1 else {
-            throw ValidationError("--batch, --prompt-length, --new-tokens, --repeats and --threads must be at least 1")
+        guard batch >= 1, promptLength >= 1, newTokens >= 1, repeats >= 1 else {
+            throw ValidationError("--batch, --prompt-length, --new-tokens and --repeats must be at least 1")
         }
         try CommandLimits.check("--batch", batch, 1...PipelineLimits.maxSamplingBatchSize)
         try CommandLimits.check("--prompt-length", promptLength, 1...PipelineLimits.maxSequenceTokens)
         try CommandLimits.check("--new-tokens", newTokens, 1...PipelineLimits.maxSequenceTokens)
         try CommandLimits.check("--repeats", repeats, 1...PipelineLimits.maxSteps)
-        try CommandLimits.checkThreads(threads)
     }
 
     mutating func run() throws {
-        Parallel.threadCount = threads
-        GEMM.threadCount = threads
+        compute.context(fallback: threads).apply()
         let configuration = shape.configuration
         let model = try LlamaModel(configuration: configuration, seed: 1)
         let prompt = (0..<promptLength).map { Int32(($0 * 7919 + 13) % configuration.vocabularySize) }

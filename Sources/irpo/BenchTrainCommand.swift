@@ -70,8 +70,9 @@ struct BenchTrainCommand: ParsableCommand {
     @Option(name: .long, help: "Timed steps (after one untimed warm-up step).")
     var steps: Int?
 
-    @Option(name: .long, help: "Worker threads for BLAS and kernels.")
-    var threads = 2
+    @OptionGroup var compute: ComputeOptions
+    /// Threads of this benchmark: `--threads`, else 2 (the reference scripts' default).
+    var threads: Int { compute.threads ?? 2 }
 
     @Flag(name: .long, help: "Print exactly one JSON line.")
     var json = false
@@ -93,13 +94,11 @@ struct BenchTrainCommand: ParsableCommand {
             throw ValidationError("--base-type \(baseType) keeps a frozen base quantised and needs --lora")
         }
         try CommandLimits.check("--steps", steps, 1...PipelineLimits.maxSteps)
-        try CommandLimits.checkThreads(threads)
         try CommandLimits.check("--lora-rank", loraRank, 1...LoRAConfiguration.maximumRank)
     }
 
     mutating func run() throws {
-        Parallel.threadCount = threads
-        GEMM.threadCount = threads
+        compute.context(fallback: threads).apply()
         let stepCount = steps ?? shape.defaultSteps
         let sgemm = GEMM.measureGFLOPs()
 

@@ -1,7 +1,7 @@
 import ArgumentParser
-import IRPOTensor
 import Foundation
 import IRPOPipeline
+import IRPOTensor
 
 /// `irpo compare CONFIG [--baselines a,b,...] [--output DIR] [--resume]`: the paper's baselines
 /// from the same seed model on the same data, printed in the layout of the paper's Table 1.
@@ -37,7 +37,7 @@ struct CompareCommand: ParsableCommand {
             let printer = ProgressPrinter()
             RunCancellation.installInterruptHandler()
             try runConfig.validate()
-            if let threads = runConfig.threads { GEMM.threadCount = threads }
+            ComputeContext(threads: runConfig.threads).apply()
             printer.line(GEMM.kernelReport())
             let comparison = Comparison(config: runConfig, baselines: methods, directory: directory,
                                         log: { printer.line($0) }, progress: { printer.update($0, $1, $2) })

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import IRPOFormats
-import IRPOBackends
+import IRPOLoading
 import IRPOModel
 
 /// `irpo convert INPUT OUTPUT`: between GGUF files and Hugging Face folders.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import IRPOFormats
 import IRPOPipeline
 import IRPOTensor
 
@@ -10,7 +11,7 @@ extension DemoCommand {
         let base = try self.settings()   // validates the shared flags
         settings.iterations = iterations
         settings.seed = seed
-        settings.threads = threads
+        settings.threads = compute.threads
         settings.devOnly = devOnly
         if let questions { settings.questionsPerIteration = questions }
         if let samples { settings.samplesPerQuestion = samples }
@@ -48,10 +49,7 @@ extension DemoCommand {
         let folder = URL(fileURLWithPath: output ?? "runs/smollm2")
         let printer = ProgressPrinter()
         RunCancellation.installInterruptHandler()
-        if let threads = settings.threads {
-            Parallel.threadCount = threads
-            GEMM.threadCount = threads
-        }
+        ComputeContext(threads: settings.threads).apply()
         printer.line(GEMM.kernelReport())
         let start = Date()
         do {
@@ -81,7 +79,7 @@ extension DemoCommand {
             let targets = try RealModelTargets(gold: folder.appendingPathComponent(RealModelDemoSettings.Variant.gold.rawValue),
                                                selfGenerated: folder.appendingPathComponent(RealModelDemoSettings.Variant.selfGenerated.rawValue))
             let targetsFile = folder.appendingPathComponent("targets.md")
-            try AtomicFile.write("# Targets of the real-model demo\n\n" + targets.markdown(), to: targetsFile)
+            try AtomicFileWriter.write("# Targets of the real-model demo\n\n" + targets.markdown(), to: targetsFile)
             print("")
             print("## Targets")
             print(targets.markdown())

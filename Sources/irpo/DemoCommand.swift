@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import IRPOPipeline
+import IRPOTensor
 import IRPOTraining
 
 /// `irpo demo`: the built-in end-to-end demonstration on the synthetic task.
@@ -99,8 +100,7 @@ struct DemoCommand: ParsableCommand {
     @Option(name: .long, help: "Test questions.")
     var testQuestions: Int?
 
-    @Option(name: .long, help: "Worker threads (default: all cores).")
-    var threads: Int?
+    @OptionGroup var compute: ComputeOptions
 
     @Option(name: .long, help: "Seed.")
     var seed: UInt64 = 1
@@ -127,7 +127,7 @@ struct DemoCommand: ParsableCommand {
     func settings() throws -> DemoSettings {
         var settings = DemoSettings()
         settings.iterations = iterations
-        settings.threads = threads
+        settings.threads = compute.threads
         settings.seed = seed
         typealias L = PipelineLimits
         let counts: [(String, Int?, Int)] = [
@@ -137,7 +137,7 @@ struct DemoCommand: ParsableCommand {
             ("--sft-steps", sftSteps, L.maxSteps), ("--questions", questions, L.maxQuestions), ("--samples", samples, L.maxSamplesPerQuestion),
             ("--pairs", pairs, L.maxPairsPerQuestion), ("--batch-size", batchSize, L.maxTrainingBatchSize), ("--epochs", epochs, L.maxEpochs),
             ("--evaluation-questions", evaluationQuestions, L.maxQuestions), ("--dev-questions", devQuestions, L.maxQuestions),
-            ("--test-questions", testQuestions, L.maxQuestions), ("--threads", threads, L.maxThreads),
+            ("--test-questions", testQuestions, L.maxQuestions),
             ("--selection-every", selectionEvery, L.maxSteps),
         ]
         for (name, value, bound) in counts { try CommandLimits.check(name, value, 1...bound) }
@@ -217,6 +217,7 @@ struct DemoCommand: ParsableCommand {
         let settings = try settings()
         let printer = ProgressPrinter()
         let start = Date()
+        compute.context().apply()
         do {
             let folder = URL(fileURLWithPath: output)
             var demo = Demo(settings: settings, log: { printer.line($0) }, progress: { printer.update($0, $1, $2) })

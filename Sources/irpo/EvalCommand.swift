@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import IRPOBackends
+import IRPOLoading
 import IRPOPipeline
 import IRPOTasks
 import IRPOTensor
@@ -59,8 +60,7 @@ struct EvalCommand: ParsableCommand {
     @Option(name: .long, help: "Local engine batch size (KV-cache slots).")
     var batchSize: Int?
 
-    @Option(name: .long, help: "Worker threads (default: all cores).")
-    var threads: Int?
+    @OptionGroup var compute: ComputeOptions
 
     @Option(name: .long, help: "Write every greedy completion with its outcome to this JSONL file.")
     var completions: String?
@@ -70,20 +70,13 @@ struct EvalCommand: ParsableCommand {
         try CommandLimits.check("--majority-k", majorityK, 0...PipelineLimits.maxSamplesPerQuestion)
         try CommandLimits.check("--max-new-tokens", maxNewTokens, 1...PipelineLimits.maxSequenceTokens)
         try CommandLimits.check("--batch-size", batchSize, 1...PipelineLimits.maxSamplingBatchSize)
-        try CommandLimits.check("--threads", threads, 1...PipelineLimits.maxThreads)
     }
 
     func run() throws {
         do {
             var run = try runConfig()
-            if let threads {
-                guard (1...256).contains(threads) else { throw ValidationError("--threads must be within 1...256, got \(threads)") }
-                run.threads = threads
-            }
-            if let threads = run.threads {
-                Parallel.threadCount = threads
-                GEMM.threadCount = threads
-            }
+            if let threads = compute.threads { run.threads = threads }
+            compute.context(fallback: run.threads).apply()
             guard ["dev", "test"].contains(split) else { throw ValidationError("--split must be dev or test, got \(split)") }
             let modelPath = model ?? run.seedModel
             guard !modelPath.isEmpty else { throw ValidationError("--model is required (or a --config with seed_model)") }
@@ -111,6 +104,8 @@ struct EvalCommand: ParsableCommand {
         } catch let error as PipelineError {
             throw ValidationError(error.message)
         } catch let error as BackendError {
+            throw ValidationError(error.message)
+        } catch let error as ModelSourceError {
             throw ValidationError(error.message)
         } catch let error as TaskError {
             throw ValidationError(error.description)

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import IRPOBackends
 import IRPOGeneration
+import IRPOLoading
 import IRPOModel
 import IRPOPipeline
 import IRPOTensor
@@ -74,8 +74,7 @@ struct GenerateCommand: ParsableCommand {
     @Option(name: .long, help: "Most samples decoded together.")
     var batchSize = 32
 
-    @Option(name: .long, help: "Worker threads for BLAS and kernels (default: all cores).")
-    var threads: Int?
+    @OptionGroup var compute: ComputeOptions
 
     func validate() throws {
         let sources = [prompt != nil, promptIds != nil, input != nil].filter { $0 }.count
@@ -84,7 +83,6 @@ struct GenerateCommand: ParsableCommand {
         try CommandLimits.check("--batch-size", batchSize, 1...PipelineLimits.maxSamplingBatchSize)
         try CommandLimits.check("--max-tokens", maxTokens, 0...PipelineLimits.maxSequenceTokens)
         try CommandLimits.check("--top-k", topK, 0...PipelineLimits.maxTopK)
-        try CommandLimits.checkThreads(threads)
         do { try parameters.validate() } catch { throw ValidationError("\(error)") }
     }
 
@@ -95,10 +93,7 @@ struct GenerateCommand: ParsableCommand {
     }
 
     mutating func run() throws {
-        if let threads {
-            Parallel.threadCount = threads
-            GEMM.threadCount = threads
-        }
+        compute.context().apply()
         let source = try ModelSource(path: model)
         let loaded = try source.loadModel()
         let tokenizer = try GenerateCommandSupport.loadTokenizer(source: source, required: prompt != nil || chat)

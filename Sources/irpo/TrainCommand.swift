@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import IRPOBackends
 import IRPOFormats
+import IRPOLoading
 import IRPOModel
 import IRPOPipeline
 import IRPOTensor
@@ -71,8 +71,7 @@ struct TrainCommand: ParsableCommand {
     var checkpointEvery: Int = 0
     @Option(name: .long, help: "Step checkpoints to keep.")
     var checkpointLimit: Int = 2
-    @Option(name: .long, help: "Worker threads for BLAS and kernels (default: all cores).")
-    var threads: Int?
+    @OptionGroup var compute: ComputeOptions
     @Flag(name: .long, help: "Continue from the newest checkpoint in --output.")
     var resume = false
     @Option(name: .long, help: "Train LoRA adapters of this rank on the frozen model instead of every weight.")
@@ -89,7 +88,6 @@ struct TrainCommand: ParsableCommand {
         guard LearningRateSchedule.Kind(rawValue: schedule) != nil else {
             throw ValidationError("--schedule must be constant, linear or cosine, got \(schedule)")
         }
-        try CommandLimits.checkThreads(threads)
         try CommandLimits.check("--warmup-steps", warmupSteps, 0...PipelineLimits.maxSteps)
         try CommandLimits.check("--batch-size", batchSize, 1...PipelineLimits.maxTrainingBatchSize)
         try CommandLimits.check("--micro-batch-size", microBatchSize, 1...PipelineLimits.maxTrainingBatchSize)
@@ -148,10 +146,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     mutating func run() throws {
-        if let threads {
-            Parallel.threadCount = threads
-            GEMM.threadCount = threads
-        }
+        compute.context().apply()
         var configuration = trainerConfiguration()
         // Rows longer than the model's context are dropped like rows over --max-length, as the
         // pipeline does; they are never trained on (or sized into activations) past the context.

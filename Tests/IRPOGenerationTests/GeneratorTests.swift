@@ -1,8 +1,9 @@
 import Foundation
-import XCTest
+@testable import IRPOGeneration
 import IRPOModel
 import IRPOTensor
-@testable import IRPOGeneration
+import IRPOTokenizer
+import XCTest
 
 /// Letter tokenizer for the tiny vocabulary: id -> one letter (ids 0-25 'a'-'z', 26-51 'A'-'Z',
 /// the rest digits and punctuation), so stop strings can span tokens.
@@ -92,10 +93,9 @@ final class GeneratorTests: XCTestCase {
         Parallel.threadCount = 2; GEMM.threadCount = 2
         let reference = try Generator(model: model, endOfSequenceTokenIDs: [3], maxBatchSize: 1)
             .generate(prompts: prompts, parameters: parameters, samplesPerPrompt: 4)
-        defer { GenerationRun.promptSlotLimit = nil }
         for (batch, promptSlots) in [(5, nil), (8, 1), (48, nil), (48, 2)] as [(Int, Int?)] {
-            GenerationRun.promptSlotLimit = promptSlots
-            let batched = try Generator(model: model, endOfSequenceTokenIDs: [3], maxBatchSize: batch)
+            let batched = try Generator(model: model, endOfSequenceTokenIDs: [3], maxBatchSize: batch, tokenizer: nil,
+                                        matmul: .batchInvariant, promptSlotLimit: promptSlots)
                 .generate(prompts: prompts, parameters: parameters, samplesPerPrompt: 4)
             let label = "batch \(batch), prompt slots \(promptSlots.map(String.init) ?? "default")"
             XCTAssertTrue(batched.map { $0.map(\.tokens) } == reference.map { $0.map(\.tokens) }, "\(label): tokens differ")

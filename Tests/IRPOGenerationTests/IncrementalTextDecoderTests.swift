@@ -1,5 +1,6 @@
-import XCTest
 @testable import IRPOGeneration
+import IRPOTokenizer
+import XCTest
 
 /// Byte-level fake: token t < 256 is the byte t; invalid UTF-8 decodes to U+FFFD.
 struct ByteTokenizer: GenerationTokenizer {

@@ -1,9 +1,10 @@
 import Foundation
 import IRPOBackends
-import XCTest
-import IRPOTasks
-import IRPOTraining
 @testable import IRPOPipeline
+import IRPOTasks
+import IRPOTokenizer
+import IRPOTraining
+import XCTest
 
 /// Runs every stage of the demo on a tiny model with a few questions.
 final class EndToEndTests: XCTestCase {

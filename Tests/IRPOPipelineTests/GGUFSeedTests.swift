@@ -1,10 +1,11 @@
 import Foundation
-import IRPOBackends
 import IRPOFormats
+import IRPOLoading
 import IRPOModel
-import IRPOTasks
-import XCTest
 @testable import IRPOPipeline
+import IRPOTasks
+import IRPOTokenizer
+import XCTest
 
 /// A run and a comparison seeded from a GGUF file: the tokenizer comes from the file's metadata,
 /// iteration models are Hugging Face folders that carry it on, and `output.gguf` writes each

@@ -2,8 +2,9 @@ import Foundation
 import IRPOBackends
 import IRPOGeneration
 import IRPOModel
-import XCTest
 @testable import IRPOPipeline
+import IRPOTokenizer
+import XCTest
 
 /// `LocalInferenceBackend` reports each prompt as soon as its last sample finishes, and a
 /// prompt's samples do not depend on which other prompts are in the request.

@@ -1,6 +1,7 @@
-import XCTest
+import IRPOFormats
 @testable import IRPOPipeline
 import IRPOTasks
+import XCTest
 
 final class PairBuilderTests: XCTestCase {
     private func sample(_ text: String, _ reward: Double, _ index: Int) -> ScoredSample {
@@ -74,8 +75,8 @@ final class AtomicFileTests: XCTestCase {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("irpo-atomic-\(UUID())")
         defer { try? FileManager.default.removeItem(at: directory) }
         let url = directory.appendingPathComponent("state.json")
-        try AtomicFile.write("first", to: url)
-        try AtomicFile.writeJSON(["stage": "sample"], to: url)
+        try AtomicFileWriter.write("first", to: url)
+        try AtomicFileWriter.writeJSON(["stage": "sample"], to: url)
         XCTAssertEqual(try String(contentsOf: url, encoding: .utf8), "{\n  \"stage\" : \"sample\"\n}")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path), ["state.json"])
     }

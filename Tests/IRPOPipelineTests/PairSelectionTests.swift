@@ -1,8 +1,8 @@
 import Foundation
-import IRPOBackends
-import XCTest
-import IRPOTasks
 @testable import IRPOPipeline
+import IRPOTasks
+import IRPOTokenizer
+import XCTest
 
 final class PairSelectionTests: XCTestCase {
     let tokenizer = CharacterTokenizer()

@@ -1,5 +1,5 @@
 import Foundation
-import IRPOBackends
+import IRPOLoading
 import IRPOPipeline
 import IRPOTasks
 import IRPOTokenizer

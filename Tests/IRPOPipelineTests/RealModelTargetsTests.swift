@@ -1,6 +1,7 @@
 import Foundation
-import XCTest
+import IRPOFormats
 @testable import IRPOPipeline
+import XCTest
 
 /// The demo's targets are read from the run folders and judged as stated.
 final class RealModelTargetsTests: XCTestCase {
@@ -28,10 +29,10 @@ final class RealModelTargetsTests: XCTestCase {
                 let rows = answers.enumerated().map { GreedyRecord(id: "q\($0.offset)", outcome: $0.element ? .correct : .incorrect,
                                                                   extracted: nil, completion: "") }
                 try FileManager.default.createDirectory(at: directory.iteration(t), withIntermediateDirectories: true)
-                try AtomicFile.write(JSONLines.encode(rows), to: directory.file(GreedyRecord.fileName(split: "test"), iteration: t))
+                try AtomicFileWriter.write(JSONLines.encode(rows), to: directory.file(GreedyRecord.fileName(split: "test"), iteration: t))
             }
             try FileManager.default.createDirectory(at: directory.iteration(t), withIntermediateDirectories: true)
-            try AtomicFile.writeJSON(IterationEvaluation(iteration: t, model: "m\(t)", splits: splits), to: directory.file("eval.json", iteration: t))
+            try AtomicFileWriter.writeJSON(IterationEvaluation(iteration: t, model: "m\(t)", splits: splits), to: directory.file("eval.json", iteration: t))
         }
         return root
     }
@@ -41,7 +42,7 @@ final class RealModelTargetsTests: XCTestCase {
         try FileManager.default.createDirectory(at: folder.iteration(1), withIntermediateDirectories: true)
         var split = SplitEvaluation(split: "test", questions: 200, majorityK: 0)
         split.greedyAccuracy = testAccuracy
-        try AtomicFile.writeJSON(IterationEvaluation(iteration: 1, model: "b", splits: [split]), to: folder.file("eval.json", iteration: 1))
+        try AtomicFileWriter.writeJSON(IterationEvaluation(iteration: 1, model: "b", splits: [split]), to: folder.file("eval.json", iteration: 1))
     }
 
     /// 200 answers, the first `correct` of them right.

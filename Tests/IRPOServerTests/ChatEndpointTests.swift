@@ -1,7 +1,6 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import IRPOBackends
 import IRPOGeneration
 @testable import IRPOServer
 import IRPOTokenizer

@@ -1,9 +1,9 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import IRPOBackends
 import IRPOGeneration
 @testable import IRPOServer
+import IRPOTokenizer
 import XCTest
 
 final class ConcurrencyTests: XCTestCase {

@@ -5,6 +5,7 @@ import IRPOBackends
 import IRPOGeneration
 import IRPOModel
 @testable import IRPOServer
+import IRPOTokenizer
 import XCTest
 
 /// A tiny random Llama saved with the demo's character tokenizer, and a server over it.

@@ -1,9 +1,10 @@
 import Foundation
-import IRPOBackends
 import IRPOFormats
+import IRPOLoading
 import IRPOModel
-@testable import irpo
+import IRPOTokenizer
 import XCTest
+@testable import irpo
 
 /// The commands that take a model, given a .gguf file or a folder holding one.
 final class GGUFCommandTests: XCTestCase {

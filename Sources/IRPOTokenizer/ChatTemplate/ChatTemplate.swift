@@ -9,6 +9,7 @@
 ///
 /// Sendable: the parsed tree is immutable and holds only literals (a namespace object exists only while
 /// rendering, in the render call's own scope).
+/// Unchecked Sendable: the parsed tree is immutable and holds only literals.
 public struct ChatTemplate: @unchecked Sendable {
     /// The template source.
     public let source: String

@@ -1,6 +1,4 @@
 import Foundation
-import IRPOGeneration
-import IRPOTokenizer
 
 /// What the pipeline needs from a tokenizer: prompts with BOS, completions with EOS, and decode.
 public protocol TextTokenizer: GenerationTokenizer {

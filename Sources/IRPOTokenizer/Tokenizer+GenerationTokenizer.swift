@@ -1,5 +1,3 @@
-import IRPOTokenizer
-
 extension Tokenizer: GenerationTokenizer {
     /// Decodes generated ids, skipping special tokens. Ids the vocabulary lacks (possible when a
     /// model's embedding matrix is padded beyond the tokenizer) decode to U+FFFD instead of

@@ -38,17 +38,17 @@ public struct ModelSource: Sendable, CustomStringConvertible {
     public static let tokenizerGGUFName = "tokenizer.gguf"
 
     /// Resolves `path`.
-    /// - Throws: `BackendError` saying what was looked for when `path` is none of the accepted forms.
+    /// - Throws: `ModelSourceError` saying what was looked for when `path` is none of the accepted forms.
     public init(path: String) throws {
         self.path = path
         let url = URL(fileURLWithPath: path)
         var isDirectory: ObjCBool = false
         guard !path.isEmpty, FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
-            throw BackendError("model \(path.isEmpty ? "\"\"" : path) does not exist; pass a Hugging Face model folder (config.json + model.safetensors + tokenizer.json), a .gguf file, or a folder holding one .gguf file")
+            throw ModelSourceError("model \(path.isEmpty ? "\"\"" : path) does not exist; pass a Hugging Face model folder (config.json + model.safetensors + tokenizer.json), a .gguf file, or a folder holding one .gguf file")
         }
         guard isDirectory.boolValue else {
             guard LlamaModel.isGGUFPath(url.path) else {
-                throw BackendError("model \(path) is a file but not a GGUF file (its name does not end in .gguf and it does not start with the GGUF magic); pass a .gguf file or a Hugging Face model folder")
+                throw ModelSourceError("model \(path) is a file but not a GGUF file (its name does not end in .gguf and it does not start with the GGUF magic); pass a .gguf file or a Hugging Face model folder")
             }
             format = .gguf
             weights = url
@@ -66,7 +66,7 @@ public struct ModelSource: Sendable, CustomStringConvertible {
             return
         }
         guard candidates.count == 1, let only = candidates.first else {
-            throw BackendError("model folder \(path) has no config.json and several .gguf files (\(candidates.map(\.lastPathComponent).joined(separator: ", "))); pass one of them as the model")
+            throw ModelSourceError("model folder \(path) has no config.json and several .gguf files (\(candidates.map(\.lastPathComponent).joined(separator: ", "))); pass one of them as the model")
         }
         format = .gguf
         weights = only
@@ -104,7 +104,7 @@ public struct ModelSource: Sendable, CustomStringConvertible {
             let file = weights.appendingPathComponent("config.json")
             let data: Data
             do { data = try Data(contentsOf: file) } catch {
-                throw BackendError("model folder \(path) has no readable config.json (looked for \(file.path), and for a .gguf file in the folder); pass a Hugging Face folder (config.json + model.safetensors + tokenizer.json) or a .gguf file")
+                throw ModelSourceError("model folder \(path) has no readable config.json (looked for \(file.path), and for a .gguf file in the folder); pass a Hugging Face folder (config.json + model.safetensors + tokenizer.json) or a .gguf file")
             }
             return try LlamaConfiguration.decode(data, file: file.path)
         }
@@ -132,7 +132,7 @@ public struct ModelSource: Sendable, CustomStringConvertible {
         if FileManager.default.fileExists(atPath: weights.appendingPathComponent("tokenizer.json").path) { return .huggingFace(weights) }
         let candidates = Self.ggufFiles(in: weights)
         if candidates.count == 1, let only = candidates.first { return .gguf(only) }
-        throw BackendError("model folder \(path) has no tokenizer: looked for tokenizer.json, \(CharacterTokenizer.fileName) and a single .gguf file with tokenizer metadata"
+        throw ModelSourceError("model folder \(path) has no tokenizer: looked for tokenizer.json, \(CharacterTokenizer.fileName) and a single .gguf file with tokenizer metadata"
             + (candidates.isEmpty ? "" : " (found several: \(candidates.map(\.lastPathComponent).joined(separator: ", ")))")
             + "; copy the tokenizer files into the model folder")
     }
@@ -218,7 +218,7 @@ public struct ModelSource: Sendable, CustomStringConvertible {
             let to = destination.appendingPathComponent(name)
             try? manager.removeItem(at: to)
             do { try manager.copyItem(at: from, to: to) } catch {
-                throw BackendError("\(to.path): cannot copy \(name) from \(source.path) (\(error.localizedDescription)); check free space and permissions")
+                throw ModelSourceError("\(to.path): cannot copy \(name) from \(source.path) (\(error.localizedDescription)); check free space and permissions")
             }
         }
     }

@@ -104,7 +104,7 @@ public enum TokenizerFiles {
         guard let data = try? Data(contentsOf: file) else { return ([], "\(file.path) not found: no tokenizer metadata written") }
         guard let root = try JSONSerialization.jsonObject(with: data) as? [String: Any],
               let model = root["model"] as? [String: Any], let vocab = model["vocab"] as? [String: Int] else {
-            throw BackendError("\(file.path): expected a JSON object with model.vocab (token -> id); regenerate it with transformers' save_pretrained")
+            throw ModelSourceError("\(file.path): expected a JSON object with model.vocab (token -> id); regenerate it with transformers' save_pretrained")
         }
         let preType = (root["pre_tokenizer"] as? [String: Any])?["type"] as? String
         guard model["type"] as? String == "BPE", preType == "ByteLevel" else {
@@ -118,7 +118,7 @@ public enum TokenizerFiles {
         }
         // Ids index the token list: each is checked before the list is built from the largest.
         if let bad = byID.keys.first(where: { !TokenizerLimits.isAcceptable($0, entries: byID.count) }) {
-            throw BackendError("\(file.path): token id \(bad) is out of range for a vocabulary of \(byID.count) tokens (ids must be in 0..<\(min(TokenizerLimits.maxTokenID + 1, byID.count + TokenizerLimits.maxIDGap))); the file is damaged")
+            throw ModelSourceError("\(file.path): token id \(bad) is out of range for a vocabulary of \(byID.count) tokens (ids must be in 0..<\(min(TokenizerLimits.maxTokenID + 1, byID.count + TokenizerLimits.maxIDGap))); the file is damaged")
         }
         let count = (byID.keys.max() ?? -1) + 1
         guard count > 0 else { return ([], "\(file.path) has an empty vocabulary: no tokenizer metadata written") }
@@ -166,7 +166,7 @@ public enum TokenizerFiles {
             guard FileManager.default.fileExists(atPath: from.path) else { continue }
             try? FileManager.default.removeItem(at: to)
             do { try FileManager.default.copyItem(at: from, to: to) } catch {
-                throw BackendError("\(to.path): cannot copy \(name) (\(error.localizedDescription)); check permissions")
+                throw ModelSourceError("\(to.path): cannot copy \(name) (\(error.localizedDescription)); check permissions")
             }
             copied.append(name)
         }
@@ -178,7 +178,7 @@ public enum TokenizerFiles {
             let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
             try data.write(to: url, options: .atomic)
         } catch {
-            throw BackendError("\(url.path): cannot be written (\(error.localizedDescription)); check free space and permissions")
+            throw ModelSourceError("\(url.path): cannot be written (\(error.localizedDescription)); check free space and permissions")
         }
     }
 }

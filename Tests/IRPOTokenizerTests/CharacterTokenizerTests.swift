@@ -1,5 +1,5 @@
+import IRPOTokenizer
 import XCTest
-@testable import IRPOBackends
 
 final class CharacterTokenizerTests: XCTestCase {
     func testRoundTripAndSpecialTokens() {

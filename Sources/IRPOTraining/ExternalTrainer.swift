@@ -26,10 +26,10 @@ public struct ExternalTrainer: Sendable, Equatable {
     }
 
     /// Checks the command is non-empty and names only known placeholders.
-    /// - Throws: `BackendError` naming the bad element.
+    /// - Throws: `ExternalTrainerError` naming the bad element.
     public func validate() throws {
         guard let program = command.first, !program.isEmpty else {
-            throw BackendError("trainer.command is empty; give the program and its arguments as a list, e.g. [\"python\", \"examples/trl/train_dpo.py\"]")
+            throw ExternalTrainerError("trainer.command is empty; give the program and its arguments as a list, e.g. [\"python\", \"examples/trl/train_dpo.py\"]")
         }
         let known = ExternalTrainerJob(inputModel: URL(fileURLWithPath: "/"), pairs: URL(fileURLWithPath: "/"),
                                        outputDirectory: URL(fileURLWithPath: "/"), iteration: 1).placeholders
@@ -37,14 +37,14 @@ public struct ExternalTrainer: Sendable, Equatable {
     }
 
     /// The command with the job's placeholders substituted.
-    /// - Throws: `BackendError` naming an unknown placeholder.
+    /// - Throws: `ExternalTrainerError` naming an unknown placeholder.
     public func arguments(for job: ExternalTrainerJob) throws -> [String] {
         try Self.substitute(command, values: job.placeholders, what: "trainer.command")
     }
 
     /// Runs the command for `job`, then checks its output folder.
     /// - Parameter log: receives each output line while the command runs.
-    /// - Throws: `BackendError` with the exit status and the last lines of output when the command
+    /// - Throws: `ExternalTrainerError` with the exit status and the last lines of output when the command
     ///   fails, or naming the output folder when it holds no loadable model.
     public func run(job: ExternalTrainerJob, log: (String) -> Void) throws {
         let arguments = try arguments(for: job)
@@ -57,37 +57,37 @@ public struct ExternalTrainer: Sendable, Equatable {
         guard outcome.exitCode == 0, !outcome.signalled else {
             let how = outcome.signalled ? "was killed by signal \(outcome.exitCode)" : "exited with status \(outcome.exitCode)"
             let tail = outcome.lastLines.isEmpty ? "(no output)" : outcome.lastLines.joined(separator: "\n")
-            throw BackendError("the external trainer \(arguments.joined(separator: " ")) \(how) in iteration \(job.iteration); its last output lines:\n\(tail)\nfix the trainer, then resume the run (--resume)")
+            throw ExternalTrainerError("the external trainer \(arguments.joined(separator: " ")) \(how) in iteration \(job.iteration); its last output lines:\n\(tail)\nfix the trainer, then resume the run (--resume)")
         }
         try Self.checkModelFolder(job.outputDirectory)
     }
 
     /// Checks `folder` holds a model this package loads: a config.json it accepts and safetensors
     /// weights whose headers parse (the tensors themselves are not read).
-    /// - Throws: `BackendError` naming the folder and what is missing.
+    /// - Throws: `ExternalTrainerError` naming the folder and what is missing.
     public static func checkModelFolder(_ folder: URL) throws {
         let manager = FileManager.default
         let configURL = folder.appendingPathComponent("config.json")
         guard manager.fileExists(atPath: configURL.path) else {
-            throw BackendError("the external trainer left no model in \(folder.path) (no config.json); make it save an HF model folder (model.save_pretrained) to IRPO_OUTPUT_DIR")
+            throw ExternalTrainerError("the external trainer left no model in \(folder.path) (no config.json); make it save an HF model folder (model.save_pretrained) to IRPO_OUTPUT_DIR")
         }
         do { _ = try LlamaConfiguration.decode(Data(contentsOf: configURL), file: configURL.path) } catch {
-            throw BackendError("the model the external trainer wrote in \(folder.path) cannot be loaded: \(error)")
+            throw ExternalTrainerError("the model the external trainer wrote in \(folder.path) cannot be loaded: \(error)")
         }
         let names = (try? manager.contentsOfDirectory(atPath: folder.path)) ?? []
         let weights = names.filter { $0.hasSuffix(".safetensors") }.sorted()
         guard !weights.isEmpty else {
-            throw BackendError("the external trainer left no safetensors weights in \(folder.path) (found: \(names.sorted().joined(separator: ", "))); save with safe_serialization=True")
+            throw ExternalTrainerError("the external trainer left no safetensors weights in \(folder.path) (found: \(names.sorted().joined(separator: ", "))); save with safe_serialization=True")
         }
         for name in weights {
             do { _ = try SafetensorsFile(contentsOf: folder.appendingPathComponent(name)) } catch {
-                throw BackendError("the weights \(folder.appendingPathComponent(name).path) the external trainer wrote are not valid safetensors: \(error)")
+                throw ExternalTrainerError("the weights \(folder.appendingPathComponent(name).path) the external trainer wrote are not valid safetensors: \(error)")
             }
         }
     }
 
     /// Replaces `{name}` in every element; `{{` and `}}` stand for literal braces.
-    static func substitute(_ arguments: [String], values: [String: String], what: String) throws -> [String] {
+    package static func substitute(_ arguments: [String], values: [String: String], what: String) throws -> [String] {
         try arguments.enumerated().map { position, argument in
             var result = ""
             var rest = Substring(argument)
@@ -100,11 +100,11 @@ public struct ExternalTrainer: Sendable, Equatable {
                     continue
                 }
                 guard rest[open] == "{", let close = rest[after...].firstIndex(of: "}") else {
-                    throw BackendError("\(what)[\(position)] \"\(argument)\" has an unmatched brace; write {{ or }} for a literal brace")
+                    throw ExternalTrainerError("\(what)[\(position)] \"\(argument)\" has an unmatched brace; write {{ or }} for a literal brace")
                 }
                 let name = String(rest[after..<close])
                 guard let value = values[name] else {
-                    throw BackendError("\(what)[\(position)] \"\(argument)\" names the unknown placeholder {\(name)}; known: \(values.keys.sorted().map { "{\($0)}" }.joined(separator: ", "))")
+                    throw ExternalTrainerError("\(what)[\(position)] \"\(argument)\" names the unknown placeholder {\(name)}; known: \(values.keys.sorted().map { "{\($0)}" }.joined(separator: ", "))")
                 }
                 result += value
                 rest = rest[rest.index(after: close)...]

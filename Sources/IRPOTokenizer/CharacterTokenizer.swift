@@ -1,6 +1,5 @@
 import Foundation
 import IRPOFormats
-import IRPOGeneration
 
 /// A character-level vocabulary for the built-in demo: `<pad>`, `<bos>`, `<eos>`, newline and
 /// printable ASCII. Characters outside the vocabulary encode as "?".
@@ -43,10 +42,10 @@ public struct CharacterTokenizer: TextTokenizer, Equatable {
         struct File: Decodable { var format: String; var tokens: [String] }
         let file: File
         do { file = try JSONDecoder().decode(File.self, from: Data(contentsOf: url)) } catch {
-            throw BackendError("\(url.path) is not a character vocabulary (\(error)); delete it or re-create the model with `irpo demo`")
+            throw TokenizerError(file: url.path, "not a character vocabulary (\(error)); delete it or re-create the model with `irpo demo`")
         }
         guard file.format == Self.formatTag, file.tokens.count >= 4, Array(file.tokens.prefix(3)) == ["<pad>", "<bos>", "<eos>"] else {
-            throw BackendError("\(url.path) has format \(file.format) or special tokens this version does not read; expected \(Self.formatTag)")
+            throw TokenizerError(file: url.path, "format \(file.format) or special tokens this version does not read; expected \(Self.formatTag)")
         }
         self.init(tokens: file.tokens)
     }

@@ -2,7 +2,9 @@ import Foundation
 import IRPOBackends
 import IRPOFormats
 import IRPOGeneration
+import IRPOLoading
 import IRPOModel
+import IRPOTokenizer
 import XCTest
 
 /// One way to open a model: a Hugging Face folder, a .gguf file and a folder holding one give the

@@ -10,31 +10,44 @@ import Darwin
 ///
 /// The command's end is its exit, not the end of its output: a command that leaves a server
 /// running in the background (which keeps the pipe open) still returns.
-struct ExternalTrainerProcess {
+package struct ExternalTrainerProcess {
     /// The outcome of a run.
-    struct Outcome {
-        var exitCode: Int32
+    package struct Outcome {
+        /// The exit status (or the signal number when `signalled`).
+        package var exitCode: Int32
         /// True when the process ended by a signal rather than `exit`.
-        var signalled: Bool
+        package var signalled: Bool
         /// The last lines of output (at most `keptLines`).
-        var lastLines: [String]
+        package var lastLines: [String]
     }
 
-    var arguments: [String]
-    var environment: [String: String]
-    var workingDirectory: URL?
-    var keptLines = 20
+    /// The program and its arguments (argv, no shell).
+    package var arguments: [String]
+    /// The whole environment of the command.
+    package var environment: [String: String]
+    /// Where the command runs (default: the current folder).
+    package var workingDirectory: URL?
+    /// Output lines kept for `Outcome.lastLines`.
+    package var keptLines = 20
+
+    /// A command to run.
+    package init(arguments: [String], environment: [String: String], workingDirectory: URL? = nil, keptLines: Int = 20) {
+        self.arguments = arguments
+        self.environment = environment
+        self.workingDirectory = workingDirectory
+        self.keptLines = keptLines
+    }
 
     /// Finds `arguments[0]` (a path, or a name looked up in PATH).
-    /// - Throws: `BackendError` naming the program when it cannot be found or run.
-    func executable() throws -> URL {
+    /// - Throws: `ExternalTrainerError` naming the program when it cannot be found or run.
+    package func executable() throws -> URL {
         guard let program = arguments.first, !program.isEmpty else {
-            throw BackendError("the command is empty; give the program and its arguments as a list, e.g. [\"python\", \"train.py\"]")
+            throw ExternalTrainerError("the command is empty; give the program and its arguments as a list, e.g. [\"python\", \"train.py\"]")
         }
         let manager = FileManager.default
         if program.contains("/") {
             guard manager.isExecutableFile(atPath: program) else {
-                throw BackendError("the program \(program) does not exist or is not executable; check the path in the command")
+                throw ExternalTrainerError("the program \(program) does not exist or is not executable; check the path in the command")
             }
             return URL(fileURLWithPath: program)
         }
@@ -43,12 +56,12 @@ struct ExternalTrainerProcess {
             let candidate = URL(fileURLWithPath: String(folder)).appendingPathComponent(program)
             if manager.isExecutableFile(atPath: candidate.path) { return candidate }
         }
-        throw BackendError("the program \(program) was not found in PATH (\(path)); give its full path in the command")
+        throw ExternalTrainerError("the program \(program) was not found in PATH (\(path)); give its full path in the command")
     }
 
     /// Runs the command to its exit.
     /// - Parameter line: called on the calling thread with each output line (without newline).
-    func run(line: (String) -> Void) throws -> Outcome {
+    package func run(line: (String) -> Void) throws -> Outcome {
         let process = Process()
         process.executableURL = try executable()
         process.arguments = Array(arguments.dropFirst())
@@ -63,7 +76,7 @@ struct ExternalTrainerProcess {
         process.terminationHandler = { _ in collector.markExited() }
         do { try process.run() } catch {
             pipe.fileHandleForReading.readabilityHandler = nil
-            throw BackendError("cannot start \(arguments[0]) (\(error.localizedDescription)); check the command")
+            throw ExternalTrainerError("cannot start \(arguments[0]) (\(error.localizedDescription)); check the command")
         }
         try? pipe.fileHandleForWriting.close()
         let pid = process.processIdentifier
@@ -113,6 +126,7 @@ struct ExternalTrainerProcess {
 }
 
 /// Splits bytes from the reading thread into lines for the waiting thread.
+/// Unchecked Sendable: every field is read and written only while holding `condition`.
 private final class LineCollector: @unchecked Sendable {
     private let condition = NSCondition()
     private var pending = Data()

@@ -1,7 +1,7 @@
 import Foundation
 import IRPOFormats
+@testable import IRPOTraining
 import XCTest
-@testable import IRPOBackends
 
 /// `ExternalTrainer` with small `/bin/sh` scripts written by the tests.
 final class ExternalTrainerTests: XCTestCase {
@@ -139,18 +139,6 @@ final class ExternalTrainerTests: XCTestCase {
         }
     }
 
-    func testServerReloadRunsTheCommandThenFailsWhenNothingAnswers() throws {
-        let marker = folder.appendingPathComponent("reloaded")
-        var hook = OpenAICompatibleServerReload(command: ["/bin/sh", "-c", "echo serving $0 > \"\(marker.path)\"", "{model}"],
-                                                readinessURL: "http://127.0.0.1:9/v1/models", timeoutSeconds: 0.3)
-        hook.pollIntervalSeconds = 0.05
-        try hook.validate()
-        XCTAssertThrowsError(try hook.run(model: URL(fileURLWithPath: "/models/m1"), iteration: 1) { _ in }) { error in
-            XCTAssertTrue("\(error)".contains("was not ready within"), "\(error)")
-        }
-        XCTAssertEqual(try String(contentsOf: marker, encoding: .utf8), "serving /models/m1\n")
-    }
-
     func testAHookThatLeavesABackgroundChildRunningStillReturns() throws {
         // Like a reload script that restarts a server with `nohup ... &`: the shell exits at once,
         // its child keeps running (and holds every inherited descriptor open).
@@ -166,18 +154,5 @@ final class ExternalTrainerTests: XCTestCase {
         XCTAssertEqual(outcome.exitCode, 3)
         XCTAssertFalse(outcome.signalled)
         XCTAssertEqual(lines, ["started"])
-    }
-
-    func testServerReloadReturnsWhenTheServerAnswers() throws {
-        let server = try FaultInjectionServer { _, _ in .answer }
-        defer { server.stop() }
-        // The fault server has no /v1/models route but answers POST /v1/completions; poll a route it serves with GET -> 404 first.
-        var hook = OpenAICompatibleServerReload(command: [], readinessURL: "\(server.baseURL)/v1/models", timeoutSeconds: 0.5)
-        hook.pollIntervalSeconds = 0.05
-        XCTAssertThrowsError(try hook.waitUntilReady()) { error in
-            XCTAssertTrue("\(error)".contains("HTTP 404"), "\(error)")
-        }
-        hook.readinessURL = "\(server.baseURL)/ready"
-        XCTAssertNoThrow(try hook.waitUntilReady())
     }
 }
