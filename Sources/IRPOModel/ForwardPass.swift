@@ -24,8 +24,17 @@ public final class ForwardPass: @unchecked Sendable {
     let layers: [LayerActivations]
     /// The final norm and LM head's activations.
     let head: HeadActivations
-    /// Set once backward has consumed the logits.
-    var consumed = false
+    /// Whether backward has consumed the pass; `consume()` sets it under a lock.
+    private var consumedFlag = false
+    private let consumedLock = NSLock()
+
+    /// Marks the pass as backpropagated; false when it already was (a second backward).
+    func consume() -> Bool {
+        consumedLock.withLock {
+            defer { consumedFlag = true }
+            return !consumedFlag
+        }
+    }
     /// The adapters the pass ran with, if any.
     let adapters: LoRAAdapters?
     /// The adapter dropout of a training pass, if any (the backward regenerates its masks).

@@ -26,10 +26,10 @@ extension LlamaModel {
     /// (full training), adapter gradients into `adapterGradients` when the pass ran with adapters.
     func backpropagate(_ pass: ForwardPass, dSumLogProbs: [Float], baseGradients: ParameterBuffer?, adapterGradients: LoRABuffer?) {
         precondition(pass.savesForBackward, "backward needs a pass from forward(_:savingForBackward: true)")
-        precondition(!pass.consumed, "a ForwardPass can be backpropagated only once")
         precondition(dSumLogProbs.count == pass.batchSize, "dSumLogProbs needs one value per sequence")
         guard let logits = pass.logits else { preconditionFailure("training pass without logits") }
-        pass.consumed = true
+        let first = pass.consume()
+        precondition(first, "a ForwardPass can be backpropagated only once")
 
         let c = configuration
         let b = pass.batchSize, s = pass.sequenceLength, t = pass.tokens, n = pass.scoredCount

@@ -44,10 +44,10 @@ extension LlamaModel {
     /// unchanged parameters, and can be backpropagated once.
     public func backward(_ pass: ShardedForwardPass, dSumLogProbs: [Float], into gradients: ParameterBuffer) {
         precondition(pass.savesForBackward, "backward needs a pass from forward(_:savingForBackward: true, shards:)")
-        precondition(!pass.consumed, "a ShardedForwardPass can be backpropagated only once")
         precondition(dSumLogProbs.count == pass.sumLogProbs.count, "backward needs one dSumLogProbs entry per sequence")
         precondition(gradients.layout == layout, "backward needs gradients with the model's layout")
-        pass.consumed = true
+        let first = pass.consume()
+        precondition(first, "a ShardedForwardPass can be backpropagated only once")
         let scratch = shardGradients(pass.passes.count - 1)
         let targets = [gradients] + scratch
         runShards(pass.passes.count) { lane in
@@ -67,9 +67,9 @@ extension LlamaModel {
     /// order.
     public func backward(_ pass: ShardedForwardPass, dSumLogProbs: [Float], adapterGradients: LoRABuffer) {
         precondition(pass.savesForBackward, "backward needs a pass from forward(_:savingForBackward: true, shards:adapters:)")
-        precondition(!pass.consumed, "a ShardedForwardPass can be backpropagated only once")
         precondition(dSumLogProbs.count == pass.sumLogProbs.count, "backward needs one dSumLogProbs entry per sequence")
-        pass.consumed = true
+        let first = pass.consume()
+        precondition(first, "a ShardedForwardPass can be backpropagated only once")
         let targets = [adapterGradients] + (1..<max(1, pass.passes.count)).map { _ in LoRABuffer(layout: adapterGradients.layout) }
         runShards(pass.passes.count) { lane in
             for (part, indices) in pass.plan.lanes[lane].enumerated() {

@@ -25,7 +25,7 @@ public final class LlamaModel: @unchecked Sendable {
     public let frozenProjections: FrozenProjections?
     /// The raw `config.json` this model was loaded from, if any; `save(to:)` keeps its keys
     /// that this engine does not model (pad token, chat settings, ...).
-    public var sourceConfigurationJSON: Data?
+    public package(set) var sourceConfigurationJSON: Data?
 
     private var rotaryCache: RotaryEmbedding?
     private let rotaryLock = NSLock()

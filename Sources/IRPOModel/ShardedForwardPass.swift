@@ -15,7 +15,7 @@ import Foundation
 /// in lane order, so results are bit-identical run to run, and the same with 1, 2 or 3 threads
 /// (see `LlamaModel.defaultTrainingShards`). They differ in the last bits from an unsharded pass
 /// (each weight gradient is summed over tokens in several parts).
-/// Unchecked Sendable: one trainer thread runs a pass's backward once (`consumed`); shard workers write disjoint buffers.
+/// Unchecked Sendable: its results are immutable, `consume()` is locked, and shard workers write disjoint buffers.
 public final class ShardedForwardPass: @unchecked Sendable {
     /// Per sequence (in batch order): sum of the scored tokens' log-probabilities.
     public let sumLogProbs: [Float]
@@ -30,8 +30,17 @@ public final class ShardedForwardPass: @unchecked Sendable {
 
     /// `passes[l][p]`: the pass over part `p` of lane `l`.
     let passes: [[ForwardPass]]
-    /// Set once backward has consumed the passes.
-    var consumed = false
+    /// Whether backward has consumed the pass; `consume()` sets it under a lock.
+    private var consumedFlag = false
+    private let consumedLock = NSLock()
+
+    /// Marks the pass as backpropagated; false when it already was (a second backward).
+    func consume() -> Bool {
+        consumedLock.withLock {
+            defer { consumedFlag = true }
+            return !consumedFlag
+        }
+    }
 
     init(passes: [[ForwardPass]], plan: ShardPlan, savesForBackward: Bool) {
         self.passes = passes
