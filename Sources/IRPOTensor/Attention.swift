@@ -140,11 +140,11 @@ public enum Attention {
     /// Runs the (sequence, kv head) groups of `ranges[worker]` on worker `worker`, concurrently.
     private static func runGroups(_ ranges: [Range<Int>], _ shape: Shape, _ body: (Int, Int, Int) -> Void) {
         withoutActuallyEscaping(body) { escapable in
-            let box = SendableBody(body: escapable)
+            let box = UncheckedBox(escapable)
             DispatchQueue.concurrentPerform(iterations: ranges.count) { worker in
                 for group in ranges[worker] {
                     let b = group / shape.kvHeads, kvHead = group % shape.kvHeads
-                    for h in (kvHead * shape.group)..<((kvHead + 1) * shape.group) { box.body(b, h, worker) }
+                    for h in (kvHead * shape.group)..<((kvHead + 1) * shape.group) { box.value(b, h, worker) }
                 }
             }
         }
@@ -279,11 +279,4 @@ public enum Attention {
             c0 = c1
         }
     }
-}
-
-/// Carries the per-head closure (which only writes memory owned by its head group) into
-/// `concurrentPerform`.
-/// Unchecked Sendable: the closure writes only memory owned by its head group.
-private struct SendableBody: @unchecked Sendable {
-    let body: (Int, Int, Int) -> Void
 }

@@ -119,9 +119,9 @@ public enum Parallel {
 }
 
 /// Carries a non-Sendable value (a closure that only writes disjoint memory) into
-/// `concurrentPerform`.
-/// Unchecked Sendable: the boxed closure writes only the memory of its own chunk.
-private struct UncheckedBox<Value>: @unchecked Sendable {
+/// `concurrentPerform`: the parallel loops here and attention's per-head groups.
+/// Unchecked Sendable: the boxed closure writes only the memory of its own chunk or head group.
+struct UncheckedBox<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }
 }
