@@ -55,7 +55,11 @@ public final class IterativeRun {
                 throw PipelineError("\(directory.path) already holds a run; pass --resume to continue it or --output to start a new one elsewhere")
             }
             if let saved = try? Data(contentsOf: self.directory.configURL), saved != resolved {
-                throw PipelineError("the config differs from the one \(directory.path) was started with (\(self.directory.configURL.path)); resume with the same config or start a new run with --output")
+                // Same settings written differently (another key order or number format) still resume.
+                let savedConfig = try? RunConfig(json: saved, file: self.directory.configURL.path)
+                guard savedConfig == config else {
+                    throw PipelineError("the config differs from the one \(directory.path) was started with (\(self.directory.configURL.path)); resume with the same config (that file is one), or start a new run with --output")
+                }
             }
         }
         try manager.createDirectory(at: directory, withIntermediateDirectories: true)

@@ -71,8 +71,24 @@ public struct RunConfig: Sendable, Equatable, Encodable {
         public init() {}
         enum CodingKeys: String, CodingKey {
             case samplesPerQuestion = "samples_per_question"
-            case temperatures, generation, backend
+            case temperatures, backend
             case batchSize = "batch_size"
+            case topP = "top_p", topK = "top_k", minP = "min_p", maxNewTokens = "max_new_tokens", stop
+        }
+
+        /// The keys the config reader reads (`generation`'s settings flat, as in a config file;
+        /// its seed is the run's `seed`), so the `config.json` of a run reads back as the same config.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(samplesPerQuestion, forKey: .samplesPerQuestion)
+            try container.encode(temperatures, forKey: .temperatures)
+            try container.encode(batchSize, forKey: .batchSize)
+            try container.encode(generation.topP, forKey: .topP)
+            try container.encode(generation.topK, forKey: .topK)
+            try container.encode(generation.minP, forKey: .minP)
+            try container.encode(generation.maxNewTokens, forKey: .maxNewTokens)
+            try container.encode(generation.stop, forKey: .stop)
+            try container.encode(backend, forKey: .backend)
         }
         /// The parameters of iteration `t` (1-based).
         public func parameters(iteration t: Int) -> GenerateParameters {

@@ -49,6 +49,34 @@ final class RunConfigTests: XCTestCase {
         XCTAssertEqual(c.trainerConfiguration(pairCount: 160).maxSteps, 10, "one epoch of 160 pairs at batch 16")
     }
 
+    /// The `config.json` a run writes (this encoding) reads back as the same config, with a
+    /// non-default value in every section, so a run directory's config can be fed to `irpo run`.
+    func testTheWrittenConfigReadsBackAsTheSameConfig() throws {
+        let json = """
+            {"seed_model": "\(modelFolder.path)", "name": "round-trip", "iterations": 2, "threads": 1, "seed": 7,
+            "task": {"kind": "synthetic-arithmetic", "synthetic_train_questions": 30, "synthetic_test_questions": 20,
+                     "synthetic_dev_questions": 10, "fresh_pool_per_iteration": false, "chat": true, "prompt": "gsm8k",
+                     "synthetic": {"steps": [2, 3], "add_weight": 2, "partition_salt": "x"}},
+            "sampling": {"samples_per_question": 4, "temperatures": [0.7, 1.1], "batch_size": 8, "top_p": 0.95, "top_k": 40,
+                         "min_p": 0.05, "max_new_tokens": 64, "stop": ["\\n\\n"]},
+            "pairs": {"pairs_per_question": 3, "gold_as_winner": false, "max_pairs": 100},
+            "training": {"loss": "dpo", "alpha": 0.5, "beta": 0.2, "nll_normalization": "token", "learning_rate": 3e-5,
+                         "schedule": "cosine", "warmup_steps": 2, "batch_size": 8, "micro_batch_size": 2, "epochs": 3,
+                         "max_steps": 50, "max_grad_norm": 2, "weight_decay": 0.01, "max_length": 256, "checkpoint_every": 5,
+                         "selection_questions": 12, "selection_every": 4, "lora": {"rank": 8, "alpha": 16, "dropout": 0.1}},
+            "evaluation": {"greedy": true, "majority_k": 4, "majority_temperature": 0.7, "limit": 50, "majority_limit": 20,
+                           "majority_splits": ["test"], "max_new_tokens": 64, "splits": ["test", "dev"], "evaluate_seed_model": false},
+            "baselines": {"dpo": {"learning_rate": 1e-5, "beta": 0.3}, "sft_chosen": {"epochs": 2}}}
+            """
+        let c = try RunConfig(json: Data(json.utf8), file: "test.json")
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let written = try encoder.encode(c)
+        let read = try RunConfig(json: written, file: "config.json")
+        XCTAssertEqual(read, c, String(decoding: written, as: UTF8.self))
+        XCTAssertEqual(try encoder.encode(read), written, "writing it again gives the same bytes")
+    }
+
     func testValuesAreRead() throws {
         let c = try config("\"iterations\": 2, \"sampling\": {\"samples_per_question\": 4, \"temperatures\": 1.0, \"top_p\": 0.9}, \"training\": {\"loss\": \"dpo\", \"beta\": 0.5}")
         XCTAssertEqual(c.iterations, 2)
