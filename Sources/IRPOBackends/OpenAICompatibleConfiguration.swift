@@ -4,7 +4,7 @@ import Foundation
 /// `irpo serve`). Every field has a default except the base URL and the model name.
 public struct OpenAICompatibleConfiguration: Sendable, Equatable {
     /// How the per-prompt seed is sent.
-    public enum SeedMode: String, Sendable, Equatable, CaseIterable {
+    public enum SeedMode: String, Sendable, Equatable, CaseIterable, Codable {
         /// `seed = OpenAICompatibleBackend.derivedSeed(seed, promptID)`: reproducible per prompt on
         /// any server that honours `seed` (vLLM, SGLang, llama.cpp), but not equal to the local engine.
         case perPrompt = "per_prompt"

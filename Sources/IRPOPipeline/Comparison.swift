@@ -36,7 +36,7 @@ public struct Comparison {
     /// The config of the RPO run.
     public var rpoConfig: RunConfig {
         var rpo = config
-        rpo.training.loss = "rpo"
+        rpo.training.loss = .rpo
         rpo.evaluation.evaluateSeedModel = true
         // The baselines' settings do not change the RPO run (a comparison can be resumed with others).
         rpo.baselines = BaselineSettings()
@@ -53,10 +53,10 @@ public struct Comparison {
         result.evaluation.evaluateSeedModel = false
         switch baseline {
         case .dpo:
-            result.training.loss = "dpo"
+            result.training.loss = .dpo
             result.training.alpha = 0
         case .sftGold, .sftChosen:
-            result.training.loss = "sft"
+            result.training.loss = .sft
         case .zeroShot, .rpo:
             break
         }

@@ -124,6 +124,16 @@ struct ConfigReader {
         return try strings(key, default: [])
     }
 
+    /// One of `T`'s raw values (`value` when absent or null); another string names the valid
+    /// values and the nearest one.
+    mutating func choice<T: RawRepresentable & CaseIterable>(_ key: String, default value: T) throws -> T where T.RawValue == String {
+        guard let name = try optionalString(key) else { return value }
+        if let found = T(rawValue: name) { return found }
+        let names = T.allCases.map(\.rawValue)
+        let hint = NameSuggestion.nearest(to: name, among: names).map { " (did you mean \"\($0)\"?)" } ?? ""
+        throw PipelineError("config key `\(keyPath(key))` has value \"\(name)\", expected one of \(names.joined(separator: ", "))\(hint)")
+    }
+
     /// A nested section (an empty one when absent).
     mutating func section(_ key: String) throws -> ConfigReader {
         guard let raw = raw(key) else { return ConfigReader(path: keyPath(key), object: [:]) }

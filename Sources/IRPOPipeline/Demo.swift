@@ -78,10 +78,10 @@ public struct Demo {
         config.pairs.pairsPerQuestion = settings.pairsPerQuestion
         // By default only final answers: the gold chain of thought is not used after M0.
         config.pairs.goldAsWinner = settings.goldAsWinner
-        config.training.loss = "rpo"
+        config.training.loss = .rpo
         config.training.alpha = settings.alpha
         config.training.beta = settings.beta
-        config.training.nllNormalization = settings.nllNormalization.rawValue
+        config.training.nllNormalization = settings.nllNormalization
         config.training.epochs = settings.rpoEpochs
         config.training.learningRate = settings.rpoLearningRate
         config.training.batchSize = settings.rpoBatchSize

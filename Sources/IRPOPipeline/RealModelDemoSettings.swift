@@ -94,7 +94,7 @@ public struct RealModelDemoSettings: Sendable, Equatable {
         config.sampling.batchSize = 64
         config.pairs.pairsPerQuestion = pairsPerQuestion
         config.pairs.goldAsWinner = variant == .gold
-        config.training.loss = "rpo"
+        config.training.loss = .rpo
         config.training.alpha = alpha
         config.training.beta = beta
         config.training.learningRate = learningRate

@@ -81,12 +81,12 @@ extension RunConfig {
 
         var training = try root.section("training")
         let t = config.training
-        config.training.loss = try training.string("loss", default: t.loss)
+        config.training.loss = try training.choice("loss", default: t.loss)
         config.training.alpha = try training.double("alpha", default: t.alpha)
         config.training.beta = try training.double("beta", default: t.beta)
-        config.training.nllNormalization = try training.string("nll_normalization", default: t.nllNormalization)
+        config.training.nllNormalization = try training.choice("nll_normalization", default: t.nllNormalization)
         config.training.learningRate = try training.double("learning_rate", default: t.learningRate)
-        config.training.schedule = try training.string("schedule", default: t.schedule)
+        config.training.schedule = try training.choice("schedule", default: t.schedule)
         config.training.warmupSteps = try training.int("warmup_steps", default: t.warmupSteps)
         config.training.batchSize = try training.int("batch_size", default: t.batchSize)
         config.training.microBatchSize = try training.int("micro_batch_size", default: t.microBatchSize)
@@ -186,19 +186,8 @@ extension RunConfig {
         guard sampling.generation.maxNewTokens >= 1 else { throw fail("sampling.max_new_tokens", sampling.generation.maxNewTokens, "an integer >= 1") }
         guard pairs.pairsPerQuestion >= 1 else { throw fail("pairs.pairs_per_question", pairs.pairsPerQuestion, "an integer >= 1") }
         guard pairs.maxPairs >= 1 else { throw fail("pairs.max_pairs", pairs.maxPairs, "an integer >= 1") }
-        let losses = ["rpo", "dpo", "sft"]
-        guard losses.contains(training.loss) else {
-            let hint = NameSuggestion.nearest(to: training.loss, among: losses).map { " (did you mean \"\($0)\"?)" } ?? ""
-            throw fail("training.loss", "\"\(training.loss)\"", "one of \(losses.joined(separator: ", "))\(hint)")
-        }
         guard training.alpha.isFinite, training.alpha >= 0 else { throw fail("training.alpha", training.alpha, "a number >= 0") }
         guard training.beta.isFinite, training.beta > 0 else { throw fail("training.beta", training.beta, "a number > 0") }
-        guard NLLNormalization(rawValue: training.nllNormalization) != nil else {
-            throw fail("training.nll_normalization", "\"\(training.nllNormalization)\"", "\"sequence\" (paper), \"token\" (TRL) or \"sum\" (summed, a variant)")
-        }
-        guard LearningRateSchedule.Kind(rawValue: training.schedule) != nil else {
-            throw fail("training.schedule", "\"\(training.schedule)\"", "constant, linear or cosine")
-        }
         guard training.learningRate.isFinite, training.learningRate > 0, training.learningRate < 1 else {
             throw fail("training.learning_rate", training.learningRate, "a number in (0, 1)")
         }
@@ -210,16 +199,16 @@ extension RunConfig {
             throw fail("training.selection_questions", training.selectionQuestions, "an integer >= 0 (0: M_t is the last step)")
         }
         guard training.selectionEvery >= 1 else { throw fail("training.selection_every", training.selectionEvery, "an integer >= 1") }
-        if seedIsGGUF, trainer.type == "external" {
+        if seedIsGGUF, trainer.type == .external {
             throw fail("seed_model", "\"\(seedModel)\"", "a Hugging Face model folder with `trainer.type: external` (external trainers read safetensors; convert the GGUF first with `irpo convert \(seedModel) FOLDER`)")
         }
-        if training.selectionQuestions > 0, trainer.type == "external" {
+        if training.selectionQuestions > 0, trainer.type == .external {
             throw fail("training.selection_questions", training.selectionQuestions,
                        "0 with `trainer.type: external` (checkpoint selection needs the built-in trainer's steps)")
         }
         if let lora = training.lora {
             _ = try lora.configuration()
-            if trainer.type == "external" {
+            if trainer.type == .external {
                 throw fail("training.lora", "{...}", "no `training.lora` with `trainer.type: external` (the external command trains on its own)")
             }
         }
@@ -297,14 +286,14 @@ extension RunConfig {
     /// `max_steps` steps.
     public func trainerConfiguration(pairCount: Int) -> TrainerConfiguration {
         var configuration = TrainerConfiguration()
-        let normalization = NLLNormalization(rawValue: training.nllNormalization) ?? .perSequence
+        let normalization = training.nllNormalization
         switch training.loss {
-        case "dpo": configuration.objective = .dpo(beta: training.beta)
-        case "sft": configuration.objective = .sft(normalization: normalization)
-        default: configuration.objective = .rpo(alpha: training.alpha, beta: training.beta, nllNormalization: normalization)
+        case .dpo: configuration.objective = .dpo(beta: training.beta)
+        case .sft: configuration.objective = .sft(normalization: normalization)
+        case .rpo: configuration.objective = .rpo(alpha: training.alpha, beta: training.beta, nllNormalization: normalization)
         }
         configuration.learningRate = training.learningRate
-        configuration.scheduleKind = LearningRateSchedule.Kind(rawValue: training.schedule) ?? .constant
+        configuration.scheduleKind = training.schedule
         configuration.warmupSteps = training.warmupSteps
         configuration.batchSize = training.batchSize
         configuration.microBatchSize = training.microBatchSize

@@ -115,20 +115,30 @@ public struct RunConfig: Sendable, Equatable, Encodable {
         }
     }
 
+    /// `training.loss`: the objective of an iteration's training.
+    public enum Loss: String, Sendable, Equatable, Encodable, CaseIterable {
+        /// DPO + alpha NLL on the winners (the paper's).
+        case rpo
+        /// DPO alone (alpha = 0).
+        case dpo
+        /// NLL on the chosen only: STaR, or SFT on gold.
+        case sft
+    }
+
     /// Training (step 4).
     public struct Training: Sendable, Equatable, Encodable {
-        /// rpo (DPO + alpha NLL), dpo (alpha = 0), sft (NLL on the chosen: STaR / SFT on gold).
-        public var loss: String = "rpo"
+        /// The objective (paper: rpo).
+        public var loss: Loss = .rpo
         /// alpha, the NLL weight (paper: 1).
         public var alpha: Double = 1
         /// beta of the DPO term (paper: 0.1).
         public var beta: Double = 0.1
-        /// "sequence" (paper) or "token" (TRL's sft term).
-        public var nllNormalization: String = NLLNormalization.perSequence.rawValue
+        /// sequence (paper), token (TRL's sft term) or sum.
+        public var nllNormalization: NLLNormalization = .perSequence
         /// Peak learning rate (paper: 7e-7).
         public var learningRate: Double = 7e-7
         /// constant, linear or cosine.
-        public var schedule: String = LearningRateSchedule.Kind.constant.rawValue
+        public var schedule: LearningRateSchedule.Kind = .constant
         public var warmupSteps: Int = 0
         /// Pairs per optimizer step (paper: 16).
         public var batchSize: Int = 16
@@ -246,8 +256,16 @@ extension RunConfig {
     ///             "api_key_env": "OPENAI_API_KEY", "max_concurrency": 16, "seed_mode": "irpo"}
     /// ```
     public struct SamplingBackend: Sendable, Equatable, Encodable {
-        /// "local" (the built-in engine on the model folder) or "openai" (an OpenAI-compatible server).
-        public var type: String = "local"
+        /// Where completions come from.
+        public enum Kind: String, Sendable, Equatable, Encodable, CaseIterable {
+            /// The built-in engine on the model folder.
+            case local
+            /// An OpenAI-compatible server.
+            case openai
+        }
+
+        /// local or openai.
+        public var type: Kind = .local
         /// The server's root URL (openai).
         public var baseURL: String?
         /// The served model name sent in every request (openai).
@@ -264,7 +282,7 @@ extension RunConfig {
         public var chat: Bool = false
         /// "per_prompt" (seed derived from seed and prompt id; any server) or "irpo" (`irpo serve`:
         /// the local engine's exact samples).
-        public var seedMode: String = OpenAICompatibleConfiguration.SeedMode.perPrompt.rawValue
+        public var seedMode: OpenAICompatibleConfiguration.SeedMode = .perPrompt
         public init() {}
         enum CodingKeys: String, CodingKey {
             case type, model, chat
@@ -278,22 +296,19 @@ extension RunConfig {
 
         /// The HTTP client's settings (nil for the local engine).
         public func openAIConfiguration() throws -> OpenAICompatibleConfiguration? {
-            guard type == "openai" else { return nil }
+            guard type == .openai else { return nil }
             var configuration = OpenAICompatibleConfiguration(baseURL: baseURL ?? "", model: model ?? "", apiKeyEnvironmentVariable: apiKeyEnv)
             configuration.maxConcurrency = maxConcurrency
             configuration.timeoutSeconds = timeoutSeconds
             configuration.maxRetries = maxRetries
             configuration.chat = chat
-            guard let mode = OpenAICompatibleConfiguration.SeedMode(rawValue: seedMode) else {
-                throw PipelineError("config key `sampling.backend.seed_mode` has value \"\(seedMode)\", expected \"per_prompt\" or \"irpo\"")
-            }
-            configuration.seedMode = mode
+            configuration.seedMode = seedMode
             return configuration
         }
 
         static func read(_ reader: inout ConfigReader) throws -> SamplingBackend {
             var backend = SamplingBackend()
-            backend.type = try reader.string("type", default: backend.type)
+            backend.type = try reader.choice("type", default: backend.type)
             backend.baseURL = try reader.optionalString("base_url")
             backend.model = try reader.optionalString("model")
             backend.apiKeyEnv = try reader.optionalString("api_key_env")
@@ -301,7 +316,7 @@ extension RunConfig {
             backend.timeoutSeconds = try reader.double("timeout_seconds", default: backend.timeoutSeconds)
             backend.maxRetries = try reader.int("max_retries", default: backend.maxRetries)
             backend.chat = try reader.bool("chat", default: backend.chat)
-            backend.seedMode = try reader.string("seed_mode", default: backend.seedMode)
+            backend.seedMode = try reader.choice("seed_mode", default: backend.seedMode)
             try reader.rejectUnknownKeys()
             return backend
         }
@@ -315,8 +330,16 @@ extension RunConfig {
     ///             "server_reload": {"command": ["sh", "-c", "restart-vllm.sh {model}"], "timeout_seconds": 900}}
     /// ```
     public struct TrainerSettings: Sendable, Equatable, Encodable {
-        /// "builtin" or "external".
-        public var type: String = "builtin"
+        /// Who trains.
+        public enum Kind: String, Sendable, Equatable, Encodable, CaseIterable {
+            /// The built-in trainer.
+            case builtin
+            /// An external command (`command`).
+            case external
+        }
+
+        /// builtin or external.
+        public var type: Kind = .builtin
         /// The external command (argv, no shell) with `ExternalTrainerJob` placeholders.
         public var command: [String] = []
         /// Extra environment of the command (written to config.json: no secrets here, export them instead).
@@ -346,7 +369,7 @@ extension RunConfig {
 
         static func read(_ reader: inout ConfigReader) throws -> TrainerSettings {
             var trainer = TrainerSettings()
-            trainer.type = try reader.string("type", default: trainer.type)
+            trainer.type = try reader.choice("type", default: trainer.type)
             trainer.command = try reader.strings("command", default: [])
             let env = try reader.section("env")
             for key in env.object.keys.sorted() {
@@ -373,10 +396,7 @@ extension RunConfig {
     /// - Throws: `PipelineError` naming the key and the value.
     func validateBackendAndTrainer() throws {
         let backend = sampling.backend
-        guard ["local", "openai"].contains(backend.type) else {
-            throw PipelineError("config key `sampling.backend.type` has value \"\(backend.type)\", expected \"local\" or \"openai\"")
-        }
-        if backend.type == "openai" {
+        if backend.type == .openai {
             guard backend.baseURL != nil else { throw PipelineError("config key `sampling.backend.base_url` is missing; the openai backend needs the server URL, e.g. http://127.0.0.1:8000") }
             guard backend.model != nil else { throw PipelineError("config key `sampling.backend.model` is missing; give the served model name (GET /v1/models)") }
             do { try backend.openAIConfiguration()?.validate() } catch { throw PipelineError("config section `sampling.backend`: \(error)") }
@@ -384,10 +404,7 @@ extension RunConfig {
                 throw PipelineError("config keys `task.chat` and `sampling.backend.chat` are both true, so prompts would be wrapped in the chat template twice (once here, once by the server); set `sampling.backend.chat: false` (task.chat renders the template with the seed model's tokenizer and the run trains on exactly those prompts)")
             }
         }
-        guard ["builtin", "external"].contains(trainer.type) else {
-            throw PipelineError("config key `trainer.type` has value \"\(trainer.type)\", expected \"builtin\" or \"external\"")
-        }
-        if trainer.type == "external" {
+        if trainer.type == .external {
             do { try ExternalTrainer(command: trainer.command).validate() } catch { throw PipelineError("config section `trainer`: \(error)") }
         }
         if trainer.serverReload != nil {
@@ -402,13 +419,13 @@ extension RunConfig {
 
     /// The external trainer (nil for the built-in one).
     public var externalTrainer: ExternalTrainer? {
-        trainer.type == "external" ? ExternalTrainer(command: trainer.command, environment: trainer.env) : nil
+        trainer.type == .external ? ExternalTrainer(command: trainer.command, environment: trainer.env) : nil
     }
 
     /// The reload hook with its readiness URL resolved (nil when none is configured or no URL is known).
     public func serverReloadHook() throws -> OpenAICompatibleServerReload? {
         guard let reload = trainer.serverReload else { return nil }
-        let base = sampling.backend.type == "openai" ? try sampling.backend.openAIConfiguration()?.baseURL : nil
+        let base = sampling.backend.type == .openai ? try sampling.backend.openAIConfiguration()?.baseURL : nil
         var root = base ?? ""
         while root.hasSuffix("/") { root.removeLast() }
         if root.hasSuffix("/v1") { root.removeLast(3) }
@@ -438,10 +455,10 @@ extension RunConfig {
                                    pairCount: Int) -> ExternalTrainerJob {
         var job = ExternalTrainerJob(inputModel: inputModel, pairs: pairs, referenceLogProbs: referenceLogProbs,
                                      outputDirectory: output, iteration: t)
-        job.loss = training.loss
-        job.alpha = training.loss == "dpo" ? 0 : training.alpha
+        job.loss = training.loss.rawValue
+        job.alpha = training.loss == .dpo ? 0 : training.alpha
         job.beta = training.beta
-        job.nllNormalization = training.nllNormalization
+        job.nllNormalization = training.nllNormalization.rawValue
         job.learningRate = training.learningRate
         job.epochs = training.epochs
         job.batchSize = training.batchSize

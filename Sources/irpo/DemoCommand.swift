@@ -83,7 +83,7 @@ struct DemoCommand: ParsableCommand {
     var beta: Double?
 
     @Option(name: .long, help: "NLL normalisation: sequence (paper), token (TRL) or sum (variant).")
-    var nll: String?
+    var nll: NLLNormalization?
 
     @Option(name: .long, help: "Held-out training questions that choose each iteration's checkpoint (0: keep the last step).")
     var selectionQuestions: Int?
@@ -178,12 +178,7 @@ struct DemoCommand: ParsableCommand {
         if let epochs { settings.rpoEpochs = epochs }
         if let alpha { settings.alpha = alpha }
         if let beta { settings.beta = beta }
-        if let nll {
-            guard let normalization = NLLNormalization(rawValue: nll) else {
-                throw ValidationError("--nll must be sequence, token or sum, got \"\(nll)\"")
-            }
-            settings.nllNormalization = normalization
-        }
+        if let nll { settings.nllNormalization = nll }
         if let selectionQuestions {
             guard selectionQuestions >= 0 else { throw ValidationError("--selection-questions must be >= 0, got \(selectionQuestions)") }
             settings.selectionQuestions = selectionQuestions

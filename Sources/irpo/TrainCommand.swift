@@ -43,12 +43,12 @@ struct TrainCommand: ParsableCommand {
     var beta: Double = 0.1
     @Option(name: .long, help: "alpha, the weight of the NLL term in rpo (paper: 1).")
     var alpha: Double = 1
-    @Option(name: .long, help: "NLL normalisation: sequence (paper) or token (TRL's sft).")
-    var nll: String = "sequence"
+    @Option(name: .long, help: "NLL normalisation: sequence (paper), token (TRL's sft) or sum.")
+    var nll: NLLNormalization = .perSequence
     @Option(name: .long, help: "Peak learning rate (paper: 7e-7).")
     var lr: Double = 7e-7
-    @Option(name: .long, help: "Learning-rate schedule: constant, linear, cosine.")
-    var schedule: String = "constant"
+    @Option(name: .long, help: "Learning-rate schedule.")
+    var schedule: LearningRateSchedule.Kind = .constant
     @Option(name: .long, help: "Linear warmup steps.")
     var warmupSteps: Int = 0
     @Option(name: .long, help: "Pairs per optimizer step (paper: 16).")
@@ -84,10 +84,6 @@ struct TrainCommand: ParsableCommand {
     var loraTargets: String = "all-linear"
 
     func validate() throws {
-        guard NLLNormalization(rawValue: nll) != nil else { throw ValidationError("--nll must be sequence or token, got \(nll)") }
-        guard LearningRateSchedule.Kind(rawValue: schedule) != nil else {
-            throw ValidationError("--schedule must be constant, linear or cosine, got \(schedule)")
-        }
         try CommandLimits.check("--warmup-steps", warmupSteps, 0...PipelineLimits.maxSteps)
         try CommandLimits.check("--batch-size", batchSize, 1...PipelineLimits.maxTrainingBatchSize)
         try CommandLimits.check("--micro-batch-size", microBatchSize, 1...PipelineLimits.maxTrainingBatchSize)
@@ -121,7 +117,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     func trainerConfiguration() -> TrainerConfiguration {
-        let normalization = NLLNormalization(rawValue: nll) ?? .perSequence
+        let normalization = nll
         var configuration = TrainerConfiguration()
         switch loss {
         case .rpo: configuration.objective = .rpo(alpha: alpha, beta: beta, nllNormalization: normalization)
@@ -131,7 +127,7 @@ struct TrainCommand: ParsableCommand {
         }
         configuration.optimizer = AdamWConfiguration(weightDecay: weightDecay)
         configuration.learningRate = lr
-        configuration.scheduleKind = LearningRateSchedule.Kind(rawValue: schedule) ?? .constant
+        configuration.scheduleKind = schedule
         configuration.warmupSteps = warmupSteps
         configuration.batchSize = batchSize
         configuration.microBatchSize = microBatchSize

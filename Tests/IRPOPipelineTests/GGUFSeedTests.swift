@@ -98,7 +98,7 @@ final class GGUFSeedTests: XCTestCase {
         let notGGUF = message { $0.seedModel = text.path }
         XCTAssertTrue(notGGUF.contains("`seed_model`") && notGGUF.contains("not a GGUF file"), notGGUF)
         let external = message {
-            $0.trainer.type = "external"
+            $0.trainer.type = .external
             $0.trainer.command = ["python3", "train.py"]
             $0.training.selectionQuestions = 0
         }

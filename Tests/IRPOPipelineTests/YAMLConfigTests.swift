@@ -67,7 +67,7 @@ final class YAMLConfigTests: XCTestCase {
         XCTAssertEqual(fromYAML, fromJSON)
         XCTAssertEqual(fromYAML.sampling.temperatures, [0.7, 1.1])
         XCTAssertEqual(fromYAML.sampling.generation.stop, ["\n\n"])
-        XCTAssertEqual(fromYAML.training.loss, "dpo")
+        XCTAssertEqual(fromYAML.training.loss, .dpo)
         XCTAssertEqual(fromYAML.evaluation.limit, 10)
         XCTAssertFalse(fromYAML.pairs.goldAsWinner)
         XCTAssertNotEqual(fromYAML, try RunConfig(yaml: yaml(""), file: "defaults.yaml"), "the values were read, not defaulted")
