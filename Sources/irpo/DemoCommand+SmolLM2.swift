@@ -9,8 +9,8 @@ extension DemoCommand {
     func smolLM2Settings() throws -> RealModelDemoSettings {
         var settings = RealModelDemoSettings()
         let base = try self.settings()   // validates the shared flags
-        settings.iterations = iterations
-        settings.seed = seed
+        if let iterations { settings.iterations = iterations }
+        if let seed { settings.seed = seed }
         settings.threads = compute.threads
         settings.devOnly = devOnly
         if let questions { settings.questionsPerIteration = questions }

@@ -28,8 +28,8 @@ struct DemoCommand: ParsableCommand {
     @Option(name: .long, help: "Output folder (resumes if it holds an unfinished demo; default runs/demo, or runs/smollm2).")
     var output: String?
 
-    @Option(name: .long, help: "RPO iterations.")
-    var iterations = 3
+    @Option(name: .long, help: "RPO iterations (default: 3).")
+    var iterations: Int?
 
     @Option(name: .long, help: "Model width d (M0 is trained from scratch).")
     var hiddenSize: Int?
@@ -102,8 +102,8 @@ struct DemoCommand: ParsableCommand {
 
     @OptionGroup var compute: ComputeOptions
 
-    @Option(name: .long, help: "Seed.")
-    var seed: UInt64 = 1
+    @Option(name: .long, help: "Seed (default: 1).")
+    var seed: UInt64?
 
     @Option(name: .long, help: "Salt of the train/dev/test partition of problem structures (\"\": the split the defaults were tuned on).")
     var partitionSalt: String?
@@ -126,9 +126,9 @@ struct DemoCommand: ParsableCommand {
     /// The settings with every given flag applied; throws naming the flag at fault.
     func settings() throws -> DemoSettings {
         var settings = DemoSettings()
-        settings.iterations = iterations
+        if let iterations { settings.iterations = iterations }
         settings.threads = compute.threads
-        settings.seed = seed
+        if let seed { settings.seed = seed }
         typealias L = PipelineLimits
         let counts: [(String, Int?, Int)] = [
             ("--iterations", iterations, L.maxIterations), ("--hidden-size", hiddenSize, CommandLimits.maxDemoHiddenSize),
