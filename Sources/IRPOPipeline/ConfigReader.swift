@@ -115,6 +115,15 @@ struct ConfigReader {
         }
     }
 
+    /// A number or a list of numbers, nil when the key is absent or null.
+    mutating func optionalDoubles(_ key: String) throws -> [Double]? {
+        guard object[key].map({ $0 != .null }) ?? false else {
+            known.append(key)
+            return nil
+        }
+        return try doubles(key, default: [])
+    }
+
     /// A string or a list of strings, nil when the key is absent or null.
     mutating func optionalStrings(_ key: String) throws -> [String]? {
         guard object[key].map({ $0 != .null }) ?? false else {

@@ -32,6 +32,11 @@ public struct RealModelDemoSettings: Sendable, Equatable {
     /// Chosen on dev (one iteration from M0 on the gold variant's pairs, greedy on 300 dev
     /// questions: 1e-5 80.3%, 3e-5 98.0%).
     public var learningRate = 3e-5
+    /// The learning rate of iterations 2 and later (nil: `learningRate`). Chosen on dev from M1
+    /// on its iteration-2 pairs (M1: 97.7%; 3e-5: 52.7%, 1e-5: 85.0%, 5e-6: 98.0%, 3e-6: 97.7%): a
+    /// model that answers almost every dev question after iteration 1 is easily pushed off its
+    /// arithmetic by the next pairs, which all come from the few questions it still misses.
+    public var laterLearningRate: Double? = 5e-6
     /// Epochs over each iteration's pairs, by variant. The self-improvement variant has about a
     /// third of the gold variant's pairs (only questions with a correct sample give any), and one
     /// epoch of them (5 steps) left M1 where M0 was on dev; three epochs took it from 16.3% to
@@ -98,6 +103,7 @@ public struct RealModelDemoSettings: Sendable, Equatable {
         config.training.alpha = alpha
         config.training.beta = beta
         config.training.learningRate = learningRate
+        config.training.iterationLearningRates = laterLearningRate.map { [learningRate, $0] }
         config.training.epochs = variant == .gold ? goldEpochs : selfEpochs
         config.training.batchSize = batchSize
         config.training.microBatchSize = 4

@@ -86,6 +86,7 @@ extension RunConfig {
         config.training.beta = try training.double("beta", default: t.beta)
         config.training.nllNormalization = try training.choice("nll_normalization", default: t.nllNormalization)
         config.training.learningRate = try training.double("learning_rate", default: t.learningRate)
+        config.training.iterationLearningRates = try training.optionalDoubles("iteration_learning_rates")
         config.training.schedule = try training.choice("schedule", default: t.schedule)
         config.training.warmupSteps = try training.int("warmup_steps", default: t.warmupSteps)
         config.training.batchSize = try training.int("batch_size", default: t.batchSize)
@@ -190,6 +191,14 @@ extension RunConfig {
         guard training.beta.isFinite, training.beta > 0 else { throw fail("training.beta", training.beta, "a number > 0") }
         guard training.learningRate.isFinite, training.learningRate > 0, training.learningRate < 1 else {
             throw fail("training.learning_rate", training.learningRate, "a number in (0, 1)")
+        }
+        if let rates = training.iterationLearningRates {
+            guard (1...PipelineLimits.maxIterations).contains(rates.count) else {
+                throw fail("training.iteration_learning_rates", "a list of \(rates.count)", "1 to \(PipelineLimits.maxIterations) learning rates (or null)")
+            }
+            for rate in rates where !(rate.isFinite && rate > 0 && rate < 1) {
+                throw fail("training.iteration_learning_rates", rate, "learning rates in (0, 1)")
+            }
         }
         try baselines.validate()
         try output.validate()
@@ -306,6 +315,13 @@ extension RunConfig {
         let epochSteps = configuration.totalSteps(exampleCount: max(1, pairCount))
         configuration.maxSteps = min(epochSteps, training.maxSteps)
         return configuration
+    }
+
+    /// The peak learning rate of iteration `t` (1-based): `training.iteration_learning_rates`
+    /// when set (its last rate repeats), else `training.learning_rate`.
+    public func learningRate(iteration t: Int) -> Double {
+        guard let rates = training.iterationLearningRates, !rates.isEmpty else { return training.learningRate }
+        return rates[min(max(t, 1), rates.count) - 1]
     }
 
     /// The task kind (validated).

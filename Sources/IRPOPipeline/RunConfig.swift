@@ -137,6 +137,10 @@ public struct RunConfig: Sendable, Equatable, Encodable {
         public var nllNormalization: NLLNormalization = .perSequence
         /// Peak learning rate (paper: 7e-7).
         public var learningRate: Double = 7e-7
+        /// Peak learning rate of iteration t: `iterationLearningRates[min(t, count) - 1]` (the last
+        /// one repeats); nil: `learningRate` in every iteration. A small model moved far in its
+        /// first iteration can need a gentler rate in the next ones.
+        public var iterationLearningRates: [Double]?
         /// constant, linear or cosine.
         public var schedule: LearningRateSchedule.Kind = .constant
         public var warmupSteps: Int = 0
@@ -167,6 +171,7 @@ public struct RunConfig: Sendable, Equatable, Encodable {
             case loss, alpha, beta, schedule, epochs
             case nllNormalization = "nll_normalization"
             case learningRate = "learning_rate"
+            case iterationLearningRates = "iteration_learning_rates"
             case warmupSteps = "warmup_steps"
             case batchSize = "batch_size"
             case microBatchSize = "micro_batch_size"
@@ -459,7 +464,7 @@ extension RunConfig {
         job.alpha = training.loss == .dpo ? 0 : training.alpha
         job.beta = training.beta
         job.nllNormalization = training.nllNormalization.rawValue
-        job.learningRate = training.learningRate
+        job.learningRate = learningRate(iteration: t)
         job.epochs = training.epochs
         job.batchSize = training.batchSize
         job.maxSteps = trainerConfiguration(pairCount: pairCount).maxSteps ?? training.maxSteps

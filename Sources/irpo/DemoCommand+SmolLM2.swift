@@ -31,6 +31,7 @@ extension DemoCommand {
         if let dpoBeta { settings.baselines.dpo.beta = dpoBeta }
         if let sftChosenLr { settings.baselines.sftChosen.learningRate = sftChosenLr }
         if let sftGoldLr { settings.baselines.sftGold.learningRate = sftGoldLr }
+        if let laterLr { settings.laterLearningRate = laterLr }
         return settings
     }
 

@@ -123,6 +123,9 @@ struct DemoCommand: ParsableCommand {
     @Option(name: .long, help: "With --model smollm2: learning rate of the SFT-on-gold baseline (default 1e-5, chosen on dev).")
     var sftGoldLr: Double?
 
+    @Option(name: .long, help: "With --model smollm2: RPO learning rate of iterations 2 and later (default 5e-6, chosen on dev; --lr sets iteration 1).")
+    var laterLr: Double?
+
     /// The settings with every given flag applied; throws naming the flag at fault.
     func settings() throws -> DemoSettings {
         var settings = DemoSettings()
@@ -144,7 +147,7 @@ struct DemoCommand: ParsableCommand {
         try CommandLimits.check("--selection-questions", selectionQuestions, 0...L.maxQuestions)
         let positives: [(String, Double?)] = [("--sft-lr", sftLr), ("--temperature", temperature), ("--lr", lr), ("--beta", beta),
                                               ("--dpo-lr", dpoLr), ("--dpo-beta", dpoBeta), ("--sft-chosen-lr", sftChosenLr),
-                                              ("--sft-gold-lr", sftGoldLr)]
+                                              ("--sft-gold-lr", sftGoldLr), ("--later-lr", laterLr)]
         for (name, value) in positives {
             if let value, !(value.isFinite && value > 0) { throw ValidationError("\(name) must be a number > 0, got \(value)") }
         }
@@ -205,6 +208,7 @@ struct DemoCommand: ParsableCommand {
         switch model {
         case "tiny":
             if sftGoldLr != nil { throw ValidationError("--sft-gold-lr applies to --model smollm2 only (the tiny demo has no SFT-on-gold baseline)") }
+            if laterLr != nil { throw ValidationError("--later-lr applies to --model smollm2 only (the tiny demo uses --lr in every iteration)") }
         case "smollm2": return try runSmolLM2()
         default: throw ValidationError("--model must be tiny or smollm2, got \"\(model)\"")
         }

@@ -77,6 +77,19 @@ final class RunConfigTests: XCTestCase {
         XCTAssertEqual(try encoder.encode(read), written, "writing it again gives the same bytes")
     }
 
+    func testIterationLearningRatesRepeatTheLastAndLeaveTheBaselinesAtIterationOne() throws {
+        let plain = try config("\"training\": {\"learning_rate\": 0.001}")
+        XCTAssertEqual([1, 2, 5].map { plain.learningRate(iteration: $0) }, [0.001, 0.001, 0.001])
+        let c = try config("\"training\": {\"learning_rate\": 0.003, \"iteration_learning_rates\": [0.003, 0.0005]}")
+        XCTAssertEqual([1, 2, 3].map { c.learningRate(iteration: $0) }, [0.003, 0.0005, 0.0005])
+        XCTAssertEqual(try config("\"training\": {\"iteration_learning_rates\": 0.002}").learningRate(iteration: 4), 0.002)
+        let comparison = Comparison(config: c, baselines: [.dpo, .sftChosen], directory: modelFolder)
+        XCTAssertEqual(comparison.baselineConfig(.dpo).learningRate(iteration: 1), 0.003, "a baseline trains at iteration 1's rate")
+        XCTAssertNil(comparison.baselineConfig(.dpo).training.iterationLearningRates)
+        XCTAssertTrue(message("\"training\": {\"iteration_learning_rates\": [0.001, 2]}").contains("`training.iteration_learning_rates` has value 2.0"))
+        XCTAssertTrue(message("\"training\": {\"iteration_learning_rates\": []}").contains("1 to"))
+    }
+
     func testValuesAreRead() throws {
         let c = try config("\"iterations\": 2, \"sampling\": {\"samples_per_question\": 4, \"temperatures\": 1.0, \"top_p\": 0.9}, \"training\": {\"loss\": \"dpo\", \"beta\": 0.5}")
         XCTAssertEqual(c.iterations, 2)
