@@ -1,4 +1,5 @@
 import Foundation
+import IRPOTensor
 
 /// A forward pass over a `TokenBatch` split by a `ShardPlan` into lanes that run at the same
 /// time, one per thread, each lane a few parts of similar-length sequences run one after the
