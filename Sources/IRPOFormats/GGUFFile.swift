@@ -2,8 +2,7 @@ import Foundation
 
 /// A GGUF file (versions 2 and 3, little-endian), memory-mapped; the header, metadata and tensor
 /// table are validated at init (every count, length, offset and dimension is checked before use).
-/// Unchecked Sendable: immutable after init over a read-only mapping.
-public final class GGUFFile: @unchecked Sendable {
+public final class GGUFFile: Sendable {
     /// The file that was opened.
     public let url: URL
     /// Format version (2 or 3).

@@ -4,8 +4,7 @@
 ///
 /// A model's frozen base can keep its projections in this form and dequantise one layer at a
 /// time into a scratch buffer (QLoRA-style), at a quarter to an eighth of the F32 memory.
-/// Unchecked Sendable: immutable after init; its bytes are only read.
-public struct QuantizedMatrix: @unchecked Sendable {
+public struct QuantizedMatrix: Sendable {
     /// The storage type.
     public let type: GGMLType
     /// Number of rows (the output width of a linear weight `[out, in]`).

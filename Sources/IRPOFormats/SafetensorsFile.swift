@@ -6,8 +6,7 @@ import IRPOTensor
 /// Layout: an 8-byte little-endian header length N, N bytes of JSON (a map from tensor name to
 /// `{"dtype", "shape", "data_offsets"}` plus an optional `"__metadata__"` string map), then the data
 /// section, which tensor offsets are relative to.
-/// Unchecked Sendable: immutable after init over a read-only mapping.
-public final class SafetensorsFile: @unchecked Sendable {
+public final class SafetensorsFile: Sendable {
     /// The file that was opened.
     public let url: URL
     /// The `"__metadata__"` string map (empty when absent).

@@ -24,17 +24,11 @@ public final class ForwardPass: @unchecked Sendable {
     let layers: [LayerActivations]
     /// The final norm and LM head's activations.
     let head: HeadActivations
-    /// Whether backward has consumed the pass; `consume()` sets it under a lock.
-    private var consumedFlag = false
-    private let consumedLock = NSLock()
+    /// Claimed by the pass's one backward.
+    private let backwardClaim = OneShotFlag()
 
     /// Marks the pass as backpropagated; false when it already was (a second backward).
-    func consume() -> Bool {
-        consumedLock.withLock {
-            defer { consumedFlag = true }
-            return !consumedFlag
-        }
-    }
+    func consume() -> Bool { backwardClaim.claim() }
     /// The adapters the pass ran with, if any.
     let adapters: LoRAAdapters?
     /// The adapter dropout of a training pass, if any (the backward regenerates its masks).

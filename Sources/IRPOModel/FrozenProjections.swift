@@ -7,8 +7,7 @@ import IRPOFormats
 ///
 /// Dequantising uses the loader's kernels, so the scratch holds exactly the floats a full F32
 /// load would hold, and every product sees the same operands as with `LlamaModel(gguf:)`.
-/// Unchecked Sendable: immutable after init; products dequantise into scratch owned by the caller.
-public final class FrozenProjections: @unchecked Sendable {
+public final class FrozenProjections: Sendable {
     /// `matrices[layer][target.order]`, each `[out, in]` in the Hugging Face row order.
     let matrices: [[QuantizedMatrix]]
 

@@ -1,4 +1,5 @@
 import Foundation
+import IRPOTensor
 
 /// A forward pass over a `TokenBatch` split by a `ShardPlan` into lanes that run at the same
 /// time, one per thread, each lane a few parts of similar-length sequences run one after the
@@ -30,17 +31,11 @@ public final class ShardedForwardPass: @unchecked Sendable {
 
     /// `passes[l][p]`: the pass over part `p` of lane `l`.
     let passes: [[ForwardPass]]
-    /// Whether backward has consumed the pass; `consume()` sets it under a lock.
-    private var consumedFlag = false
-    private let consumedLock = NSLock()
+    /// Claimed by the pass's one backward.
+    private let backwardClaim = OneShotFlag()
 
     /// Marks the pass as backpropagated; false when it already was (a second backward).
-    func consume() -> Bool {
-        consumedLock.withLock {
-            defer { consumedFlag = true }
-            return !consumedFlag
-        }
-    }
+    func consume() -> Bool { backwardClaim.claim() }
 
     init(passes: [[ForwardPass]], plan: ShardPlan, savesForBackward: Bool) {
         self.passes = passes
