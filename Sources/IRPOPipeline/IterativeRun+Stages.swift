@@ -227,6 +227,12 @@ extension IterativeRun {
         try ModelSource(path: previous.path).writeTokenizerFiles(to: trained)
         try? manager.removeItem(at: finalFolder)
         try manager.copyItem(at: trained, to: finalFolder)
+        // M_t is in place, so this training will not resume: its checkpoints (weights and AdamW
+        // moments, about four times the model) go. train/model and train/metrics.jsonl stay.
+        let names = (try? manager.contentsOfDirectory(atPath: trainFolder.path)) ?? []
+        for name in names where name.hasPrefix("checkpoint-") {
+            try? manager.removeItem(at: trainFolder.appendingPathComponent(name))
+        }
         if let hook = try config.serverReloadHook() {
             log("iter-\(t)/train: reloading the sampling server with \(finalFolder.path)")
             try hook.run(model: finalFolder, iteration: t) { line in log("  reload: \(line)") }

@@ -74,6 +74,11 @@ final class ResumeTests: XCTestCase {
             }
             XCTAssertFalse(FileManager.default.fileExists(atPath: resumed.appendingPathComponent("iter-\(t)/samples.partial.jsonl").path),
                            "the partial file is removed once samples.jsonl is written", file: file, line: line)
+            for run in [reference, resumed] {
+                let names = try FileManager.default.contentsOfDirectory(atPath: run.appendingPathComponent("iter-\(t)/train").path)
+                XCTAssertFalse(names.contains { $0.hasPrefix("checkpoint-") }, "iteration \(t)'s checkpoints are removed once M\(t) is written: \(names)",
+                               file: file, line: line)
+            }
         }
         let decoder = JSONDecoder()
         for t in 0...iterations {
