@@ -92,7 +92,7 @@ let package = Package(
             swiftSettings: numericSettings
         ),
         // Shared by the seeded mutation tests: the seeded generator, time and memory bounds, GGUF structure.
-        .target(name: "IRPOFuzzSupport", dependencies: ["IRPOFormats", "IRPOTasks"], path: "Tests/IRPOFuzzSupport"),
+        .target(name: "IRPOFuzzSupport", dependencies: ["IRPOFormats", "IRPOTasks", "IRPOTensor"], path: "Tests/IRPOFuzzSupport"),
         .testTarget(name: "IRPOFormatsTests", dependencies: ["IRPOFormats", "IRPOFuzzSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "IRPOTensorTests", dependencies: ["IRPOTensor"], swiftSettings: numericSettings),
         .testTarget(name: "IRPOModelTests", dependencies: ["IRPOModel", "IRPOFormats", "IRPOTensor", "IRPOTraining", "IRPOFuzzSupport"], resources: [.copy("Fixtures")]),

@@ -36,7 +36,7 @@ extension LlamaModel {
     /// through this).
     func forwardValidated(_ batch: TokenBatch, savingForBackward: Bool, adapters: LoRAAdapters? = nil) -> ForwardPass {
         let c = configuration
-        let packed = PackedBatch(batch.sequences, scoreMasks: batch.scoreMasks)
+        let packed = PackedBatch(batch)
         let b = packed.batchSize, s = packed.sequenceLength
         let hidden = c.hiddenSize, vocab = c.vocabularySize
         let scoredRows = packed.scoredRows, scoredSequence = packed.scoredSequence
@@ -107,7 +107,7 @@ extension LlamaModel {
         try batch.validate(vocabularySize: configuration.vocabularySize)
         try checkLength(batch.maxLength)
         let c = configuration
-        let packed = PackedBatch(sequences)
+        let packed = PackedBatch(batch)
         let hidden = c.hiddenSize, vocab = c.vocabularySize
         let rows = packed.unpaddedRows
         let storage = ActivationStorage(pool: bufferPool)

@@ -22,26 +22,24 @@ struct PackedBatch {
     /// T = B * S.
     var tokens: Int { batchSize * sequenceLength }
 
-    /// Packs `sequences`; token t of sequence b is scored when `scoreMasks[b][t]` (no mask: none
-    /// is). The sequences must be non-empty, with masks of their lengths (`TokenBatch.validate`).
-    init(_ sequences: [[Int32]], scoreMasks: [[Bool]]? = nil) {
-        let b = sequences.count, s = sequences.map(\.count).max() ?? 0
+    /// Packs `batch` (validated: `TokenBatch.validate`); token t of sequence b is scored when
+    /// `batch.scoreMasks[b][t]`.
+    init(_ batch: TokenBatch) {
+        let b = batch.count, s = batch.maxLength
         var ids = [Int32](repeating: 0, count: b * s)
         var positions = [Int32](repeating: 0, count: b * s)
         var lengths = [Int32](repeating: 0, count: b)
         var scoredRows: [Int32] = [], targets: [Int32] = [], scoredSequence: [Int] = []
-        if let scoreMasks {
-            let scored = scoreMasks.reduce(0) { $0 + $1.reduce(0) { $0 + ($1 ? 1 : 0) } }
-            scoredRows.reserveCapacity(scored)
-            targets.reserveCapacity(scored)
-            scoredSequence.reserveCapacity(scored)
-        }
-        for (index, sequence) in sequences.enumerated() {
+        let scored = batch.scoredTokenCount
+        scoredRows.reserveCapacity(scored)
+        targets.reserveCapacity(scored)
+        scoredSequence.reserveCapacity(scored)
+        for (index, sequence) in batch.sequences.enumerated() {
             lengths[index] = Int32(sequence.count)
             for position in 0..<s { positions[index * s + position] = Int32(position) }
             for (position, id) in sequence.enumerated() {
                 ids[index * s + position] = id
-                if let scoreMasks, scoreMasks[index][position] {
+                if batch.scoreMasks[index][position] {
                     scoredRows.append(Int32(index * s + position - 1))
                     targets.append(id)
                     scoredSequence.append(index)

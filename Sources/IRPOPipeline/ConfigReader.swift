@@ -117,20 +117,21 @@ struct ConfigReader {
 
     /// A number or a list of numbers, nil when the key is absent or null.
     mutating func optionalDoubles(_ key: String) throws -> [Double]? {
-        guard object[key].map({ $0 != .null }) ?? false else {
-            known.append(key)
-            return nil
-        }
-        return try doubles(key, default: [])
+        isAbsent(key) ? nil : try doubles(key, default: [])
     }
 
     /// A string or a list of strings, nil when the key is absent or null.
     mutating func optionalStrings(_ key: String) throws -> [String]? {
+        isAbsent(key) ? nil : try strings(key, default: [])
+    }
+
+    /// Whether `key` is absent or null (it still counts as known).
+    private mutating func isAbsent(_ key: String) -> Bool {
         guard object[key].map({ $0 != .null }) ?? false else {
             known.append(key)
-            return nil
+            return true
         }
-        return try strings(key, default: [])
+        return false
     }
 
     /// One of `T`'s raw values (`value` when absent or null); another string names the valid

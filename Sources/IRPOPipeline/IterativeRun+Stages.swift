@@ -179,8 +179,7 @@ extension IterativeRun {
         let finalFolder = directory.file("model", iteration: t)
         let previous = modelFolder(iteration: t - 1)
         let examples = try trainingExamples(iteration: t)
-        var configuration = config.trainerConfiguration(pairCount: examples.count)
-        configuration.learningRate = config.learningRate(iteration: t)
+        let configuration = config.trainerConfiguration(pairCount: examples.count, iteration: t)
         let reference = configuration.objective.needsReference && config.externalTrainer == nil
             ? try ReferenceLogProbs.load(from: directory.file("ref_logps.json", iteration: t)) : nil
         var summary = "already trained"

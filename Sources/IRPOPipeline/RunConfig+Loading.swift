@@ -293,7 +293,7 @@ extension RunConfig {
 
     /// The trainer settings of one iteration with `pairCount` pairs: `epochs` epochs, at most
     /// `max_steps` steps.
-    public func trainerConfiguration(pairCount: Int) -> TrainerConfiguration {
+    public func trainerConfiguration(pairCount: Int, iteration t: Int = 1) -> TrainerConfiguration {
         var configuration = TrainerConfiguration()
         let normalization = training.nllNormalization
         switch training.loss {
@@ -301,7 +301,7 @@ extension RunConfig {
         case .sft: configuration.objective = .sft(normalization: normalization)
         case .rpo: configuration.objective = .rpo(alpha: training.alpha, beta: training.beta, nllNormalization: normalization)
         }
-        configuration.learningRate = training.learningRate
+        configuration.learningRate = learningRate(iteration: t)
         configuration.scheduleKind = training.schedule
         configuration.warmupSteps = training.warmupSteps
         configuration.batchSize = training.batchSize

@@ -464,10 +464,11 @@ extension RunConfig {
         job.alpha = training.loss == .dpo ? 0 : training.alpha
         job.beta = training.beta
         job.nllNormalization = training.nllNormalization.rawValue
-        job.learningRate = learningRate(iteration: t)
+        let configuration = trainerConfiguration(pairCount: pairCount, iteration: t)
+        job.learningRate = configuration.learningRate
         job.epochs = training.epochs
         job.batchSize = training.batchSize
-        job.maxSteps = trainerConfiguration(pairCount: pairCount).maxSteps ?? training.maxSteps
+        job.maxSteps = configuration.maxSteps ?? training.maxSteps
         job.seed = seed
         return job
     }

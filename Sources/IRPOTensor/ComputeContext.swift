@@ -19,9 +19,6 @@ public struct ComputeContext: Sendable, Equatable {
         self.threads = threads
     }
 
-    /// The kernels' worker count once applied.
-    public var workerThreads: Int { threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount) }
-
     /// Makes this context the process's: sets `Parallel.threadCount` and `GEMM.threadCount` (when
     /// `threads` is set). Call it once, at the start of a command.
     public func apply() {

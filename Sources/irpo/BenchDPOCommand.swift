@@ -57,7 +57,7 @@ struct BenchDPOCommand: ParsableCommand {
     }
 
     mutating func run() throws {
-        compute.context(fallback: threads).apply()
+        ComputeContext(threads: threads).apply()
         let stepCount = steps ?? shape.defaultSteps
         let (pairCount, promptTokens, completionTokens) = geometry
         let configuration = shape.configuration
@@ -86,13 +86,13 @@ struct BenchDPOCommand: ParsableCommand {
                                   configuration: settings, outputDirectory: nil)
 
         var loss = try trainer.step().loss   // warm-up
-        let start = BenchSupport.now()
+        let start = ResourceUsage.seconds()
         for _ in 0..<stepCount { loss = try trainer.step().loss }
-        let elapsed = BenchSupport.now() - start
+        let elapsed = ResourceUsage.seconds() - start
 
         let pairsPerSecond = Double(pairCount * stepCount) / elapsed
         let tokensPerSecond = Double(2 * pairCount * (promptTokens + completionTokens) * stepCount) / elapsed
-        let rss = BenchSupport.peakResidentBytes()
+        let rss = ResourceUsage.peakResidentBytes()
         if json {
             print("{\"shape\": \"\(shape.rawValue)\", \"pairs_per_s\": \(pairsPerSecond), \"tokens_per_s\": \(tokensPerSecond), \"peak_rss_bytes\": \(rss), \"threads\": \(threads), \"steps\": \(stepCount), \"pairs\": \(pairCount), \"prompt_len\": \(promptTokens), \"completion_len\": \(completionTokens), \"seconds_per_step\": \(elapsed / Double(stepCount)), \"last_loss\": \(loss), \"blas_core\": \"\(BLASKernelSelection.coreName)\"}")
         } else {

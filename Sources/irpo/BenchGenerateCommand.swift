@@ -50,7 +50,7 @@ struct BenchGenerateCommand: ParsableCommand {
     }
 
     mutating func run() throws {
-        compute.context(fallback: threads).apply()
+        ComputeContext(threads: threads).apply()
         let configuration = shape.configuration
         let model = try LlamaModel(configuration: configuration, seed: 1)
         let prompt = (0..<promptLength).map { Int32(($0 * 7919 + 13) % configuration.vocabularySize) }
@@ -60,9 +60,9 @@ struct BenchGenerateCommand: ParsableCommand {
         var best = Double.infinity
         var generated = 0
         for run in 0...repeats {
-            let start = BenchSupport.now()
+            let start = ResourceUsage.seconds()
             let results = try generator.generate(prompts: [prompt], parameters: parameters, samplesPerPrompt: batch)
-            let elapsed = BenchSupport.now() - start
+            let elapsed = ResourceUsage.seconds() - start
             generated = results.joined().reduce(0) { $0 + $1.tokens.count }
             if run > 0 { best = min(best, elapsed) }
         }

@@ -98,7 +98,7 @@ struct BenchTrainCommand: ParsableCommand {
     }
 
     mutating func run() throws {
-        compute.context(fallback: threads).apply()
+        ComputeContext(threads: threads).apply()
         let stepCount = steps ?? shape.defaultSteps
         let sgemm = GEMM.measureGFLOPs()
 
@@ -129,34 +129,34 @@ struct BenchTrainCommand: ParsableCommand {
                 phase[1] += t2 - t1
                 phase[2] += t3 - t2
             }
-            let t0 = BenchSupport.now()
+            let t0 = ResourceUsage.seconds()
             gradients?.zero()
             adapterGradients?.zero()
             let pass = try model.forward(batch, shards: LlamaModel.defaultTrainingShards, adapters: adapters)
-            let t1 = BenchSupport.now()
+            let t1 = ResourceUsage.seconds()
             if let adapters, let adapterGradients {
                 model.backward(pass, dSumLogProbs: dSum, adapterGradients: adapterGradients)
-                let t2 = BenchSupport.now()
+                let t2 = ResourceUsage.seconds()
                 optimizer.update(parameters: adapters.weights.base, gradients: adapterGradients.base, learningRate: 1e-4)
-                record(t0, t1, t2, BenchSupport.now())
+                record(t0, t1, t2, ResourceUsage.seconds())
             } else if let gradients {
                 model.backward(pass, dSumLogProbs: dSum, into: gradients)
-                let t2 = BenchSupport.now()
+                let t2 = ResourceUsage.seconds()
                 optimizer.update(parameters: model.parameters.base, gradients: gradients.base, learningRate: 1e-4)
-                record(t0, t1, t2, BenchSupport.now())
+                record(t0, t1, t2, ResourceUsage.seconds())
             }
         }
         try step(timed: false)
-        let start = BenchSupport.now()
+        let start = ResourceUsage.seconds()
         for _ in 0..<stepCount { try step(timed: true) }
-        let elapsed = BenchSupport.now() - start
+        let elapsed = ResourceUsage.seconds() - start
 
         let tokens = Double(batchSize * length * stepCount)
         let flops = (adapters.map { Self.loraTrainingFLOPs(configuration, adapters: $0.parameterCount, batch: batchSize, length: length) }
             ?? Self.trainingFLOPs(configuration, batch: batchSize, length: length)) * Double(stepCount)
         let tokensPerSecond = tokens / elapsed
         let gflops = flops / elapsed / 1e9
-        let rss = BenchSupport.peakResidentBytes()
+        let rss = ResourceUsage.peakResidentBytes()
         if json {
             print("{\"shape\": \"\(shape.rawValue)\", \"mode\": \"\(lora ? "lora" : "full")\", \"trainable_parameters\": \(trainable), \"tokens_per_s\": \(Self.round(tokensPerSecond)), \"gflops\": \(Self.round(gflops)), \"sgemm_gflops\": \(Self.round(sgemm)), \"peak_rss_bytes\": \(rss), \"threads\": \(threads), \"steps\": \(stepCount), \"blas_core\": \"\(BLASKernelSelection.coreName)\"}")
         } else {

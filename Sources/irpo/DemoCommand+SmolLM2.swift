@@ -90,6 +90,6 @@ extension DemoCommand {
             throw ValidationError(error.description)
         }
         print(String(format: "total %.0f s; peak memory %.2f GB; reports under %@", Date().timeIntervalSince(start),
-                     Double(BenchSupport.peakResidentBytes()) / 1e9, folder.path))
+                     Double(ResourceUsage.peakResidentBytes()) / 1e9, folder.path))
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import IRPOTensor
 
 /// How one fuzz case ended.
 public enum FuzzOutcome: Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import IRPOTensor
 
 /// What a `FuzzCampaign` run saw: outcomes, the slowest case and memory growth.
 public struct FuzzReport: Sendable {

@@ -3,7 +3,8 @@ import Foundation
 import Glibc
 #endif
 
-/// The process's memory and a monotonic clock, for the fuzz bounds.
+/// The process's memory and a monotonic clock: for the benchmarks, the demo's log and the fuzz
+/// tests' bounds.
 public enum ResourceUsage {
     /// Seconds since an arbitrary origin (monotonic).
     public static func seconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }
