@@ -9,9 +9,9 @@
 ///   sft_chosen: {learning_rate: 5.0e-5}
 ///   sft_gold: {learning_rate: 5.0e-5}
 /// ```
-public struct BaselineSettings: Sendable, Equatable, Encodable {
+public struct BaselineSettings: Sendable, Equatable {
     /// One baseline's overrides.
-    public struct Method: Sendable, Equatable, Encodable {
+    public struct Method: Sendable, Equatable {
         /// Peak learning rate (nil: `training.learning_rate`).
         public var learningRate: Double?
         /// beta of the DPO term (nil: `training.beta`; only DPO uses it).
@@ -25,8 +25,19 @@ public struct BaselineSettings: Sendable, Equatable, Encodable {
             self.epochs = epochs
         }
 
-        enum CodingKeys: String, CodingKey {
-            case learningRate = "learning_rate", beta, epochs
+        /// The keys of one baseline's section; `beta` only for DPO. `what` names the baseline's
+        /// training data in the docs.
+        static func schema(label: String, what: String, beta: Bool) -> ConfigSchema<Method> {
+            var keys: [ConfigKey<Method>] = [
+                .optionalDouble("learning_rate", \.learningRate, .learningRate, default: "`training.learning_rate`",
+                                "\(label)'s peak learning rate"),
+            ]
+            if beta {
+                keys.append(.optionalDouble("beta", \.beta, ConfigNumberRule("a number in (0, 1000]") { $0 > 0 && $0 <= 1000 },
+                                            default: "`training.beta`", "\(label)'s beta"))
+            }
+            keys.append(.optionalInt("epochs", \.epochs, 1...1000, note: "", default: "`training.epochs`", "passes over \(what)"))
+            return ConfigSchema(keys: keys)
         }
     }
 
@@ -39,8 +50,13 @@ public struct BaselineSettings: Sendable, Equatable, Encodable {
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey {
-        case dpo, sftChosen = "sft_chosen", sftGold = "sft_gold"
+    /// The section's keys, in the order they are documented.
+    static var schema: ConfigSchema<BaselineSettings> {
+        ConfigSchema(keys: [
+            .section("dpo", \.dpo, Method.schema(label: "DPO", what: "the pairs", beta: true), flatten: true),
+            .section("sft_chosen", \.sftChosen, Method.schema(label: "SFT on chosen", what: "the chosen completions", beta: false), flatten: true),
+            .section("sft_gold", \.sftGold, Method.schema(label: "SFT on gold", what: "the gold solutions", beta: false), flatten: true),
+        ])
     }
 
     /// The overrides of `baseline` (none for zero-shot and RPO).
@@ -50,39 +66,6 @@ public struct BaselineSettings: Sendable, Equatable, Encodable {
         case .sftChosen: return sftChosen
         case .sftGold: return sftGold
         case .zeroShot, .rpo: return Method()
-        }
-    }
-
-    static func read(_ section: inout ConfigReader) throws -> BaselineSettings {
-        var settings = BaselineSettings()
-        func method(_ key: String, beta: Bool) throws -> Method {
-            var reader = try section.section(key)
-            var method = Method()
-            method.learningRate = try reader.optionalDouble("learning_rate")
-            if beta { method.beta = try reader.optionalDouble("beta") }
-            method.epochs = try reader.optionalInt("epochs")
-            try reader.rejectUnknownKeys()
-            return method
-        }
-        settings.dpo = try method("dpo", beta: true)
-        settings.sftChosen = try method("sft_chosen", beta: false)
-        settings.sftGold = try method("sft_gold", beta: false)
-        try section.rejectUnknownKeys()
-        return settings
-    }
-
-    /// Checks every value; errors name the key (`baselines.dpo.beta`, ...).
-    func validate() throws {
-        for (name, method) in [("dpo", dpo), ("sft_chosen", sftChosen), ("sft_gold", sftGold)] {
-            if let rate = method.learningRate, !(rate.isFinite && rate > 0 && rate < 1) {
-                throw PipelineError("config key `baselines.\(name).learning_rate` has value \(rate), expected a number in (0, 1)")
-            }
-            if let beta = method.beta, !(beta.isFinite && beta > 0 && beta <= 1000) {
-                throw PipelineError("config key `baselines.\(name).beta` has value \(beta), expected a number in (0, 1000]")
-            }
-            if let epochs = method.epochs, !(1...1000).contains(epochs) {
-                throw PipelineError("config key `baselines.\(name).epochs` has value \(epochs), expected an integer within 1...1000")
-            }
         }
     }
 }

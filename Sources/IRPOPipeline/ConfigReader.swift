@@ -151,6 +151,11 @@ struct ConfigReader {
         return ConfigReader(path: keyPath(key), object: object)
     }
 
+    /// Whether `key` is present with a value other than null.
+    func isPresent(_ key: String) -> Bool {
+        object[key].map { $0 != .null } ?? false
+    }
+
     /// Throws for the first key (in sorted order) that no reader call asked for.
     func rejectUnknownKeys() throws {
         for key in object.keys.sorted() where !known.contains(key) {

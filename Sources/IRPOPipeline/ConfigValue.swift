@@ -1,7 +1,7 @@
 import Foundation
 
 /// A JSON value as read from a config file, keeping booleans, numbers and strings apart.
-enum ConfigValue: Decodable, Equatable, CustomStringConvertible {
+enum ConfigValue: Codable, Equatable, CustomStringConvertible {
     case null
     case bool(Bool)
     case number(Double)
@@ -17,6 +17,20 @@ enum ConfigValue: Decodable, Equatable, CustomStringConvertible {
         if let value = try? container.decode(String.self) { self = .string(value); return }
         if let value = try? container.decode([ConfigValue].self) { self = .array(value); return }
         self = .object(try container.decode([String: ConfigValue].self))
+    }
+
+    /// Writes the value as JSON: integral numbers below 2^53 as integers.
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case let .bool(value): try container.encode(value)
+        case let .number(value):
+            if value == value.rounded(), abs(value) < 9_007_199_254_740_992 { try container.encode(Int64(value)) } else { try container.encode(value) }
+        case let .string(value): try container.encode(value)
+        case let .array(values): try container.encode(values)
+        case let .object(fields): try container.encode(fields)
+        }
     }
 
     /// The value as written in JSON (for messages).

@@ -5,7 +5,7 @@ import IRPOTasks
 ///
 /// Present (even as `{}`): each iteration trains new adapters and merges them into M_t, a plain
 /// model folder; absent or null: full training.
-public struct LoRASettings: Sendable, Equatable, Encodable {
+public struct LoRASettings: Sendable, Equatable {
     /// Rank r of every adapter.
     public var rank: Int = 16
     /// alpha; adapters are scaled by alpha / r.
@@ -18,23 +18,16 @@ public struct LoRASettings: Sendable, Equatable, Encodable {
     /// Defaults: rank 16, alpha 32, no dropout, every linear projection of the decoder layers.
     public init() {}
 
-    enum CodingKeys: String, CodingKey {
-        case rank, alpha, dropout
-        case targetModules = "target_modules"
-    }
-
-    /// Reads the section; nil when the config has no `lora` key (or null).
-    static func read(_ parent: inout ConfigReader, key: String) throws -> LoRASettings? {
-        let present = parent.object[key].map { $0 != .null } ?? false
-        var reader = try parent.section(key)
-        guard present else { return nil }
-        var settings = LoRASettings()
-        settings.rank = try reader.int("rank", default: settings.rank)
-        settings.alpha = try reader.double("alpha", default: settings.alpha)
-        settings.dropout = try reader.double("dropout", default: settings.dropout)
-        settings.targetModules = try reader.strings("target_modules", default: settings.targetModules)
-        try reader.rejectUnknownKeys()
-        return settings
+    /// The section's keys, in the order they are documented.
+    static var schema: ConfigSchema<LoRASettings> {
+        ConfigSchema(keys: [
+            .int("rank", \.rank, 1...LoRAConfiguration.maximumRank, "rank r of every adapter"),
+            .double("alpha", \.alpha, .positive, "adapters are scaled by alpha / r"),
+            .double("dropout", \.dropout, ConfigNumberRule("a number in [0, 1)") { $0 >= 0 && $0 < 1 },
+                    "dropout on the adapters' input in training passes (PEFT's `lora_dropout`; the base product always sees the whole input, and reference and evaluation passes use none). One mask is drawn per group input and shared by its adapters (q/k/v; gate/up), where PEFT draws one per module; masks are a hash of the current adapter weights, the tokens and the position, so runs stay reproducible and resumable"),
+            .strings("target_modules", \.targetModules, type: "string or list", default: "`all-linear`",
+                     "`all-linear` (q, k, v, o, gate, up and down of every layer; like PEFT's, it leaves out the LM head) or some of `q_proj`, `k_proj`, `v_proj`, `o_proj`, `gate_proj`, `up_proj`, `down_proj`"),
+        ], rules: { settings, _ in _ = try settings.configuration() })
     }
 
     /// The adapter shapes these settings describe.

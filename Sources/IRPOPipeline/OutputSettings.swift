@@ -9,9 +9,9 @@ import IRPOTasks
 /// ```
 /// writes `iter-t/model.q8_0.gguf` and `iter-t/model.q4_0.gguf` after iteration t is trained,
 /// with the seed model's tokenizer and chat template, loadable by llama.cpp and Ollama.
-public struct OutputSettings: Sendable, Equatable, Encodable {
+public struct OutputSettings: Sendable, Equatable {
     /// `output.gguf`.
-    public struct GGUF: Sendable, Equatable, Encodable {
+    public struct GGUF: Sendable, Equatable {
         /// GGUF tensor types to export, by name (`f32`, `f16`, `q8_0`, `q4_0`); empty: none.
         public var types: [String] = []
         public init(types: [String] = []) { self.types = types }
@@ -28,13 +28,14 @@ public struct OutputSettings: Sendable, Equatable, Encodable {
         return gguf.types.compactMap { GGUFExportPolicy(name: $0) }.filter { seen.insert($0.name).inserted }
     }
 
-    static func read(_ section: inout ConfigReader) throws -> OutputSettings {
-        var settings = OutputSettings()
-        var gguf = try section.section("gguf")
-        settings.gguf.types = try gguf.strings("types", default: [])
-        try gguf.rejectUnknownKeys()
-        try section.rejectUnknownKeys()
-        return settings
+    /// The section's keys, in the order they are documented.
+    static var schema: ConfigSchema<OutputSettings> {
+        ConfigSchema(keys: [
+            .section("gguf", \.gguf, ConfigSchema<GGUF>(keys: [
+                .strings("types", \.types,
+                         "after each iteration is trained, also write `iter-t/model.<type>.gguf` for each type: `f32`, `f16`, `q8_0`, `q4_0` (any case); with the seed's tokenizer, chat template and, for a GGUF seed, its other `general.*` metadata. `irpo run --export-gguf q8_0` adds types from the command line"),
+            ]), flatten: true),
+        ], rules: { settings, _ in try settings.validate() })
     }
 
     /// Checks every type name; errors name `output.gguf.types` and the accepted names.

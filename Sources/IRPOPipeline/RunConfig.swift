@@ -16,7 +16,7 @@ import IRPOTraining
 /// ```
 public struct RunConfig: Sendable, Equatable, Encodable {
     /// The task and its data.
-    public struct Task: Sendable, Equatable, Encodable {
+    public struct Task: Sendable, Equatable {
         /// A `TaskKind` name: gsm8k, arc, math, jsonl, synthetic-arithmetic.
         public var kind: String = TaskKind.gsm8k.rawValue
         /// Training questions (file tasks).
@@ -45,19 +45,10 @@ public struct RunConfig: Sendable, Equatable, Encodable {
         /// prompt for the synthetic questions, for a pretrained model.
         public var prompt: String?
         public init() {}
-        enum CodingKeys: String, CodingKey {
-            case kind, train, test, dev, reward
-            case trainLimit = "train_limit"
-            case syntheticTrainQuestions = "synthetic_train_questions"
-            case syntheticTestQuestions = "synthetic_test_questions"
-            case syntheticDevQuestions = "synthetic_dev_questions"
-            case freshPoolPerIteration = "fresh_pool_per_iteration"
-            case synthetic, chat, prompt
-        }
     }
 
     /// Sampling of training completions (step 1 of an iteration).
-    public struct Sampling: Sendable, Equatable, Encodable {
+    public struct Sampling: Sendable, Equatable {
         /// N, completions per question (paper: 30).
         public var samplesPerQuestion: Int = 30
         /// Temperature of iteration t is `temperatures[min(t, count) - 1]` (paper GSM8K: 0.8, 0.8, 1.3).
@@ -69,27 +60,7 @@ public struct RunConfig: Sendable, Equatable, Encodable {
         /// Where completions come from: the local engine or an OpenAI-compatible server (`sampling.backend`).
         public var backend = SamplingBackend()
         public init() {}
-        enum CodingKeys: String, CodingKey {
-            case samplesPerQuestion = "samples_per_question"
-            case temperatures, backend
-            case batchSize = "batch_size"
-            case topP = "top_p", topK = "top_k", minP = "min_p", maxNewTokens = "max_new_tokens", stop
-        }
 
-        /// The keys the config reader reads (`generation`'s settings flat, as in a config file;
-        /// its seed is the run's `seed`), so the `config.json` of a run reads back as the same config.
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(samplesPerQuestion, forKey: .samplesPerQuestion)
-            try container.encode(temperatures, forKey: .temperatures)
-            try container.encode(batchSize, forKey: .batchSize)
-            try container.encode(generation.topP, forKey: .topP)
-            try container.encode(generation.topK, forKey: .topK)
-            try container.encode(generation.minP, forKey: .minP)
-            try container.encode(generation.maxNewTokens, forKey: .maxNewTokens)
-            try container.encode(generation.stop, forKey: .stop)
-            try container.encode(backend, forKey: .backend)
-        }
         /// The parameters of iteration `t` (1-based).
         public func parameters(iteration t: Int) -> GenerateParameters {
             var parameters = generation
@@ -100,7 +71,7 @@ public struct RunConfig: Sendable, Equatable, Encodable {
     }
 
     /// Pair construction (step 3).
-    public struct Pairs: Sendable, Equatable, Encodable {
+    public struct Pairs: Sendable, Equatable {
         /// K, pairs per question (paper: 10 on GSM8K).
         public var pairsPerQuestion: Int = 10
         /// Add the gold solution to the winners (paper: GSM8K yes).
@@ -108,15 +79,10 @@ public struct RunConfig: Sendable, Equatable, Encodable {
         /// Keep at most this many pairs, a seeded random subset (paper: ~60k).
         public var maxPairs: Int = 60_000
         public init() {}
-        enum CodingKeys: String, CodingKey {
-            case pairsPerQuestion = "pairs_per_question"
-            case goldAsWinner = "gold_as_winner"
-            case maxPairs = "max_pairs"
-        }
     }
 
     /// `training.loss`: the objective of an iteration's training.
-    public enum Loss: String, Sendable, Equatable, Encodable, CaseIterable {
+    public enum Loss: String, Sendable, Equatable, CaseIterable {
         /// DPO + alpha NLL on the winners (the paper's).
         case rpo
         /// DPO alone (alpha = 0).
@@ -126,7 +92,7 @@ public struct RunConfig: Sendable, Equatable, Encodable {
     }
 
     /// Training (step 4).
-    public struct Training: Sendable, Equatable, Encodable {
+    public struct Training: Sendable, Equatable {
         /// The objective (paper: rpo).
         public var loss: Loss = .rpo
         /// alpha, the NLL weight (paper: 1).
@@ -167,27 +133,10 @@ public struct RunConfig: Sendable, Equatable, Encodable {
         /// Low-rank adapters on a frozen M_{t-1}, merged into M_t (nil: full training).
         public var lora: LoRASettings?
         public init() {}
-        enum CodingKeys: String, CodingKey {
-            case loss, alpha, beta, schedule, epochs
-            case nllNormalization = "nll_normalization"
-            case learningRate = "learning_rate"
-            case iterationLearningRates = "iteration_learning_rates"
-            case warmupSteps = "warmup_steps"
-            case batchSize = "batch_size"
-            case microBatchSize = "micro_batch_size"
-            case maxSteps = "max_steps"
-            case maxGradNorm = "max_grad_norm"
-            case weightDecay = "weight_decay"
-            case maxLength = "max_length"
-            case checkpointEvery = "checkpoint_every"
-            case selectionQuestions = "selection_questions"
-            case selectionEvery = "selection_every"
-            case lora
-        }
     }
 
     /// Evaluation (step 5).
-    public struct Evaluation: Sendable, Equatable, Encodable {
+    public struct Evaluation: Sendable, Equatable {
         /// Evaluate greedy decoding.
         public var greedy: Bool = true
         /// k of majority vote (paper: 32); 0 disables it.
@@ -210,15 +159,6 @@ public struct RunConfig: Sendable, Equatable, Encodable {
         /// Evaluate the seed model M0 too (iter-0).
         public var evaluateSeedModel: Bool = true
         public init() {}
-        enum CodingKeys: String, CodingKey {
-            case greedy, limit, splits
-            case majorityK = "majority_k"
-            case majorityTemperature = "majority_temperature"
-            case majorityLimit = "majority_limit"
-            case majoritySplits = "majority_splits"
-            case maxNewTokens = "max_new_tokens"
-            case evaluateSeedModel = "evaluate_seed_model"
-        }
     }
 
     /// Run name (the default run directory is runs/<name>).
@@ -247,10 +187,12 @@ public struct RunConfig: Sendable, Equatable, Encodable {
     /// The paper's defaults.
     public init() {}
 
-    enum CodingKeys: String, CodingKey {
-        case name, task, sampling, pairs, training, iterations, evaluation, threads, seed, trainer, baselines, output
-        case seedModel = "seed_model"
+    /// Writes every key as a config file spells it (the run's `config.json`); `RunConfig(json:)`
+    /// reads it back as the same config.
+    public func encode(to encoder: any Encoder) throws {
+        try Self.schema.value(of: self).encode(to: encoder)
     }
+
 }
 
 extension RunConfig {
@@ -260,9 +202,9 @@ extension RunConfig {
     /// "backend": {"type": "openai", "base_url": "http://127.0.0.1:8000", "model": "m0",
     ///             "api_key_env": "OPENAI_API_KEY", "max_concurrency": 16, "seed_mode": "irpo"}
     /// ```
-    public struct SamplingBackend: Sendable, Equatable, Encodable {
+    public struct SamplingBackend: Sendable, Equatable {
         /// Where completions come from.
-        public enum Kind: String, Sendable, Equatable, Encodable, CaseIterable {
+        public enum Kind: String, Sendable, Equatable, CaseIterable {
             /// The built-in engine on the model folder.
             case local
             /// An OpenAI-compatible server.
@@ -289,15 +231,6 @@ extension RunConfig {
         /// the local engine's exact samples).
         public var seedMode: OpenAICompatibleConfiguration.SeedMode = .perPrompt
         public init() {}
-        enum CodingKeys: String, CodingKey {
-            case type, model, chat
-            case baseURL = "base_url"
-            case apiKeyEnv = "api_key_env"
-            case maxConcurrency = "max_concurrency"
-            case timeoutSeconds = "timeout_seconds"
-            case maxRetries = "max_retries"
-            case seedMode = "seed_mode"
-        }
 
         /// The HTTP client's settings (nil for the local engine).
         public func openAIConfiguration() throws -> OpenAICompatibleConfiguration? {
@@ -310,21 +243,6 @@ extension RunConfig {
             configuration.seedMode = seedMode
             return configuration
         }
-
-        static func read(_ reader: inout ConfigReader) throws -> SamplingBackend {
-            var backend = SamplingBackend()
-            backend.type = try reader.choice("type", default: backend.type)
-            backend.baseURL = try reader.optionalString("base_url")
-            backend.model = try reader.optionalString("model")
-            backend.apiKeyEnv = try reader.optionalString("api_key_env")
-            backend.maxConcurrency = try reader.int("max_concurrency", default: backend.maxConcurrency)
-            backend.timeoutSeconds = try reader.double("timeout_seconds", default: backend.timeoutSeconds)
-            backend.maxRetries = try reader.int("max_retries", default: backend.maxRetries)
-            backend.chat = try reader.bool("chat", default: backend.chat)
-            backend.seedMode = try reader.choice("seed_mode", default: backend.seedMode)
-            try reader.rejectUnknownKeys()
-            return backend
-        }
     }
 
     /// `trainer`: the built-in trainer, or an external command (e.g. examples/trl/train_dpo.py).
@@ -334,9 +252,9 @@ extension RunConfig {
     ///             "env": {"CUDA_VISIBLE_DEVICES": "0"},
     ///             "server_reload": {"command": ["sh", "-c", "restart-vllm.sh {model}"], "timeout_seconds": 900}}
     /// ```
-    public struct TrainerSettings: Sendable, Equatable, Encodable {
+    public struct TrainerSettings: Sendable, Equatable {
         /// Who trains.
-        public enum Kind: String, Sendable, Equatable, Encodable, CaseIterable {
+        public enum Kind: String, Sendable, Equatable, CaseIterable {
             /// The built-in trainer.
             case builtin
             /// An external command (`command`).
@@ -352,48 +270,15 @@ extension RunConfig {
         /// Run after every training stage so the sampling server serves the new model.
         public var serverReload: ServerReload?
         public init() {}
-        enum CodingKeys: String, CodingKey {
-            case type, command, env
-            case serverReload = "server_reload"
-        }
 
         /// `trainer.server_reload`.
-        public struct ServerReload: Sendable, Equatable, Encodable {
+        public struct ServerReload: Sendable, Equatable {
             /// Command with `{model}` and `{iteration}`; may be empty (only wait for readiness).
             public var command: [String] = []
             /// Polled until 2xx; default: `sampling.backend.base_url` + `/v1/models`.
             public var readyURL: String?
             public var timeoutSeconds: Double = 600
             public init() {}
-            enum CodingKeys: String, CodingKey {
-                case command
-                case readyURL = "ready_url"
-                case timeoutSeconds = "timeout_seconds"
-            }
-        }
-
-        static func read(_ reader: inout ConfigReader) throws -> TrainerSettings {
-            var trainer = TrainerSettings()
-            trainer.type = try reader.choice("type", default: trainer.type)
-            trainer.command = try reader.strings("command", default: [])
-            let env = try reader.section("env")
-            for key in env.object.keys.sorted() {
-                guard case let .string(value)? = env.object[key] else {
-                    throw PipelineError("config key `trainer.env.\(key)` has value \(env.object[key].map(\.description) ?? "null"), expected a string")
-                }
-                trainer.env[key] = value
-            }
-            var reload = try reader.section("server_reload")
-            if !reload.object.isEmpty {
-                var hook = ServerReload()
-                hook.command = try reload.strings("command", default: [])
-                hook.readyURL = try reload.optionalString("ready_url")
-                hook.timeoutSeconds = try reload.double("timeout_seconds", default: hook.timeoutSeconds)
-                try reload.rejectUnknownKeys()
-                trainer.serverReload = hook
-            }
-            try reader.rejectUnknownKeys()
-            return trainer
         }
     }
 

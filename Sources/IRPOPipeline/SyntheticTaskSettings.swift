@@ -10,38 +10,48 @@ import IRPOTasks
 ///   kind: synthetic-arithmetic
 ///   synthetic: {steps: [1, 2], operand_range: [1, 9], multiply_weight: 0, evaluation_rare_probability: 0.2}
 /// ```
-public struct SyntheticTaskSettings: Sendable, Equatable, Encodable {
+public struct SyntheticTaskSettings: Sendable, Equatable {
     /// The knobs.
     public var config = SyntheticArithmeticConfig()
 
     public init(config: SyntheticArithmeticConfig = SyntheticArithmeticConfig()) { self.config = config }
 
+    /// The section's keys, in the order they are documented.
+    static var schema: ConfigSchema<SyntheticTaskSettings> {
+        ConfigSchema(keys: [
+            .intRange("steps", \.config.steps, type: "range within 1...12", "operations per problem"),
+            .intRange("start_range", \.config.startRange, type: "range inside `value_range`", "the starting amount"),
+            .intRange("operand_range", \.config.operandRange, type: "range, >= 1", "operands of + and -"),
+            .intRange("multiplier_range", \.config.multiplierRange, type: "range within 2...1000", "factors of x"),
+            .intRange("value_range", \.config.valueRange, type: "range within 0...1,000,000",
+                      "every intermediate value and the answer stay in it"),
+            .double("add_weight", \.config.addWeight, .nonNegative, "relative weight of + (0 disables it)"),
+            .double("subtract_weight", \.config.subtractWeight, .nonNegative, "relative weight of -"),
+            .double("multiply_weight", \.config.multiplyWeight, .nonNegative, "relative weight of x"),
+            .double("training_rare_probability", \.config.trainingRarePhrasingProbability, .probability,
+                    "chance that a + or - step of a *training-phrasing* question (the demo's M0 data) uses a rare phrasing"),
+            .double("evaluation_rare_probability", \.config.evaluationRarePhrasingProbability, .probability,
+                    "the same for dev, test and the RPO question pools"),
+            .double("distractor_probability", \.config.distractorProbability, .probability,
+                    "chance of each irrelevant sentence with a number"),
+            .int("max_distractors", \.config.maxDistractors, 0...8, "at most this many distractors per question"),
+            .double("test_fraction", \.config.testFraction, ConfigNumberRule("a number in (0, 1)") { $0 > 0 && $0 < 1 },
+                    "share of problem structures reserved for test"),
+            .double("dev_fraction", \.config.devFraction, ConfigNumberRule("a number in [0, 1)") { $0 >= 0 && $0 < 1 },
+                    "share reserved for dev (test + dev < 1)"),
+            .string("partition_salt", \.config.partitionSalt, type: "string, at most 256 bytes",
+                    "mixed into the hash that assigns problem structures to train/dev/test: another salt draws a fresh split of the same structures (empty: the original split)"),
+        ], rules: { settings, path in try settings.validate(path: path) })
+    }
+
     /// Every key of the section, in the order they are documented.
-    public static let keys = ["steps", "start_range", "operand_range", "multiplier_range", "value_range", "add_weight",
-                              "subtract_weight", "multiply_weight", "training_rare_probability", "evaluation_rare_probability",
-                              "distractor_probability", "max_distractors", "test_fraction", "dev_fraction", "partition_salt"]
+    public static var keys: [String] { schema.names }
 
     /// Reads the section (absent keys keep `defaults`' values) and validates the result.
     static func read(_ section: inout ConfigReader, defaults: SyntheticArithmeticConfig = SyntheticArithmeticConfig()) throws -> SyntheticTaskSettings {
-        var c = defaults
-        c.steps = try section.intRange("steps", default: c.steps)
-        c.startRange = try section.intRange("start_range", default: c.startRange)
-        c.operandRange = try section.intRange("operand_range", default: c.operandRange)
-        c.multiplierRange = try section.intRange("multiplier_range", default: c.multiplierRange)
-        c.valueRange = try section.intRange("value_range", default: c.valueRange)
-        c.addWeight = try section.double("add_weight", default: c.addWeight)
-        c.subtractWeight = try section.double("subtract_weight", default: c.subtractWeight)
-        c.multiplyWeight = try section.double("multiply_weight", default: c.multiplyWeight)
-        c.trainingRarePhrasingProbability = try section.double("training_rare_probability", default: c.trainingRarePhrasingProbability)
-        c.evaluationRarePhrasingProbability = try section.double("evaluation_rare_probability", default: c.evaluationRarePhrasingProbability)
-        c.distractorProbability = try section.double("distractor_probability", default: c.distractorProbability)
-        c.maxDistractors = try section.int("max_distractors", default: c.maxDistractors)
-        c.testFraction = try section.double("test_fraction", default: c.testFraction)
-        c.devFraction = try section.double("dev_fraction", default: c.devFraction)
-        c.partitionSalt = try section.string("partition_salt", default: c.partitionSalt)
-        try section.rejectUnknownKeys()
-        let settings = SyntheticTaskSettings(config: c)
-        try settings.validate(path: section.path)
+        var settings = SyntheticTaskSettings(config: defaults)
+        try schema.read(&section, into: &settings)
+        try schema.check(settings, path: section.path)
         return settings
     }
 
@@ -85,35 +95,6 @@ public struct SyntheticTaskSettings: Sendable, Equatable, Encodable {
             }
             return key
         }
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case steps, startRange = "start_range", operandRange = "operand_range", multiplierRange = "multiplier_range"
-        case valueRange = "value_range", addWeight = "add_weight", subtractWeight = "subtract_weight"
-        case multiplyWeight = "multiply_weight", trainingRare = "training_rare_probability"
-        case evaluationRare = "evaluation_rare_probability", distractorProbability = "distractor_probability"
-        case maxDistractors = "max_distractors", testFraction = "test_fraction", devFraction = "dev_fraction"
-        case partitionSalt = "partition_salt"
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        func range(_ r: ClosedRange<Int>) -> [Int] { [r.lowerBound, r.upperBound] }
-        try container.encode(range(config.steps), forKey: .steps)
-        try container.encode(range(config.startRange), forKey: .startRange)
-        try container.encode(range(config.operandRange), forKey: .operandRange)
-        try container.encode(range(config.multiplierRange), forKey: .multiplierRange)
-        try container.encode(range(config.valueRange), forKey: .valueRange)
-        try container.encode(config.addWeight, forKey: .addWeight)
-        try container.encode(config.subtractWeight, forKey: .subtractWeight)
-        try container.encode(config.multiplyWeight, forKey: .multiplyWeight)
-        try container.encode(config.trainingRarePhrasingProbability, forKey: .trainingRare)
-        try container.encode(config.evaluationRarePhrasingProbability, forKey: .evaluationRare)
-        try container.encode(config.distractorProbability, forKey: .distractorProbability)
-        try container.encode(config.maxDistractors, forKey: .maxDistractors)
-        try container.encode(config.testFraction, forKey: .testFraction)
-        try container.encode(config.devFraction, forKey: .devFraction)
-        try container.encode(config.partitionSalt, forKey: .partitionSalt)
     }
 }
 

@@ -65,4 +65,33 @@ final class ConfigurationDocTests: XCTestCase {
         XCTAssertEqual(accepted.subtracting(documented).sorted(), [], "keys the reader accepts but docs/configuration.md does not list")
         XCTAssertEqual(documented.subtracting(accepted).sorted(), [], "keys docs/configuration.md lists but the reader rejects")
     }
+
+    /// Each table of keys on the page is exactly the one the schema generates (`irpo run
+    /// --print-keys`): key, type, bounds, default and meaning are written once, in the code.
+    func testThePageTablesAreTheSchemasTables() throws {
+        let text = try String(contentsOf: Self.page, encoding: .utf8)
+        let tables = RunConfig.keyTables
+        XCTAssertGreaterThanOrEqual(tables.count, 10)
+        for table in tables {
+            guard let marker = text.range(of: table.marker + "\n") else {
+                XCTFail("docs/configuration.md lacks the line \(table.marker); `irpo run --print-keys` prints it with its table")
+                continue
+            }
+            XCTAssertTrue(text[marker.upperBound...].hasPrefix(table.markdown + "\n"),
+                          "the table after \(table.marker) is not the schema's; replace it with:\n\(table.markdown)")
+        }
+        let markers = text.components(separatedBy: "\n").filter { $0.hasPrefix("<!-- config keys: ") }
+        XCTAssertEqual(markers, tables.map(\.marker), "one marker per table, in the schema's order")
+    }
+
+    /// Every key has a meaning for the docs, and no key path is declared twice.
+    func testEveryKeyHasAMeaningAndOneDeclaration() {
+        var seen = Set<String>()
+        for row in RunConfig.keyTables.flatMap(\.rows) {
+            XCTAssertFalse(row.meaning.isEmpty, "\(row.key) has no meaning")
+            XCTAssertFalse(row.type.isEmpty, "\(row.key) has no type")
+            XCTAssertTrue(seen.insert(row.key).inserted, "\(row.key) is declared twice")
+        }
+        XCTAssertGreaterThan(seen.count, 80)
+    }
 }

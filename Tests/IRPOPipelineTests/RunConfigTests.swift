@@ -77,6 +77,20 @@ final class RunConfigTests: XCTestCase {
         XCTAssertEqual(try encoder.encode(read), written, "writing it again gives the same bytes")
     }
 
+    /// `irpo run --print-config` writes every key as YAML, in the documented order; read back it
+    /// is the same config (strings that look like numbers or hold YAML syntax included).
+    func testThePrintedConfigReadsBackAsTheSameConfig() throws {
+        let c = try config(#""name": "007", "training": {"lora": {"rank": 4}, "iteration_learning_rates": [0.001, 0.0001]}, "#
+                           + #""trainer": {"env": {"A": "x: y", "B": "true", "C": "- [a]"}}, "sampling": {"stop": ["\n\nQuestion:", "Q: #1"], "top_p": 0.9}"#)
+        let yaml = try c.resolvedYAML()
+        XCTAssertEqual(try RunConfig(yaml: yaml), c, yaml)
+        XCTAssertTrue(yaml.hasPrefix("name: \"007\"\n"), yaml)
+        XCTAssertTrue(yaml.contains("majority_limit: null"), "unset optional keys are listed: \(yaml)")
+        XCTAssertTrue(yaml.contains("top_p: 0.9\n"), "a Float is written as the decimal it was read from: \(yaml)")
+        let defaults = try config("")
+        XCTAssertEqual(try RunConfig(yaml: defaults.resolvedYAML()), defaults)
+    }
+
     func testIterationLearningRatesRepeatTheLastAndLeaveTheBaselinesAtIterationOne() throws {
         let plain = try config("\"training\": {\"learning_rate\": 0.001}")
         XCTAssertEqual([1, 2, 5].map { plain.learningRate(iteration: $0) }, [0.001, 0.001, 0.001])
@@ -139,9 +153,9 @@ final class RunConfigTests: XCTestCase {
         XCTAssertEqual(c.training.selectionEvery, 5)
         XCTAssertEqual(try config("").training.selectionQuestions, 0, "off unless asked for")
         XCTAssertEqual(message("\"training\": {\"selection_questions\": -1}"),
-                       "config key `training.selection_questions` has value -1, expected an integer >= 0 (0: M_t is the last step)")
+                       "config key `training.selection_questions` has value -1, expected an integer in 0...\(PipelineLimits.maxQuestions) (0: M_t is the last step)")
         XCTAssertEqual(message("\"training\": {\"selection_every\": 0}"),
-                       "config key `training.selection_every` has value 0, expected an integer >= 1")
+                       "config key `training.selection_every` has value 0, expected an integer in 1...\(PipelineLimits.maxSteps)")
         XCTAssertTrue(message("\"training\": {\"selection_question\": 5}").contains("did you mean `training.selection_questions`"))
         XCTAssertTrue(message("\"training\": {\"selection_questions\": 5}, \"trainer\": {\"type\": \"external\", \"command\": [\"true\"]}")
             .contains("checkpoint selection needs the built-in trainer"))
