@@ -46,10 +46,14 @@ struct ServerHarness {
     }
 
     /// Runs `body` against the server in process (HummingbirdTesting's router framework).
-    func withClient(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+    /// - Parameter framework: `.router` (in process, the default) or `.live` (a real socket and HTTP
+    ///   parser, for tests that measure the server's own memory: the in-process client keeps some
+    ///   memory per request).
+    func withClient(_ framework: TestingSetup = .router,
+                    _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         server.scheduler.start()
         defer { server.scheduler.stop() }
-        try await server.makeApplication().test(.router) { client in try await body(client) }
+        try await server.makeApplication().test(framework) { client in try await body(client) }
     }
 
     func remove() { try? FileManager.default.removeItem(at: folder) }
