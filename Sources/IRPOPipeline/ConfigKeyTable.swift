@@ -48,7 +48,6 @@ extension ConfigValue {
         case let .string(text): return text
         case .number:
             return description.replacingOccurrences(of: "e-0", with: "e-").replacingOccurrences(of: "e+0", with: "e+")
-        case .object: return description.isEmpty ? "{}" : description
         default: return description
         }
     }

@@ -127,7 +127,7 @@ struct ConfigReader {
 
     /// Whether `key` is absent or null (it still counts as known).
     private mutating func isAbsent(_ key: String) -> Bool {
-        guard object[key].map({ $0 != .null }) ?? false else {
+        guard isPresent(key) else {
             known.append(key)
             return true
         }
