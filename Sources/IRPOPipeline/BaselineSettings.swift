@@ -12,11 +12,11 @@
 public struct BaselineSettings: Sendable, Equatable {
     /// One baseline's overrides.
     public struct Method: Sendable, Equatable {
-        /// Peak learning rate (nil: `training.learning_rate`).
+        /// Peak learning rate (nil: the RPO run's rate of iteration 1).
         public var learningRate: Double?
         /// beta of the DPO term (nil: `training.beta`; only DPO uses it).
         public var beta: Double?
-        /// Epochs over the pairs (nil: `training.epochs`).
+        /// Epochs over the pairs (nil: the RPO run's epochs of iteration 1).
         public var epochs: Int?
 
         public init(learningRate: Double? = nil, beta: Double? = nil, epochs: Int? = nil) {
@@ -29,14 +29,14 @@ public struct BaselineSettings: Sendable, Equatable {
         /// training data in the docs.
         static func schema(label: String, what: String, beta: Bool) -> ConfigSchema<Method> {
             var keys: [ConfigKey<Method>] = [
-                .optionalDouble("learning_rate", \.learningRate, .learningRate, default: "`training.learning_rate`",
+                .optionalDouble("learning_rate", \.learningRate, .learningRate, default: "iteration 1's rate",
                                 "\(label)'s peak learning rate"),
             ]
             if beta {
                 keys.append(.optionalDouble("beta", \.beta, ConfigNumberRule("a number in (0, 1000]") { $0 > 0 && $0 <= 1000 },
                                             default: "`training.beta`", "\(label)'s beta"))
             }
-            keys.append(.optionalInt("epochs", \.epochs, 1...1000, note: "", default: "`training.epochs`", "passes over \(what)"))
+            keys.append(.optionalInt("epochs", \.epochs, 1...1000, note: "", default: "iteration 1's epochs", "passes over \(what)"))
             return ConfigSchema(keys: keys)
         }
     }

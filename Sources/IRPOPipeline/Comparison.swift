@@ -60,9 +60,11 @@ public struct Comparison {
         case .zeroShot, .rpo:
             break
         }
-        // A baseline is one iteration at its own rate, or at the RPO run's rate of iteration 1.
+        // A baseline is one iteration at its own rate and epochs, or at the RPO run's of iteration 1.
         result.training.learningRate = rpoConfig.learningRate(iteration: 1)
         result.training.iterationLearningRates = nil
+        result.training.epochs = rpoConfig.epochs(iteration: 1)
+        result.training.iterationEpochs = nil
         if let rate = own.learningRate { result.training.learningRate = rate }
         if let beta = own.beta { result.training.beta = beta }
         if let epochs = own.epochs { result.training.epochs = epochs }

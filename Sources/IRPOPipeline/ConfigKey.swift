@@ -180,6 +180,14 @@ extension ConfigKey {
              write: { $0[keyPath: field].map { .array($0.map { .number($0) }) } ?? .null })
     }
 
+    /// An integer or a list of integers, or null; `check` validates the values.
+    static func optionalInts(_ name: String, _ field: WritableKeyPath<Section, [Int]?>, type: String = "integer or list of integers",
+                             default defaultText: String? = nil, _ meaning: String) -> ConfigKey {
+        leaf(name, type: type, meaning: meaning, defaultText: defaultText,
+             read: { reader, section in section[keyPath: field] = try reader.optionalInts(name) ?? section[keyPath: field] },
+             write: { $0[keyPath: field].map { .array($0.map { .number(Double($0)) }) } ?? .null })
+    }
+
     /// One of `T`'s raw values; another names the valid ones and the nearest.
     static func choice<T: RawRepresentable & CaseIterable>(_ name: String, _ field: WritableKeyPath<Section, T>,
                                                           _ meaning: String) -> ConfigKey where T.RawValue == String {

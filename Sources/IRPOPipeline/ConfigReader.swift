@@ -120,6 +120,21 @@ struct ConfigReader {
         isAbsent(key) ? nil : try doubles(key, default: [])
     }
 
+    /// An integer or a list of integers, nil when the key is absent or null.
+    mutating func optionalInts(_ key: String) throws -> [Int]? {
+        guard let raw = raw(key) else { return nil }
+        let list: [ConfigValue]
+        if case .number = raw { list = [raw] } else if case let .array(elements) = raw { list = elements } else {
+            throw fail(key, raw, "an integer or a list of integers")
+        }
+        return try list.map { element in
+            guard case let .number(number) = element, let int = Int(exactly: number) else {
+                throw fail(key, raw, "a list of integers")
+            }
+            return int
+        }
+    }
+
     /// A string or a list of strings, nil when the key is absent or null.
     mutating func optionalStrings(_ key: String) throws -> [String]? {
         isAbsent(key) ? nil : try strings(key, default: [])

@@ -38,11 +38,16 @@ public struct RealModelDemoSettings: Sendable, Equatable {
     /// arithmetic by the next pairs, which all come from the few questions it still misses.
     public var laterLearningRate: Double? = 5e-6
     /// Epochs over each iteration's pairs, by variant. The self-improvement variant has about a
-    /// third of the gold variant's pairs (only questions with a correct sample give any), and one
-    /// epoch of them (5 steps) left M1 where M0 was on dev; three epochs took it from 16.3% to
-    /// 34.7% (docs/real-model.md).
+    /// third of the gold variant's pairs in iteration 1 (only questions with a correct sample give
+    /// any), and one epoch of them (5 steps) left M1 where M0 was on dev; three epochs took it from
+    /// 16.3% to 34.7%. From iteration 2 its pairs grow with its accuracy (196 from 98 questions),
+    /// and one epoch gives as many steps as three did on iteration 1's (docs/real-model.md).
     public var goldEpochs = 1
-    public var selfEpochs = 3
+    public var selfIterationEpochs = [3, 1]
+    /// The self-improvement variant's learning rate from iteration 2 on (nil: `laterLearningRate`),
+    /// chosen on dev from its M1 on its iteration-2 pairs, one epoch (M1: 32.3%; 3e-5: 30.0%,
+    /// 1e-5: 45.7%).
+    public var selfLaterLearningRate: Double? = 1e-5
     public var alpha = 1.0
     public var beta = 0.1
     public var batchSize = 16
@@ -103,8 +108,15 @@ public struct RealModelDemoSettings: Sendable, Equatable {
         config.training.alpha = alpha
         config.training.beta = beta
         config.training.learningRate = learningRate
-        config.training.iterationLearningRates = laterLearningRate.map { [learningRate, $0] }
-        config.training.epochs = variant == .gold ? goldEpochs : selfEpochs
+        let later = variant == .gold ? laterLearningRate : selfLaterLearningRate ?? laterLearningRate
+        config.training.iterationLearningRates = later.map { [learningRate, $0] }
+        switch variant {
+        case .gold:
+            config.training.epochs = goldEpochs
+        case .selfGenerated:
+            config.training.epochs = selfIterationEpochs.first ?? 1
+            config.training.iterationEpochs = selfIterationEpochs.count > 1 ? selfIterationEpochs : nil
+        }
         config.training.batchSize = batchSize
         config.training.microBatchSize = 4
         config.training.maxLength = 512

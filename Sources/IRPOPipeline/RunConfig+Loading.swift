@@ -97,7 +97,7 @@ extension RunConfig {
         configuration.warmupSteps = training.warmupSteps
         configuration.batchSize = training.batchSize
         configuration.microBatchSize = training.microBatchSize
-        configuration.epochs = training.epochs
+        configuration.epochs = epochs(iteration: t)
         configuration.optimizer.weightDecay = Float(training.weightDecay)
         configuration.maxGradNorm = training.maxGradNorm
         configuration.maxLength = training.maxLength
@@ -113,6 +113,13 @@ extension RunConfig {
     public func learningRate(iteration t: Int) -> Double {
         guard let rates = training.iterationLearningRates, !rates.isEmpty else { return training.learningRate }
         return rates[min(max(t, 1), rates.count) - 1]
+    }
+
+    /// The epochs of iteration `t` (1-based): `training.iteration_epochs` when set (its last
+    /// count repeats), else `training.epochs`.
+    public func epochs(iteration t: Int) -> Int {
+        guard let epochs = training.iterationEpochs, !epochs.isEmpty else { return training.epochs }
+        return epochs[min(max(t, 1), epochs.count) - 1]
     }
 
     /// The task kind (validated).

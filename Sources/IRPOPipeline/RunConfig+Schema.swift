@@ -172,6 +172,17 @@ extension RunConfig.Training {
             .int("micro_batch_size", \.microBatchSize, 1...PipelineLimits.maxTrainingBatchSize,
                  "pairs per forward/backward pass (gradients are accumulated up to `batch_size`)"),
             .int("epochs", \.epochs, 1...PipelineLimits.maxEpochs, "passes over each iteration's pairs"),
+            .optionalInts("iteration_epochs", \.iterationEpochs, type: "integer or list of integers", default: "null",
+                          "epochs per iteration: iteration t uses entry min(t, count) (the last repeats); null: `epochs` in every iteration. The baselines (one iteration) use iteration 1's epochs unless `baselines.*.epochs` is set")
+                .checked { training, path in
+                    guard let epochs = training.iterationEpochs else { return }
+                    guard (1...PipelineLimits.maxIterations).contains(epochs.count) else {
+                        throw configValueError(path, "a list of \(epochs.count)", "1 to \(PipelineLimits.maxIterations) epoch counts (or null)")
+                    }
+                    for count in epochs where !(1...PipelineLimits.maxEpochs).contains(count) {
+                        throw configValueError(path, count, "epoch counts in 1...\(PipelineLimits.maxEpochs)")
+                    }
+                },
             .int("max_steps", \.maxSteps, 1...PipelineLimits.maxSteps, "at most this many optimizer steps per iteration"),
             .double("max_grad_norm", \.maxGradNorm, .nonNegative, "gradient clipping (0: off)"),
             .double("weight_decay", \.weightDecay, .nonNegative, "AdamW weight decay"),

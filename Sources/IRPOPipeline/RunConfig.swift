@@ -114,6 +114,10 @@ public struct RunConfig: Sendable, Equatable, Encodable {
         public var batchSize: Int = 16
         public var microBatchSize: Int = 4
         public var epochs: Int = 1
+        /// Epochs of iteration t: `iterationEpochs[min(t, count) - 1]` (the last one repeats);
+        /// nil: `epochs` in every iteration. An iteration with several times more pairs than the
+        /// first can need fewer passes over them.
+        public var iterationEpochs: [Int]?
         /// At most this many optimizer steps per iteration (paper: 5000).
         public var maxSteps: Int = 5000
         public var maxGradNorm: Double = 1
@@ -351,7 +355,7 @@ extension RunConfig {
         job.nllNormalization = training.nllNormalization.rawValue
         let configuration = trainerConfiguration(pairCount: pairCount, iteration: t)
         job.learningRate = configuration.learningRate
-        job.epochs = training.epochs
+        job.epochs = configuration.epochs
         job.batchSize = training.batchSize
         job.maxSteps = configuration.maxSteps ?? training.maxSteps
         job.seed = seed

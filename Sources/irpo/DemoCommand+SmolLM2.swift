@@ -21,7 +21,7 @@ extension DemoCommand {
         if let batchSize { settings.batchSize = batchSize }
         if let epochs {
             settings.goldEpochs = epochs
-            settings.selfEpochs = epochs
+            settings.selfIterationEpochs = [epochs]
         }
         if let alpha { settings.alpha = alpha }
         if let beta { settings.beta = beta }
@@ -31,7 +31,10 @@ extension DemoCommand {
         if let dpoBeta { settings.baselines.dpo.beta = dpoBeta }
         if let sftChosenLr { settings.baselines.sftChosen.learningRate = sftChosenLr }
         if let sftGoldLr { settings.baselines.sftGold.learningRate = sftGoldLr }
-        if let laterLr { settings.laterLearningRate = laterLr }
+        if let laterLr {
+            settings.laterLearningRate = laterLr
+            settings.selfLaterLearningRate = laterLr
+        }
         return settings
     }
 

@@ -123,7 +123,7 @@ struct DemoCommand: ParsableCommand {
     @Option(name: .long, help: "With --model smollm2: learning rate of the SFT-on-gold baseline (default 1e-5, chosen on dev).")
     var sftGoldLr: Double?
 
-    @Option(name: .long, help: "With --model smollm2: RPO learning rate of iterations 2 and later (default 5e-6, chosen on dev; --lr sets iteration 1).")
+    @Option(name: .long, help: "With --model smollm2: RPO learning rate of iterations 2 and later (default: gold 5e-6, self 1e-5, chosen on dev; --lr sets iteration 1).")
     var laterLr: Double?
 
     /// The settings with every given flag applied; throws naming the flag at fault.

@@ -104,6 +104,26 @@ final class RunConfigTests: XCTestCase {
         XCTAssertTrue(message("\"training\": {\"iteration_learning_rates\": []}").contains("1 to"))
     }
 
+    func testIterationEpochsRepeatTheLastAndSetEachIterationsSteps() throws {
+        let plain = try config("\"training\": {\"epochs\": 2}")
+        XCTAssertEqual([1, 2, 5].map { plain.epochs(iteration: $0) }, [2, 2, 2])
+        let c = try config("\"training\": {\"epochs\": 5, \"batch_size\": 16, \"iteration_epochs\": [3, 1]}")
+        XCTAssertEqual([1, 2, 3].map { c.epochs(iteration: $0) }, [3, 1, 1])
+        XCTAssertEqual(c.trainerConfiguration(pairCount: 160, iteration: 1).maxSteps, 30, "three epochs of 160 pairs at batch 16")
+        XCTAssertEqual(c.trainerConfiguration(pairCount: 160, iteration: 2).maxSteps, 10, "one epoch from iteration 2 on")
+        XCTAssertEqual(c.externalTrainerJob(iteration: 3, inputModel: modelFolder, pairs: modelFolder, referenceLogProbs: nil,
+                                            output: modelFolder, pairCount: 160).epochs, 1)
+        XCTAssertEqual(try config("\"training\": {\"iteration_epochs\": 4}").epochs(iteration: 2), 4)
+        let comparison = Comparison(config: c, baselines: [.dpo], directory: modelFolder)
+        XCTAssertEqual(comparison.baselineConfig(.dpo).training.epochs, 3, "a baseline trains for iteration 1's epochs")
+        XCTAssertNil(comparison.baselineConfig(.dpo).training.iterationEpochs)
+        XCTAssertEqual(try RunConfig(yaml: c.resolvedYAML()), c, "printed and read back")
+        XCTAssertTrue(message("\"training\": {\"iteration_epochs\": [1, 0]}").contains("`training.iteration_epochs` has value 0"))
+        XCTAssertTrue(message("\"training\": {\"iteration_epochs\": [1.5]}").contains("a list of integers"))
+        XCTAssertTrue(message("\"training\": {\"iteration_epochs\": \"two\"}").contains("an integer or a list of integers"))
+        XCTAssertTrue(message("\"training\": {\"iteration_epochs\": []}").contains("1 to"))
+    }
+
     func testValuesAreRead() throws {
         let c = try config("\"iterations\": 2, \"sampling\": {\"samples_per_question\": 4, \"temperatures\": 1.0, \"top_p\": 0.9}, \"training\": {\"loss\": \"dpo\", \"beta\": 0.5}")
         XCTAssertEqual(c.iterations, 2)

@@ -124,6 +124,13 @@ final class SyntheticTaskSettingsTests: XCTestCase {
         config = settings.runConfig(seedModel: modelFolder.path)
         XCTAssertFalse(config.pairs.goldAsWinner)
         XCTAssertEqual(config.evaluation.splits, ["dev"])
+        XCTAssertEqual([1, 2, 3].map { config.epochs(iteration: $0) }, [3, 1, 1], "self variant: three epochs, then one")
+        XCTAssertEqual([1, 2, 3].map { config.learningRate(iteration: $0) }, [3e-5, 1e-5, 1e-5])
+        XCTAssertNoThrow(try config.validate())
+        settings.variant = .gold
+        config = settings.runConfig(seedModel: modelFolder.path)
+        XCTAssertEqual([1, 2, 3].map { config.epochs(iteration: $0) }, [1, 1, 1])
+        XCTAssertEqual([1, 2, 3].map { config.learningRate(iteration: $0) }, [3e-5, 5e-6, 5e-6])
         XCTAssertGreaterThanOrEqual(settings.testQuestions, 1000)
         XCTAssertGreaterThanOrEqual(settings.devQuestions, 300)
     }
