@@ -146,6 +146,17 @@ extension RunConfig.Pairs {
     }
 }
 
+/// Checks a per-iteration list (the `iteration_*` keys): absent, or 1 to `maxIterations` entries
+/// that `accepts` takes; the error names the key, the value at fault and what is expected.
+private func checkPerIteration<T>(_ values: [T]?, path: String, plural: String, expected: String,
+                                  accepts: (T) -> Bool) throws {
+    guard let values else { return }
+    guard (1...PipelineLimits.maxIterations).contains(values.count) else {
+        throw configValueError(path, "a list of \(values.count)", "1 to \(PipelineLimits.maxIterations) \(plural) (or null)")
+    }
+    for value in values where !accepts(value) { throw configValueError(path, value, expected) }
+}
+
 extension RunConfig.Training {
     static var schema: ConfigSchema<Self> {
         ConfigSchema(keys: [
@@ -158,13 +169,8 @@ extension RunConfig.Training {
             .optionalDoubles("iteration_learning_rates", \.iterationLearningRates, type: "number or list in (0, 1)", default: "null",
                              "peak learning rate per iteration: iteration t uses entry min(t, count) (the last repeats); null: `learning_rate` in every iteration. The baselines (one iteration) use iteration 1's rate unless `baselines.*.learning_rate` is set")
                 .checked { training, path in
-                    guard let rates = training.iterationLearningRates else { return }
-                    guard (1...PipelineLimits.maxIterations).contains(rates.count) else {
-                        throw configValueError(path, "a list of \(rates.count)", "1 to \(PipelineLimits.maxIterations) learning rates (or null)")
-                    }
-                    for rate in rates where !ConfigNumberRule.learningRate.accepts(rate) {
-                        throw configValueError(path, rate, "learning rates in (0, 1)")
-                    }
+                    try checkPerIteration(training.iterationLearningRates, path: path, plural: "learning rates",
+                                          expected: "learning rates in (0, 1)", accepts: ConfigNumberRule.learningRate.accepts)
                 },
             .choice("schedule", \.schedule, "learning-rate decay after the warm-up"),
             .int("warmup_steps", \.warmupSteps, 0...PipelineLimits.maxSteps, "linear warm-up steps"),
@@ -175,13 +181,8 @@ extension RunConfig.Training {
             .optionalInts("iteration_epochs", \.iterationEpochs, type: "integer or list of integers", default: "null",
                           "epochs per iteration: iteration t uses entry min(t, count) (the last repeats); null: `epochs` in every iteration. The baselines (one iteration) use iteration 1's epochs unless `baselines.*.epochs` is set")
                 .checked { training, path in
-                    guard let epochs = training.iterationEpochs else { return }
-                    guard (1...PipelineLimits.maxIterations).contains(epochs.count) else {
-                        throw configValueError(path, "a list of \(epochs.count)", "1 to \(PipelineLimits.maxIterations) epoch counts (or null)")
-                    }
-                    for count in epochs where !(1...PipelineLimits.maxEpochs).contains(count) {
-                        throw configValueError(path, count, "epoch counts in 1...\(PipelineLimits.maxEpochs)")
-                    }
+                    try checkPerIteration(training.iterationEpochs, path: path, plural: "epoch counts",
+                                          expected: "epoch counts in 1...\(PipelineLimits.maxEpochs)") { (1...PipelineLimits.maxEpochs).contains($0) }
                 },
             .int("max_steps", \.maxSteps, 1...PipelineLimits.maxSteps, "at most this many optimizer steps per iteration"),
             .double("max_grad_norm", \.maxGradNorm, .nonNegative, "gradient clipping (0: off)"),
