@@ -111,15 +111,19 @@ extension RunConfig {
     /// The peak learning rate of iteration `t` (1-based): `training.iteration_learning_rates`
     /// when set (its last rate repeats), else `training.learning_rate`.
     public func learningRate(iteration t: Int) -> Double {
-        guard let rates = training.iterationLearningRates, !rates.isEmpty else { return training.learningRate }
-        return rates[min(max(t, 1), rates.count) - 1]
+        Self.entry(of: training.iterationLearningRates, iteration: t) ?? training.learningRate
     }
 
     /// The epochs of iteration `t` (1-based): `training.iteration_epochs` when set (its last
     /// count repeats), else `training.epochs`.
     public func epochs(iteration t: Int) -> Int {
-        guard let epochs = training.iterationEpochs, !epochs.isEmpty else { return training.epochs }
-        return epochs[min(max(t, 1), epochs.count) - 1]
+        Self.entry(of: training.iterationEpochs, iteration: t) ?? training.epochs
+    }
+
+    /// Entry `min(t, count)` of a per-iteration list (the last repeats); nil for no list or an empty one.
+    private static func entry<T>(of list: [T]?, iteration t: Int) -> T? {
+        guard let list, !list.isEmpty else { return nil }
+        return list[min(max(t, 1), list.count) - 1]
     }
 
     /// The task kind (validated).
