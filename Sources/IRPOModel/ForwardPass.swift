@@ -21,7 +21,13 @@ public final class ForwardPass: @unchecked Sendable {
     /// The packed inputs: ids, positions and lengths of the `T = B * S` rows, and the scored rows.
     let batch: PackedBatch
     let storage: ActivationStorage
+    /// Every layer's activations, or none when the pass recomputes them (`layerInputs`).
     let layers: [LayerActivations]
+    /// With gradient checkpointing: each layer's input [T, C], from which the backward recomputes
+    /// the layer's activations; empty otherwise.
+    let layerInputs: [UnsafeMutablePointer<Float>]
+    /// Whether the backward recomputes each layer's activations from `layerInputs`.
+    var recomputesLayers: Bool { !layerInputs.isEmpty }
     /// The final norm and LM head's activations.
     let head: HeadActivations
     /// Claimed by the pass's one backward.
@@ -53,7 +59,8 @@ public final class ForwardPass: @unchecked Sendable {
     var logSumExp: UnsafeMutablePointer<Float> { head.logSumExp }
 
     init(sumLogProbs: [Float], tokenCounts: [Int], tokenLogProbs: [[Float]], savesForBackward: Bool,
-         batch: PackedBatch, storage: ActivationStorage, layers: [LayerActivations], head: HeadActivations,
+         batch: PackedBatch, storage: ActivationStorage, layers: [LayerActivations],
+         layerInputs: [UnsafeMutablePointer<Float>] = [], head: HeadActivations,
          adapters: LoRAAdapters? = nil, dropout: LoRADropout? = nil) {
         self.sumLogProbs = sumLogProbs
         self.tokenCounts = tokenCounts
@@ -62,6 +69,7 @@ public final class ForwardPass: @unchecked Sendable {
         self.batch = batch
         self.storage = storage
         self.layers = layers
+        self.layerInputs = layerInputs
         self.head = head
         self.adapters = adapters
         self.dropout = dropout

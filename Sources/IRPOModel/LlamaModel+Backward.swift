@@ -51,10 +51,10 @@ extension LlamaModel {
         let dropoutScratch = pass.dropout.map { _ in
             (scratch.allocate(t * max(hidden, qWidth, inner)), scratch.allocate(t * max(hidden, qWidth, inner)))
         }
-        /// Adapter backward of `group` in `layer`, when the pass ran with adapters.
-        func lora(_ group: LoRAGroup, layer: Int, input: UnsafePointer<Float>, dFused: UnsafePointer<Float>,
-                  dInput: UnsafeMutablePointer<Float>) {
-            guard let adapters, let adapterGradients, let dHidden, let hidden = pass.layers[layer].loraHidden,
+        /// Adapter backward of `group` in `layer` (`hidden`: its saved `A x`), when the pass ran with adapters.
+        func lora(_ group: LoRAGroup, layer: Int, hidden: UnsafeMutablePointer<Float>?, input: UnsafePointer<Float>,
+                  dFused: UnsafePointer<Float>, dInput: UnsafeMutablePointer<Float>) {
+            guard let adapters, let adapterGradients, let dHidden, let hidden,
                   let adapted = adapters.layout.group(group, layer: layer) else { return }
             let offset = adapters.hiddenOffset(adapted, layer: layer, tokens: t)
             adapters.backward(adapted, input: input, hidden: hidden + offset, dFused: dFused, tokens: t,
@@ -96,12 +96,30 @@ extension LlamaModel {
         let dQKV = scratch.allocate(t * qkvWidth)
         let rotary = rotary(covering: s)
         let dAdapterInput = adapters?.layout.configuration.adapts(.down) == true ? scratch.allocate(t * inner) : hiddenOrGradient
+        // Gradient checkpointing: one set of layer activations, refilled from each layer's input.
+        let recomputed = pass.recomputesLayers
+            ? allocateLayer(rows: t, batchSize: b, sequenceLength: s, input: pass.layerInputs[0],
+                            middle: scratch.allocate(t * hidden), adapters: adapters, storage: scratch)
+            : nil
+        let recomputeScratch = pass.recomputesLayers
+            ? layerScratch(rows: t, dropout: pass.dropout != nil, weights: false, storage: scratch) : nil
+        let recomputedOutput = pass.recomputesLayers ? scratch.allocate(t * hidden) : nil
 
         pass.positions.withUnsafeBufferPointer { positionBuffer in
             pass.lengths.withUnsafeBufferPointer { lengthBuffer in
                 guard let positionBase = positionBuffer.baseAddress, let lengthBase = lengthBuffer.baseAddress else { return }
                 for layer in stride(from: c.layerCount - 1, through: 0, by: -1) {
-                    let a = pass.layers[layer]
+                    let a: LayerActivations
+                    if var layerSet = recomputed, let recomputeScratch, let recomputedOutput {
+                        layerSet.input = pass.layerInputs[layer]
+                        layerForward(layer, layerSet, output: recomputedOutput, context: LayerForwardContext(
+                            batchSize: b, sequenceLength: s, positions: positionBase, lengths: lengthBase, rotary: rotary,
+                            qkv: recomputeScratch.qkv, swiglu: recomputeScratch.swiglu, weightScratch: weightScratch,
+                            adapters: adapters, dropout: pass.dropout, dropoutScratch: recomputeScratch.dropout))
+                        a = layerSet
+                    } else {
+                        a = pass.layers[layer]
+                    }
                     let p = { (kind: ParameterKind) in self.parameters.pointer(kind, layer: layer) }
                     let w = { (group: LoRAGroup) in self.projection(group, layer: layer, scratch: weightScratch) }
                     // MLP block: output = middle + down(silu(gate) * up); dx [T, C] holds d(output).
@@ -118,7 +136,7 @@ extension LlamaModel {
                         // The adapter's input is the SwiGLU output, still in hiddenOrGradient; its
                         // share of d(SwiGLU output) goes to dAdapterInput, added after the base product.
                         Elementwise.zero(dAdapterInput, count: t * inner)
-                        lora(.mlpOutput, layer: layer, input: hiddenOrGradient, dFused: dx, dInput: dAdapterInput)
+                        lora(.mlpOutput, layer: layer, hidden: a.loraHidden, input: hiddenOrGradient, dFused: dx, dInput: dAdapterInput)
                     }
                     GEMM.multiply(transposeA: false, transposeB: false, m: t, n: inner, k: hidden,
                                   a: dx, b: w(.mlpOutput), c: hiddenOrGradient)
@@ -134,7 +152,7 @@ extension LlamaModel {
                     }
                     GEMM.multiply(transposeA: false, transposeB: false, m: t, n: hidden, k: 2 * inner,
                                   a: dGateUp, b: w(.mlpInput), c: dNorm)
-                    lora(.mlpInput, layer: layer, input: a.norm2, dFused: dGateUp, dInput: dNorm)
+                    lora(.mlpInput, layer: layer, hidden: a.loraHidden, input: a.norm2, dFused: dGateUp, dInput: dNorm)
                     RMSNorm.backward(dInput: dx, dWeight: g(.mlpNorm, layer), dOutput: dNorm, input: a.middle,
                                      weight: p(.mlpNorm), inverseRMS: a.inverseRMS2, tokens: t, channels: hidden)
 
@@ -146,7 +164,7 @@ extension LlamaModel {
                     }
                     GEMM.multiply(transposeA: false, transposeB: false, m: t, n: qWidth, k: hidden,
                                   a: dx, b: w(.attentionOutput), c: dAttention)
-                    lora(.attentionOutput, layer: layer, input: a.attention, dFused: dx, dInput: dAttention)
+                    lora(.attentionOutput, layer: layer, hidden: a.loraHidden, input: a.attention, dFused: dx, dInput: dAttention)
                     Elementwise.zero(dQ, count: t * qWidth)
                     Elementwise.zero(dK, count: t * kvWidth)
                     Elementwise.zero(dV, count: t * kvWidth)
@@ -166,7 +184,7 @@ extension LlamaModel {
                     }
                     GEMM.multiply(transposeA: false, transposeB: false, m: t, n: hidden, k: qkvWidth,
                                   a: dQKV, b: w(.attentionInput), c: dNorm)
-                    lora(.attentionInput, layer: layer, input: a.norm1, dFused: dQKV, dInput: dNorm)
+                    lora(.attentionInput, layer: layer, hidden: a.loraHidden, input: a.norm1, dFused: dQKV, dInput: dNorm)
                     RMSNorm.backward(dInput: dx, dWeight: g(.attentionNorm, layer), dOutput: dNorm, input: a.input,
                                      weight: p(.attentionNorm), inverseRMS: a.inverseRMS1, tokens: t, channels: hidden)
                 }

@@ -14,13 +14,20 @@ extension LlamaModel {
     /// With `adapters`, every adapted projection adds `(alpha / r) B A x` to its output (the base
     /// weights are not changed); a pass with adapters is backpropagated with
     /// `backward(_:dSumLogProbs:adapterGradients:)`.
+    ///
+    /// With `recomputingLayers` (gradient checkpointing), a training pass keeps only each
+    /// layer's input and the backward runs each layer's forward again just before its backward:
+    /// the same gradients to the bit, for about one more forward through the layers and a
+    /// fraction of the memory (one layer's activations instead of all of them).
     /// - Throws: `ModelError.invalidInput` for empty sequences, mismatched masks, ids outside
     ///   the vocabulary, or adapters made for other shapes.
-    public func forward(_ batch: TokenBatch, savingForBackward: Bool = true, adapters: LoRAAdapters? = nil) throws -> ForwardPass {
+    public func forward(_ batch: TokenBatch, savingForBackward: Bool = true, recomputingLayers: Bool = false,
+                        adapters: LoRAAdapters? = nil) throws -> ForwardPass {
         try batch.validate(vocabularySize: configuration.vocabularySize)
         try checkLength(batch.maxLength)
         try checkAdapters(adapters)
-        return forwardValidated(batch, savingForBackward: savingForBackward, adapters: adapters)
+        return forwardValidated(batch, savingForBackward: savingForBackward, recomputingLayers: recomputingLayers,
+                                adapters: adapters)
     }
 
     /// Rejects adapters made for a model of other shapes.
@@ -34,7 +41,8 @@ extension LlamaModel {
     /// `forward(_:savingForBackward:adapters:)` on a batch that has passed `validate` and
     /// `checkLength` (the sharded forward checks the whole batch once, then runs its parts
     /// through this).
-    func forwardValidated(_ batch: TokenBatch, savingForBackward: Bool, adapters: LoRAAdapters? = nil) -> ForwardPass {
+    func forwardValidated(_ batch: TokenBatch, savingForBackward: Bool, recomputingLayers: Bool = false,
+                          adapters: LoRAAdapters? = nil) -> ForwardPass {
         let c = configuration
         let packed = PackedBatch(batch)
         let b = packed.batchSize, s = packed.sequenceLength
@@ -48,7 +56,8 @@ extension LlamaModel {
             return LoRADropout(probability: Float(adapters.configuration.dropout),
                                key: LoRADropout.key(stream: adapters.dropoutStream, ids: packed.ids))
         }
-        let layers = runTrunk(packed, saving: savingForBackward, storage: storage, adapters: adapters, dropout: dropout)
+        let layers = runTrunk(packed, saving: savingForBackward, recomputing: recomputingLayers, storage: storage,
+                              adapters: adapters, dropout: dropout)
         let finalResidual = savingForBackward ? layers.residuals[c.layerCount] : layers.residuals[0]
 
         // Final norm only at scored rows.
@@ -96,6 +105,7 @@ extension LlamaModel {
         return ForwardPass(
             sumLogProbs: sums.map { Float($0) }, tokenCounts: counts, tokenLogProbs: tokenLogProbs,
             savesForBackward: savingForBackward, batch: packed, storage: storage, layers: layers.activations,
+            layerInputs: savingForBackward && recomputingLayers ? Array(layers.residuals.prefix(c.layerCount)) : [],
             head: headActivations, adapters: adapters, dropout: dropout)
     }
 
@@ -138,105 +148,60 @@ extension LlamaModel {
     }
 
     /// Embedding and all decoder layers. Training keeps one set of activations per layer and
-    /// `residuals[0...L]`; inference shares one set and one residual buffer (`residuals[0]`).
-    /// With `adapters`, each adapted group adds its low-rank product after the base product.
+    /// `residuals[0...L]`; with `recomputing`, training keeps only `residuals[0...L]` (each
+    /// layer's input, and the last layer's output) and returns no layer activations: the backward
+    /// recomputes each layer from its input. Inference shares one set and one residual buffer
+    /// (`residuals[0]`). With `adapters`, each adapted group adds its low-rank product after the
+    /// base product.
     func runTrunk(
-        _ packed: PackedBatch, saving: Bool, storage: ActivationStorage, adapters: LoRAAdapters? = nil, dropout: LoRADropout? = nil
+        _ packed: PackedBatch, saving: Bool, recomputing: Bool = false, storage: ActivationStorage,
+        adapters: LoRAAdapters? = nil, dropout: LoRADropout? = nil
     ) -> (activations: [LayerActivations], residuals: [UnsafeMutablePointer<Float>]) {
-        let ids = packed.ids, positions = packed.positions, lengths = packed.lengths
         let b = packed.batchSize, s = packed.sequenceLength
         let c = configuration
-        let t = b * s, hidden = c.hiddenSize, qWidth = c.queryWidth, kvWidth = c.keyValueWidth, inner = c.intermediateSize
-        let epsilon = Float(c.rmsNormEpsilon)
+        let t = b * s, hidden = c.hiddenSize
+        let keepsLayers = saving && !recomputing
+        // A recomputing pass's one set of layer buffers goes back to the pool when the pass
+        // ends, for the backward to take again.
+        let working = saving && recomputing ? ActivationStorage(pool: bufferPool) : storage
+        var residuals: [UnsafeMutablePointer<Float>] = [storage.allocate(t * hidden)]
+        if saving {
+            for _ in 0..<c.layerCount { residuals.append(storage.allocate(t * hidden)) }
+        }
+        let activations: [LayerActivations] = keepsLayers
+            ? (0..<c.layerCount).map { layer in
+                allocateLayer(rows: t, batchSize: b, sequenceLength: s, input: residuals[layer],
+                              middle: storage.allocate(t * hidden), adapters: adapters, storage: storage)
+            }
+            : [allocateLayer(rows: t, batchSize: b, sequenceLength: s, input: residuals[0],
+                             middle: saving ? working.allocate(t * hidden) : residuals[0], adapters: adapters,
+                             storage: working)]
+        let scratch = layerScratch(rows: t, dropout: dropout != nil, storage: working)
         let rotary = rotary(covering: s)
 
-        func makeLayer(input: UnsafeMutablePointer<Float>, middle: UnsafeMutablePointer<Float>) -> LayerActivations {
-            LayerActivations(
-                input: input, norm1: storage.allocate(t * hidden), inverseRMS1: storage.allocate(t),
-                q: storage.allocate(t * qWidth), k: storage.allocate(t * kvWidth), v: storage.allocate(t * kvWidth),
-                attention: storage.allocate(t * qWidth), probabilities: storage.allocate(b * c.attentionHeads * s * s),
-                middle: middle, norm2: storage.allocate(t * hidden), inverseRMS2: storage.allocate(t),
-                gateUp: storage.allocate(t * 2 * inner),
-                loraHidden: adapters.map { storage.allocate($0.hiddenCount(layer: 0, tokens: t)) })
-        }
-        var residuals: [UnsafeMutablePointer<Float>] = [storage.allocate(t * hidden)]
-        var activations: [LayerActivations] = []
-        if saving {
-            for _ in 0..<c.layerCount {
-                let middle = storage.allocate(t * hidden)
-                let output = storage.allocate(t * hidden)
-                activations.append(makeLayer(input: residuals[residuals.count - 1], middle: middle))
-                residuals.append(output)
-            }
-        } else {
-            activations.append(makeLayer(input: residuals[0], middle: residuals[0]))
-        }
-        let swiglu = storage.allocate(t * inner)
-        let qkvWidth = qWidth + 2 * kvWidth
-        let qkv = storage.allocate(t * qkvWidth)   // fused q/k/v projection [T, H*D + 2*Hkv*D]
-        // Frozen projections are dequantised group by group into this buffer just before their product.
-        let weightScratch = frozenProjections.map { _ in storage.allocate(FrozenProjections.scratchCount(c)) }
-        let dropoutScratch = dropout.map { _ in storage.allocate(t * max(hidden, qWidth, inner)) }
-
-        ids.withUnsafeBufferPointer { idBuffer in
-            positions.withUnsafeBufferPointer { positionBuffer in
-                lengths.withUnsafeBufferPointer { lengthBuffer in
-                    guard let idBase = idBuffer.baseAddress, let positionBase = positionBuffer.baseAddress,
-                          let lengthBase = lengthBuffer.baseAddress else { return }
-                    // residual [T, C] = embedding [V, C] at ids [T]
-                    Embedding.forward(output: residuals[0], ids: idBase, table: parameters.pointer(.embedding),
-                                      tokens: t, channels: hidden, vocabulary: c.vocabularySize)
-                    for layer in 0..<c.layerCount {
-                        let a = saving ? activations[layer] : activations[0]
-                        let output = saving ? residuals[layer + 1] : residuals[0]
-                        let p = { (kind: ParameterKind) in self.parameters.pointer(kind, layer: layer) }
-                        let w = { (group: LoRAGroup) in self.projection(group, layer: layer, scratch: weightScratch) }
-                        let lora = { (group: LoRAGroup, input: UnsafeMutablePointer<Float>, fused: UnsafeMutablePointer<Float>) in
-                            guard let adapters, let hidden = a.loraHidden,
-                                  let adapted = adapters.layout.group(group, layer: layer) else { return }
-                            adapters.forward(adapted, input: input, tokens: t,
-                                             hidden: hidden + adapters.hiddenOffset(adapted, layer: layer, tokens: t), fused: fused,
-                                             dropout: dropout, layer: layer, dropoutScratch: dropoutScratch)
+        withExtendedLifetime(working) {
+            packed.ids.withUnsafeBufferPointer { idBuffer in
+                packed.positions.withUnsafeBufferPointer { positionBuffer in
+                    packed.lengths.withUnsafeBufferPointer { lengthBuffer in
+                        guard let idBase = idBuffer.baseAddress, let positionBase = positionBuffer.baseAddress,
+                              let lengthBase = lengthBuffer.baseAddress else { return }
+                        let context = LayerForwardContext(
+                            batchSize: b, sequenceLength: s, positions: positionBase, lengths: lengthBase, rotary: rotary,
+                            qkv: scratch.qkv, swiglu: scratch.swiglu, weightScratch: scratch.weights, adapters: adapters,
+                            dropout: dropout, dropoutScratch: scratch.dropout)
+                        // residual [T, C] = embedding [V, C] at ids [T]
+                        Embedding.forward(output: residuals[0], ids: idBase, table: parameters.pointer(.embedding),
+                                          tokens: t, channels: hidden, vocabulary: c.vocabularySize)
+                        for layer in 0..<c.layerCount {
+                            var a = keepsLayers ? activations[layer] : activations[0]
+                            if saving { a.input = residuals[layer] }
+                            layerForward(layer, a, output: saving ? residuals[layer + 1] : residuals[0], context: context)
                         }
-                        // Attention block: input [T, C] -> norm1 [T, C] -> qkv [T, H*D + 2*Hkv*D] -> q [T, H*D],
-                        // k, v [T, Hkv*D] -> attention [T, H*D] -> middle [T, C] = input + o-projection.
-                        RMSNorm.forward(output: a.norm1, inverseRMS: a.inverseRMS1, input: a.input, weight: p(.attentionNorm),
-                                        tokens: t, channels: hidden, epsilon: epsilon)
-                        // q, k, v in one GEMM: their weights (and biases) are adjacent in the layout.
-                        GEMM.multiply(transposeA: false, transposeB: true, m: t, n: qkvWidth, k: hidden,
-                                      a: a.norm1, b: w(.attentionInput), c: qkv)
-                        lora(.attentionInput, a.norm1, qkv)
-                        if c.attentionBias {
-                            Elementwise.addBias(qkv, bias: p(.queryBias), rows: t, columns: qkvWidth)
-                        }
-                        FusedRows.split(qkv, into: [a.q, a.k, a.v], widths: [qWidth, kvWidth, kvWidth], rows: t)
-                        rotary.apply(inPlace: a.q, positions: positionBase, tokens: t, heads: c.attentionHeads)
-                        rotary.apply(inPlace: a.k, positions: positionBase, tokens: t, heads: c.keyValueHeads)
-                        Attention.forward(output: a.attention, probabilities: a.probabilities, q: a.q, k: a.k, v: a.v,
-                                          lengths: lengthBase, batch: b, sequenceLength: s, heads: c.attentionHeads,
-                                          kvHeads: c.keyValueHeads, headDim: c.headDimension)
-                        if a.middle != a.input { a.middle.update(from: a.input, count: t * hidden) }
-                        GEMM.multiply(transposeA: false, transposeB: true, m: t, n: hidden, k: qWidth,
-                                      a: a.attention, b: w(.attentionOutput), beta: 1, c: a.middle)
-                        lora(.attentionOutput, a.attention, a.middle)
-                        // MLP block: middle [T, C] -> norm2 [T, C] -> gateUp [T, 2I] -> swiglu [T, I]
-                        // -> output [T, C] = middle + down-projection.
-                        RMSNorm.forward(output: a.norm2, inverseRMS: a.inverseRMS2, input: a.middle, weight: p(.mlpNorm),
-                                        tokens: t, channels: hidden, epsilon: epsilon)
-                        // gate and up in one GEMM (adjacent weights).
-                        GEMM.multiply(transposeA: false, transposeB: true, m: t, n: 2 * inner, k: hidden,
-                                      a: a.norm2, b: w(.mlpInput), c: a.gateUp)
-                        lora(.mlpInput, a.norm2, a.gateUp)
-                        FusedRows.swiGLUForward(output: swiglu, gateUp: a.gateUp, rows: t, inner: inner)
-                        if output != a.middle { output.update(from: a.middle, count: t * hidden) }
-                        GEMM.multiply(transposeA: false, transposeB: true, m: t, n: hidden, k: inner,
-                                      a: swiglu, b: w(.mlpOutput), beta: 1, c: output)
-                        lora(.mlpOutput, swiglu, output)
                     }
                 }
             }
         }
-        return (activations, residuals)
+        return (keepsLayers || !saving ? activations : [], residuals)
     }
 
     /// `destination[i] = source[rows[i]]` for rows of `width` floats.

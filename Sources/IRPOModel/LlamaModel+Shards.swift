@@ -17,10 +17,10 @@ extension LlamaModel {
     /// While the lanes run, the process-wide BLAS thread count (`GEMM.threadCount`) is lowered
     /// to each lane's share and restored afterwards; do not run other BLAS work meanwhile.
     ///
-    /// `adapters` as in `forward(_:savingForBackward:adapters:)`.
+    /// `recomputingLayers` and `adapters` as in `forward(_:savingForBackward:recomputingLayers:adapters:)`.
     /// - Throws: `ModelError.invalidInput` as `forward(_:savingForBackward:adapters:)`.
-    public func forward(_ batch: TokenBatch, savingForBackward: Bool = true, shards: Int,
-                        adapters: LoRAAdapters? = nil) throws -> ShardedForwardPass {
+    public func forward(_ batch: TokenBatch, savingForBackward: Bool = true, recomputingLayers: Bool = false,
+                        shards: Int, adapters: LoRAAdapters? = nil) throws -> ShardedForwardPass {
         precondition(shards >= 1, "LlamaModel.forward needs at least one shard")
         try batch.validate(vocabularySize: configuration.vocabularySize)
         try checkLength(batch.maxLength)
@@ -29,7 +29,8 @@ extension LlamaModel {
         let results = runShards(plan.lanes.count) { lane in
             plan.lanes[lane].map { indices in
                 let part = TokenBatch(sequences: indices.map { batch.sequences[$0] }, scoreMasks: indices.map { batch.scoreMasks[$0] })
-                return self.forwardValidated(part, savingForBackward: savingForBackward, adapters: adapters)
+                return self.forwardValidated(part, savingForBackward: savingForBackward,
+                                             recomputingLayers: recomputingLayers, adapters: adapters)
             }
         }
         return ShardedForwardPass(passes: results, plan: plan, savesForBackward: savingForBackward)

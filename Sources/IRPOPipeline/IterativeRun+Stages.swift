@@ -205,13 +205,16 @@ extension IterativeRun {
                 // a quantised GGUF M_{t-1} keeps its projections quantised in memory.
                 let model = try LoRATrainingModel(base: ModelSource(path: previous.path).loadFrozenBase(), baseModelName: previous.path,
                                                   lora: lora, seed: config.seed &+ UInt64(t),
-                                                  resumeFrom: checkpoint?.appendingPathComponent("model"))
+                                                  resumeFrom: checkpoint?.appendingPathComponent("model"),
+                                                  recomputingLayers: config.training.gradientCheckpointing)
                 summary = try runBuiltinTrainer(model: model, iteration: t, examples: examples, reference: reference,
                                                 configuration: configuration, checkpoint: checkpoint, previous: previous)
                 summary += " (LoRA rank \(lora.rank), \(model.parameterCount) adapter weights, merged)"
             } else {
-                let model = try checkpoint.map { try LlamaTrainingModel(path: $0.appendingPathComponent("model").path) }
-                    ?? LlamaTrainingModel(ModelSource(path: previous.path).loadModel())
+                let model = LlamaTrainingModel(
+                    try checkpoint.map { try LlamaModel.loadModel(path: $0.appendingPathComponent("model").path) }
+                        ?? ModelSource(path: previous.path).loadModel(),
+                    recomputingLayers: config.training.gradientCheckpointing)
                 summary = try runBuiltinTrainer(model: model, iteration: t, examples: examples, reference: reference,
                                                 configuration: configuration, checkpoint: checkpoint, previous: previous)
             }

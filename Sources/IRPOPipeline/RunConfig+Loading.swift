@@ -75,6 +75,9 @@ extension RunConfig {
         if training.lora != nil, trainer.type == .external {
             throw configValueError("training.lora", "{...}", "no `training.lora` with `trainer.type: external` (the external command trains on its own)")
         }
+        if training.gradientCheckpointing, trainer.type == .external {
+            throw configValueError("training.gradient_checkpointing", true, "false with `trainer.type: external` (the external command trains on its own; set it there)")
+        }
         do { try trainerConfiguration(pairCount: 1).validate() } catch { throw PipelineError("config section `training`: \(error)") }
         if evaluation.splits.contains("dev"), taskKind != .syntheticArithmetic, task.dev == nil {
             throw configValueError("evaluation.splits", "\"dev\"", "a `task.dev` file to evaluate the dev split")

@@ -195,6 +195,8 @@ extension RunConfig.Training {
                  "held-out training questions on which checkpoints are scored by greedy accuracy; the best becomes M_t (0: M_t is the last step). Needs the built-in trainer"),
             .int("selection_every", \.selectionEvery, 1...PipelineLimits.maxSteps,
                  "steps between scored checkpoints (the last step is always scored)"),
+            .bool("gradient_checkpointing", \.gradientCheckpointing,
+                  "keep only each layer's input in a training pass and recompute the layer in the backward: the same gradients, a fraction of the activation memory, about a third more time a step"),
             .optionalSection("lora", \.lora, LoRASettings.schema, template: LoRASettings(), emptyIsAbsent: false),
         ])
     }

@@ -134,6 +134,9 @@ public struct RunConfig: Sendable, Equatable, Encodable {
         public var selectionQuestions: Int = 0
         /// Steps between scored checkpoints when `selection_questions` > 0 (the last step is always scored).
         public var selectionEvery: Int = 10
+        /// Gradient checkpointing: training passes keep only each layer's input and the backward
+        /// recomputes the layer (same gradients, less memory, more time). Built-in trainer only.
+        public var gradientCheckpointing: Bool = false
         /// Low-rank adapters on a frozen M_{t-1}, merged into M_t (nil: full training).
         public var lora: LoRASettings?
         public init() {}

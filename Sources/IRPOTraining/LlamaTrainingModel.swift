@@ -13,13 +13,19 @@ public final class LlamaTrainingModel: TrainableLanguageModel {
     /// run at the same time when there are threads for them. Results depend on this number, not
     /// on the thread count.
     public let shards: Int
+    /// Gradient checkpointing: training passes keep only each layer's input and the backward
+    /// recomputes the rest (`LlamaModel.forward(_:savingForBackward:recomputingLayers:shards:adapters:)`).
+    /// Same gradients, less memory, about one more forward through the layers per step.
+    public let recomputesLayers: Bool
     private var pendingPass: ShardedForwardPass?
 
-    /// Wraps `model` with zero gradients; batches are split into `shards` parts.
-    public init(_ model: LlamaModel, shards: Int = LlamaModel.defaultTrainingShards) {
+    /// Wraps `model` with zero gradients; batches are split into `shards` parts, and with
+    /// `recomputingLayers` each layer's activations are recomputed in the backward.
+    public init(_ model: LlamaModel, shards: Int = LlamaModel.defaultTrainingShards, recomputingLayers: Bool = false) {
         precondition(shards >= 1, "LlamaTrainingModel needs at least one shard")
         self.model = model
         self.shards = shards
+        self.recomputesLayers = recomputingLayers
     }
 
     /// Loads a model folder (see `LlamaModel.loadModel(path:)`) and wraps it.
@@ -38,7 +44,8 @@ public final class LlamaTrainingModel: TrainableLanguageModel {
 
     public func forward(_ sequences: [ScoredSequence]) throws -> [Double] {
         pendingPass = nil
-        let pass = try model.forward(Self.batch(sequences), savingForBackward: true, shards: shards)
+        let pass = try model.forward(Self.batch(sequences), savingForBackward: true, recomputingLayers: recomputesLayers,
+                                   shards: shards)
         pendingPass = pass
         return pass.sumLogProbs.map(Double.init)
     }

@@ -19,6 +19,8 @@ public final class LoRATrainingModel: TrainableLanguageModel {
     public let gradients: LoRABuffer
     /// Shards each batch is split into (as `LlamaTrainingModel.shards`).
     public let shards: Int
+    /// Gradient checkpointing, as `LlamaTrainingModel.recomputesLayers`.
+    public let recomputesLayers: Bool
     /// Written as `base_model_name_or_path` in the adapter's `adapter_config.json`.
     public let baseModelName: String?
     private var pendingPass: ShardedForwardPass?
@@ -26,7 +28,7 @@ public final class LoRATrainingModel: TrainableLanguageModel {
     /// Trains `adapters` on the frozen `model`.
     /// - Throws: `TrainingError.invalidConfiguration` if the adapters were made for other shapes.
     public init(model: LlamaModel, adapters: LoRAAdapters, baseModelName: String? = nil,
-                shards: Int = LlamaModel.defaultTrainingShards) throws {
+                shards: Int = LlamaModel.defaultTrainingShards, recomputingLayers: Bool = false) throws {
         precondition(shards >= 1, "LoRATrainingModel needs at least one shard")
         guard adapters.baseLayout == model.layout else {
             throw TrainingError.invalidConfiguration("the LoRA adapters were made for a model of other shapes")
@@ -35,16 +37,18 @@ public final class LoRATrainingModel: TrainableLanguageModel {
         self.adapters = adapters
         self.gradients = LoRABuffer(layout: adapters.layout)
         self.shards = shards
+        self.recomputesLayers = recomputingLayers
         self.baseModelName = baseModelName
     }
 
     /// Loads the base model at `path` (see `LlamaModel.loadFrozenBase(path:)`: a quantised GGUF
     /// keeps its projections quantised) and trains adapters on it as
-    /// `init(base:baseModelName:lora:seed:resumeFrom:)`.
+    /// `init(base:baseModelName:lora:seed:resumeFrom:recomputingLayers:)`.
     /// - Throws: `ModelError` for the model or adapter files, or an invalid `lora`.
-    public convenience init(basePath: String, lora: LoRAConfiguration, seed: UInt64, resumeFrom: URL? = nil) throws {
+    public convenience init(basePath: String, lora: LoRAConfiguration, seed: UInt64, resumeFrom: URL? = nil,
+                            recomputingLayers: Bool = false) throws {
         try self.init(base: LlamaModel.loadFrozenBase(path: basePath), baseModelName: basePath, lora: lora, seed: seed,
-                      resumeFrom: resumeFrom)
+                      resumeFrom: resumeFrom, recomputingLayers: recomputingLayers)
     }
 
     /// Trains on the frozen `model` new adapters of `lora` initialised from `seed` as PEFT does,
@@ -52,7 +56,7 @@ public final class LoRATrainingModel: TrainableLanguageModel {
     /// checkpoint of an interrupted run).
     /// - Throws: `ModelError` for the adapter files, or an invalid `lora`.
     public convenience init(base model: LlamaModel, baseModelName: String?, lora: LoRAConfiguration, seed: UInt64,
-                            resumeFrom: URL? = nil) throws {
+                            resumeFrom: URL? = nil, recomputingLayers: Bool = false) throws {
         let adapters: LoRAAdapters
         if let resumeFrom {
             adapters = try LoRAAdapters.loadPEFT(from: resumeFrom.appendingPathComponent(Self.adapterFolderName),
@@ -65,7 +69,7 @@ public final class LoRATrainingModel: TrainableLanguageModel {
         } else {
             adapters = try LoRAAdapters(model: model.configuration, lora: lora, seed: seed)
         }
-        try self.init(model: model, adapters: adapters, baseModelName: baseModelName)
+        try self.init(model: model, adapters: adapters, baseModelName: baseModelName, recomputingLayers: recomputingLayers)
     }
 
     public var parameterCount: Int { adapters.parameterCount }
@@ -81,8 +85,8 @@ public final class LoRATrainingModel: TrainableLanguageModel {
             // weights, which a resumed run restores bit for bit.
             adapters.dropoutStream = Self.weightHash(adapters.weights)
         }
-        let pass = try model.forward(LlamaTrainingModel.batch(sequences), savingForBackward: true, shards: shards,
-                                     adapters: adapters)
+        let pass = try model.forward(LlamaTrainingModel.batch(sequences), savingForBackward: true,
+                                     recomputingLayers: recomputesLayers, shards: shards, adapters: adapters)
         pendingPass = pass
         return pass.sumLogProbs.map(Double.init)
     }

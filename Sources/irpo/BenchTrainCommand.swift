@@ -83,6 +83,9 @@ struct BenchTrainCommand: ParsableCommand {
     @Option(name: .long, help: "Rank of the adapters with --lora (alpha is 2 x rank).")
     var loraRank = 16
 
+    @Flag(name: .long, help: "Recompute each layer's activations in the backward instead of keeping them (less memory, more time; the FLOPs counted stay the useful ones).")
+    var gradientCheckpointing = false
+
     @Option(name: .long, help: "With --lora: f32 (default), or q8_0 / q4_0 to keep the frozen projections quantised in memory.")
     var baseType = "f32"
 
@@ -132,7 +135,8 @@ struct BenchTrainCommand: ParsableCommand {
             let t0 = ResourceUsage.seconds()
             gradients?.zero()
             adapterGradients?.zero()
-            let pass = try model.forward(batch, shards: LlamaModel.defaultTrainingShards, adapters: adapters)
+            let pass = try model.forward(batch, recomputingLayers: gradientCheckpointing,
+                                         shards: LlamaModel.defaultTrainingShards, adapters: adapters)
             let t1 = ResourceUsage.seconds()
             if let adapters, let adapterGradients {
                 model.backward(pass, dSumLogProbs: dSum, adapterGradients: adapterGradients)
@@ -158,10 +162,11 @@ struct BenchTrainCommand: ParsableCommand {
         let gflops = flops / elapsed / 1e9
         let rss = ResourceUsage.peakResidentBytes()
         if json {
-            print("{\"shape\": \"\(shape.rawValue)\", \"mode\": \"\(lora ? "lora" : "full")\", \"trainable_parameters\": \(trainable), \"tokens_per_s\": \(Self.round(tokensPerSecond)), \"gflops\": \(Self.round(gflops)), \"sgemm_gflops\": \(Self.round(sgemm)), \"peak_rss_bytes\": \(rss), \"threads\": \(threads), \"steps\": \(stepCount), \"blas_core\": \"\(BLASKernelSelection.coreName)\"}")
+            print("{\"shape\": \"\(shape.rawValue)\", \"mode\": \"\(lora ? "lora" : "full")\", \"gradient_checkpointing\": \(gradientCheckpointing), \"trainable_parameters\": \(trainable), \"tokens_per_s\": \(Self.round(tokensPerSecond)), \"gflops\": \(Self.round(gflops)), \"sgemm_gflops\": \(Self.round(sgemm)), \"peak_rss_bytes\": \(rss), \"threads\": \(threads), \"steps\": \(stepCount), \"blas_core\": \"\(BLASKernelSelection.coreName)\"}")
         } else {
             print("blas: \(BLASKernelSelection.summary)")
             print("shape \(shape.rawValue): \(model.parameterCount) parameters, batch \(batchSize) x \(length), \(threads) threads, \(stepCount) timed steps")
+            if gradientCheckpointing { print("gradient checkpointing: each layer recomputed in the backward") }
             if lora { print("LoRA rank \(loraRank), alpha \(2 * loraRank) on every linear projection: \(trainable) trainable weights, base frozen") }
             if let projections = model.frozenProjections {
                 print("frozen projections kept as \(projections.typeNames.joined(separator: "/")): \(projections.byteCount / 1_000_000) MB (F32: \(projections.weightCount * 4 / 1_000_000) MB)")

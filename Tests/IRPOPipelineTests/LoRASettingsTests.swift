@@ -59,4 +59,18 @@ final class LoRASettingsTests: XCTestCase {
         XCTAssertTrue(message("\"lora\": {}", extra: ", \"trainer\": {\"type\": \"external\", \"command\": [\"python3\", \"train.py\"]}")
             .contains("`training.lora`"))
     }
+
+    /// `training.gradient_checkpointing`: off by default, read as a bool, refused with an external
+    /// trainer (which would silently ignore it).
+    func testGradientCheckpointingIsReadAndChecked() throws {
+        XCTAssertFalse(try config("").training.gradientCheckpointing)
+        XCTAssertTrue(try config("\"gradient_checkpointing\": true").training.gradientCheckpointing)
+        XCTAssertTrue(message("\"gradient_checkpointing\": 1").contains("`training.gradient_checkpointing`"),
+                      message("\"gradient_checkpointing\": 1"))
+        XCTAssertTrue(message("\"gradient_checkpoint\": true").contains("did you mean `training.gradient_checkpointing`"),
+                      message("\"gradient_checkpoint\": true"))
+        let external = message("\"gradient_checkpointing\": true",
+                               extra: ", \"trainer\": {\"type\": \"external\", \"command\": [\"python3\", \"train.py\"]}")
+        XCTAssertTrue(external.contains("`training.gradient_checkpointing`") && external.contains("external"), external)
+    }
 }
