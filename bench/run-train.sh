@@ -11,6 +11,8 @@
 #   THREADS=2                 threads for both sides
 #   LORA=                     adapter rank (empty: full training)
 #   BASE_TYPE=f32             with LORA: irpo's frozen base as f32, q8_0 or q4_0 (PEFT's stays f32)
+#   GRADIENT_CHECKPOINTING=   1: both sides recompute each layer in the backward (irpo
+#                             --gradient-checkpointing, transformers' gradient_checkpointing_enable)
 #   SCRATCH=.build-bench      SwiftPM scratch path for the release build
 #   PY_STEPS_tiny, PY_STEPS_smollm_135m      timed PyTorch steps (defaults 10 and 3; a quiet
 #                                            machine takes ~20 s per smollm-135m step)
@@ -36,6 +38,11 @@ if [ -n "$LORA" ]; then
   irpo_mode_args=(--lora --lora-rank "$LORA" --base-type "$BASE_TYPE")
   py_script=bench/reference/lora_step.py
   py_mode_args=(--rank "$LORA")
+fi
+
+if [ -n "${GRADIENT_CHECKPOINTING:-}" ]; then
+  irpo_mode_args+=(--gradient-checkpointing)
+  py_mode_args+=(--gradient-checkpointing)
 fi
 
 RESULTS="$(mktemp)"

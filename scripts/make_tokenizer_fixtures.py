@@ -8,15 +8,18 @@ for the smollm2 goldens; skipped with a message when it is absent).
 
 Writes:
   corpus.jsonl                 >= 5,000 strings, generated deterministically (seeded), one JSON string a line
-  <name>/tokenizer.json        gpt2-bpe, llama3-bpe, llama2-spm (trained here on the corpus), and
-                               mistral-metaspace (llama2-spm's vocabulary behind Metaspace pre-tokenizer/decoder)
+  <name>/tokenizer.json        gpt2-bpe, llama3-bpe, llama2-spm (trained here on the corpus),
+                               mistral-metaspace (llama2-spm's vocabulary behind Metaspace pre-tokenizer/decoder), and
+                               digits-bpe (gpt2-bpe's vocabulary behind SmolLM2's Digits + ByteLevel pre-tokenizer;
+                               `--only digits-bpe` writes just this one from the committed files)
   <name>/golden.jsonl          per corpus line: {"ids": [...]} (add_special_tokens=True), plus "d" = decode(ids)
                                when it differs from the text and "ds" = decode(ids, skip_special_tokens=True)
                                when it differs from "d"; "n" = ids with add_special_tokens=False when they differ
   <name>/vocab_decode.json     decode([id]) for every id of the vocabulary (lossy UTF-8 and byte tokens)
   gguf-llama/tokenizer.gguf    llama2-spm's vocabulary as a `tokenizer.ggml.model = llama` GGUF (scores, token types, no
                                merges), with golden.jsonl from what transformers builds from it
-  smollm2/golden.jsonl         the same for SmolLM2-135M-Instruct's tokenizer as transformers builds it from the GGUF
+  smollm2/golden.jsonl         the same for SmolLM2-135M-Instruct's tokenizer as transformers builds it from the GGUF,
+                               with the Digits stage of its `smollm` pre-tokenizer put back (`--only smollm2`)
   chat_templates.json          template strings and transformers' apply_chat_template outputs (or error messages)
 """
 import json
@@ -205,6 +208,15 @@ def metaspace_variant(llama2):
     return Tokenizer.from_str(json.dumps(j))
 
 
+def digits_variant(gpt2):
+    """gpt2-bpe's vocabulary behind SmolLM2's pre-tokenizer: Digits(individual_digits) then ByteLevel."""
+    j = json.loads(gpt2.to_str())
+    j["pre_tokenizer"] = {"type": "Sequence", "pretokenizers": [
+        {"type": "Digits", "individual_digits": True},
+        {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True}]}
+    return Tokenizer.from_str(json.dumps(j))
+
+
 def golden_lines(encode, decode, corpus):
     lines = []
     for text in corpus:
@@ -302,6 +314,13 @@ def smollm2_goldens(corpus):
     from transformers import AutoTokenizer
     tok = AutoTokenizer.from_pretrained(folder, gguf_file=name)
     backend = tok.backend_tokenizer
+    # The file's tokenizer.ggml.pre is `smollm`: llama.cpp splits every digit alone (\p{N}) before
+    # GPT-2's regex, as SmolLM2's own tokenizer.json does (Digits, then ByteLevel). transformers'
+    # GGUF loader keeps only the ByteLevel stage, so put the Digits stage back: the goldens follow
+    # the model's tokenizer (they differ from transformers' GGUF reading on non-ASCII numerals only).
+    backend.pre_tokenizer = pre_tokenizers.Sequence([
+        pre_tokenizers.Digits(individual_digits=True),
+        pre_tokenizers.ByteLevel(add_prefix_space=False, trim_offsets=True, use_regex=True)])
     mismatches = 0
     for text in corpus:
         if tok(text, add_special_tokens=True)["input_ids"] != backend.encode(text, add_special_tokens=True).ids:
@@ -498,10 +517,23 @@ def chat_templates(smollm2_template):
 def main():
     if not os.path.isdir(OUT):
         sys.exit(f"{OUT} not found: run from the repository root")
+    if sys.argv[1:] == ["--only", "smollm2"]:
+        with open(os.path.join(OUT, "corpus.jsonl"), encoding="utf-8") as f:
+            smollm2_goldens([json.loads(line) for line in f])
+        return
+    if sys.argv[1:] == ["--only", "digits-bpe"]:
+        # Only the digits-bpe fixture, from the committed corpus and gpt2-bpe vocabulary.
+        with open(os.path.join(OUT, "corpus.jsonl"), encoding="utf-8") as f:
+            corpus = [json.loads(line) for line in f]
+        gpt2 = Tokenizer.from_file(os.path.join(OUT, "gpt2-bpe", "tokenizer.json"))
+        write_tokenizer("digits-bpe", digits_variant(gpt2), corpus[:1000])
+        return
     corpus = make_corpus()
     write(os.path.join(OUT, "corpus.jsonl"), "\n".join(json.dumps(t, ensure_ascii=False) for t in corpus) + "\n")
     print(f"corpus: {len(corpus)} strings, {sum(len(t.encode()) for t in corpus)} bytes")
-    write_tokenizer("gpt2-bpe", train_gpt2(corpus), corpus)
+    gpt2 = train_gpt2(corpus)
+    write_tokenizer("gpt2-bpe", gpt2, corpus)
+    write_tokenizer("digits-bpe", digits_variant(gpt2), corpus[:1000])
     write_tokenizer("llama3-bpe", train_llama3(corpus, LLAMA3_PATTERN, "<|begin_of_text|>"), corpus)
     write_tokenizer("qwen2-bpe", train_llama3(corpus[:1000], QWEN2_PATTERN, "<|im_start|>"), corpus[:1000])
     llama2 = train_llama2(corpus)

@@ -8,11 +8,39 @@ import IRPOTokenizer
 /// `generation_config.json`.
 ///
 /// Only GPT-2-style byte-level BPE vocabularies with GPT-2's split regex are translated
-/// (`tokenizer.ggml.model` `gpt2` with `tokenizer.ggml.pre` `default`, `gpt2` or `smollm`, e.g.
-/// SmolLM2); for others the conversion skips the file and returns a note saying so.
+/// (`tokenizer.ggml.model` `gpt2` with `tokenizer.ggml.pre` `default`, `gpt-2`, `smollm` or
+/// `starcoder`, e.g. SmolLM2); for others the conversion skips the file and returns a note saying so.
+/// The pre-tokenizer is kept both ways: llama.cpp splits `smollm` text with `\p{N}` first,
+/// which tokenizer.json spells `Digits` before `ByteLevel`.
 public enum TokenizerFiles {
-    /// `tokenizer.ggml.pre` values that split text with GPT-2's ByteLevel regex.
-    public static let byteLevelPres: Set<String> = ["default", "gpt2", "smollm"]
+    /// `tokenizer.ggml.pre` values that split text with GPT-2's ByteLevel regex (those of
+    /// `digitPres` first isolate every digit).
+    public static let byteLevelPres: Set<String> = ["default", "gpt2", "gpt-2", "smollm", "starcoder"]
+    /// `tokenizer.ggml.pre` values that llama.cpp splits with `\p{N}` before GPT-2's regex: in
+    /// tokenizer.json, `Digits` (individual digits) before `ByteLevel`, as SmolLM2's own file has.
+    public static var digitPres: Set<String> { Tokenizer.digitPres }
+
+    /// tokenizer.json's `pre_tokenizer` for a byte-level vocabulary with `tokenizer.ggml.pre` `pre`.
+    static func byteLevelPreTokenizer(pre: String) -> [String: Any] {
+        let byteLevel: [String: Any] = ["type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": true]
+        guard digitPres.contains(pre) else { return byteLevel }
+        return ["type": "Sequence", "pretokenizers": [["type": "Digits", "individual_digits": true], byteLevel]]
+    }
+
+    /// The `tokenizer.ggml.pre` that makes llama.cpp split text as tokenizer.json's
+    /// `pre_tokenizer` does, for the layouts written by `byteLevelPreTokenizer(pre:)` (and
+    /// Hugging Face's own files of that form); nil for any other layout.
+    static func ggufPre(forPreTokenizer json: [String: Any]?) -> String? {
+        func isByteLevelWithRegex(_ stage: [String: Any]?) -> Bool {
+            stage?["type"] as? String == "ByteLevel" && (stage?["use_regex"] as? Bool ?? true)
+                && !(stage?["add_prefix_space"] as? Bool ?? false)
+        }
+        if isByteLevelWithRegex(json) { return "gpt-2" }
+        guard json?["type"] as? String == "Sequence", let stages = json?["pretokenizers"] as? [[String: Any]],
+              stages.count == 2, stages[0]["type"] as? String == "Digits",
+              stages[0]["individual_digits"] as? Bool == true, isByteLevelWithRegex(stages[1]) else { return nil }
+        return "smollm"
+    }
 
     // MARK: GGUF -> Hugging Face
 
@@ -51,7 +79,7 @@ public enum TokenizerFiles {
         let pre = metadata["tokenizer.ggml.pre"]?.stringValue ?? "default"
         guard model == "gpt2", byteLevelPres.contains(pre) else {
             try writeJSON(config, to: folder.appendingPathComponent("tokenizer_config.json"))
-            return notes + ["tokenizer.json not written: only byte-level BPE vocabularies (tokenizer.ggml.model gpt2, pre default/gpt2/smollm) are translated; this file has model \(model), pre \(pre)"]
+            return notes + ["tokenizer.json not written: only byte-level BPE vocabularies (tokenizer.ggml.model gpt2, pre default/gpt-2/smollm/starcoder) are translated; this file has model \(model), pre \(pre)"]
         }
         var vocab: [String: Int] = [:]
         var added: [[String: Any]] = []
@@ -64,7 +92,6 @@ public enum TokenizerFiles {
             }
         }
         let merges = metadata["tokenizer.ggml.merges"]?.stringArray ?? []
-        let byteLevel: [String: Any] = ["type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": true]
         var postProcessor: Any = ["type": "ByteLevel", "add_prefix_space": true, "trim_offsets": false, "use_regex": true]
         if metadata["tokenizer.ggml.add_bos_token"]?.boolValue == true, let bos = token("bos_token_id"),
            let bosID = metadata["tokenizer.ggml.bos_token_id"]?.intValue {
@@ -81,7 +108,7 @@ public enum TokenizerFiles {
             "truncation": NSNull(), "padding": NSNull(),
             "added_tokens": added,
             "normalizer": NSNull(),
-            "pre_tokenizer": byteLevel,
+            "pre_tokenizer": byteLevelPreTokenizer(pre: pre),
             "post_processor": postProcessor,
             "decoder": ["type": "ByteLevel", "add_prefix_space": true, "trim_offsets": true, "use_regex": true],
             "model": [
@@ -106,9 +133,9 @@ public enum TokenizerFiles {
               let model = root["model"] as? [String: Any], let vocab = model["vocab"] as? [String: Int] else {
             throw ModelSourceError("\(file.path): expected a JSON object with model.vocab (token -> id); regenerate it with transformers' save_pretrained")
         }
-        let preType = (root["pre_tokenizer"] as? [String: Any])?["type"] as? String
-        guard model["type"] as? String == "BPE", preType == "ByteLevel" else {
-            return ([], "\(file.path): only byte-level BPE tokenizers are translated to GGUF metadata (this one has model \(model["type"] ?? "?"), pre_tokenizer \(preType ?? "none")); no tokenizer metadata written")
+        let preTokenizer = root["pre_tokenizer"] as? [String: Any]
+        guard model["type"] as? String == "BPE", let pre = ggufPre(forPreTokenizer: preTokenizer) else {
+            return ([], "\(file.path): only byte-level BPE tokenizers (pre_tokenizer ByteLevel, or Digits then ByteLevel) are translated to GGUF metadata (this one has model \(model["type"] ?? "?"), pre_tokenizer \(preTokenizer?["type"] ?? "none")); no tokenizer metadata written")
         }
         var byID: [Int: (text: String, type: Int)] = [:]
         for (text, id) in vocab { byID[id] = (text, 1) }
@@ -135,7 +162,7 @@ public enum TokenizerFiles {
         }
         var metadata: [(key: String, value: GGUFValue)] = [
             ("tokenizer.ggml.model", .string("gpt2")),
-            ("tokenizer.ggml.pre", .string("default")),
+            ("tokenizer.ggml.pre", .string(pre)),
             ("tokenizer.ggml.tokens", .array(tokens)),
             ("tokenizer.ggml.token_type", .array(types)),
         ]

@@ -24,6 +24,8 @@ func makePreTokenizer(_ json: JSONReader) throws -> PreTokenizer {
         return try SplitPreTokenizer(json)
     case "Metaspace":
         return try MetaspacePreTokenizer(json)
+    case "Digits":
+        return DigitsPreTokenizer(individualDigits: try json.bool("individual_digits", default: false))
     case "Sequence":
         let stages = try json.required("pretokenizers").array().map(makePreTokenizer)
         for (index, stage) in stages.enumerated() where stage.isByteLevel && index != stages.count - 1 {
@@ -33,7 +35,38 @@ func makePreTokenizer(_ json: JSONReader) throws -> PreTokenizer {
         return SequencePreTokenizer(stages: stages)
     default:
         throw json.error("unsupported pre-tokenizer type \"\(type)\"; supported: ByteLevel, Split (with the GPT-2, "
-            + "Llama 3 or Qwen2 regex, or a string), Metaspace, Sequence")
+            + "Llama 3 or Qwen2 regex, or a string), Metaspace, Digits, Sequence")
+    }
+}
+
+/// `Digits`: isolates the numeric characters (Unicode categories Nd, Nl and No, Rust's
+/// `char::is_numeric`, as HF `tokenizers` tests them): each one on its own with
+/// `individual_digits`, else each run of them (SmolLM2 and StarCoder put it before `ByteLevel`).
+struct DigitsPreTokenizer: PreTokenizer {
+    let individualDigits: Bool
+    var isByteLevel: Bool { false }
+
+    func preTokenize(_ pieces: [PreToken]) -> [PreToken] {
+        var result: [PreToken] = []
+        result.reserveCapacity(pieces.count * 2)
+        for piece in pieces {
+            let scalars = ClassifiedScalars(piece.bytes[...])
+            var spans: [Range<Int>] = []
+            var start = 0
+            while start < scalars.count {
+                let numeric = scalars.classes[start] & ClassifiedScalars.number != 0
+                var end = start + 1
+                if !numeric || !individualDigits {
+                    while end < scalars.count, (scalars.classes[end] & ClassifiedScalars.number != 0) == numeric { end += 1 }
+                }
+                spans.append(scalars.offsets[start]..<scalars.offsets[end])
+                start = end
+            }
+            for (index, range) in spans.enumerated() {
+                result.append(PreToken(bytes: Array(piece.bytes[range]), startsAtOrigin: piece.startsAtOrigin && index == 0))
+            }
+        }
+        return result
     }
 }
 

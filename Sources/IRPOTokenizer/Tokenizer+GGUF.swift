@@ -122,6 +122,11 @@ extension Tokenizer {
             } else if Self.unsupportedPre.contains(pre) {
                 throw fail("tokenizer.ggml.pre \"\(pre)\" uses a split regex that is not implemented; "
                     + "use the model's tokenizer.json instead")
+            } else if Self.digitPres.contains(pre) {
+                // llama.cpp splits these with `\p{N}` before GPT-2's regex: HF's Digits stage.
+                json["pre_tokenizer"] = ["type": "Sequence", "pretokenizers": [
+                    ["type": "Digits", "individual_digits": true], byteLevelStage,
+                ]]
             } else {
                 json["pre_tokenizer"] = byteLevelStage
             }
@@ -171,6 +176,9 @@ extension Tokenizer {
             return nil
         }
     }
+
+    /// `tokenizer.ggml.pre` values llama.cpp splits with `\p{N}` (each digit alone) before GPT-2's regex.
+    public static let digitPres: Set<String> = ["smollm", "starcoder"]
 
     /// `tokenizer.ggml.pre` values transformers splits with a regex that SplitPattern does not implement.
     static let unsupportedPre: Set<String> = ["tekken", "qwen35", "gpt-4o", "llama4", "kanana2", "talkie", "minimax-m2"]

@@ -212,4 +212,50 @@ final class ModelSourceTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("Q4_K") && "\(error)".contains("Q8_0"), "\(error)")
         }
     }
+
+    /// The pre-tokenizer travels both ways: a `smollm` GGUF vocabulary becomes tokenizer.json's
+    /// Digits + ByteLevel (SmolLM2's own layout) and comes back as `smollm`, so llama.cpp splits an
+    /// exported model's text as the seed's; a plain ByteLevel file exports as llama.cpp's `gpt-2`;
+    /// a layout llama.cpp has no name for gets a note instead of a wrong name.
+    func testTheGGUFPreTokenizerSurvivesAFolderRoundTrip() throws {
+        let root = try scratch()
+        let tokens = ["<|end|>", "x", "1", "2", "12", "Ġ"]
+        let configuration = LlamaConfiguration(vocabularySize: tokens.count, hiddenSize: 8, intermediateSize: 16, layerCount: 1,
+                                               attentionHeads: 2, keyValueHeads: 1, maxPositionEmbeddings: 32)
+        for (pre, exported) in [("smollm", "smollm"), ("starcoder", "smollm"), ("gpt-2", "gpt-2"), ("default", "gpt-2")] {
+            let folder = root.appendingPathComponent(pre)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let notes = try TokenizerFiles.writeHuggingFaceFiles(metadata: [
+                "tokenizer.ggml.model": .string("gpt2"),
+                "tokenizer.ggml.pre": .string(pre),
+                "tokenizer.ggml.tokens": .array(tokens.map { .string($0) }),
+                "tokenizer.ggml.merges": .array([.string("1 2")]),
+                "tokenizer.ggml.eos_token_id": .uint32(0),
+            ], configuration: configuration, folder: folder, source: "\(pre).gguf")
+            XCTAssertEqual(notes, [], pre)
+            let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("tokenizer.json"))) as? [String: Any])
+            let preTokenizer = try XCTUnwrap(json["pre_tokenizer"] as? [String: Any])
+            XCTAssertEqual(preTokenizer["type"] as? String, exported == "smollm" ? "Sequence" : "ByteLevel", pre)
+            let (metadata, note) = try TokenizerFiles.ggufMetadata(folder: folder)
+            XCTAssertNil(note, pre)
+            XCTAssertEqual(metadata.first { $0.key == "tokenizer.ggml.pre" }?.value.stringValue, exported, pre)
+            // And the folder's tokenizer splits digits as the GGUF's did.
+            let tokenizer = try Tokenizer(contentsOf: folder)
+            XCTAssertEqual(tokenizer.encode("x12", addSpecialTokens: false), exported == "smollm" ? [1, 2, 3] : [1, 4], pre)
+        }
+        // A Split + ByteLevel layout (Llama 3's) is not named for llama.cpp: no metadata and a note.
+        let other = root.appendingPathComponent("other")
+        try FileManager.default.createDirectory(at: other, withIntermediateDirectories: true)
+        let file: [String: Any] = [
+            "model": ["type": "BPE", "vocab": ["a": 0, "b": 1], "merges": [String]()],
+            "pre_tokenizer": ["type": "Sequence", "pretokenizers": [
+                ["type": "Split", "pattern": ["Regex": "\\p{N}{1,3}"], "behavior": "Isolated", "invert": false],
+                ["type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": false],
+            ]],
+        ]
+        try JSONSerialization.data(withJSONObject: file).write(to: other.appendingPathComponent("tokenizer.json"))
+        let (metadata, note) = try TokenizerFiles.ggufMetadata(folder: other)
+        XCTAssertTrue(metadata.isEmpty)
+        XCTAssertTrue(note?.contains("Digits then ByteLevel") == true, note ?? "no note")
+    }
 }

@@ -71,6 +71,25 @@ final class GGUFTokenizerTests: XCTestCase {
         XCTAssertEqual(tokenizer.configuration.eosTokenID, 0)
     }
 
+    /// llama.cpp splits `smollm` and `starcoder` text with `\p{N}` before GPT-2's regex: every
+    /// digit alone, so a vocabulary's digit merges never apply; `gpt-2` keeps numbers whole.
+    func testDigitPresIsolateEveryDigit() throws {
+        let tokens = ["<|end|>", "x", "1", "2", "3", "12", "123", "٣", "½"]
+        func tokenizer(pre: String) throws -> Tokenizer {
+            try Tokenizer(ggufMetadata: [
+                "tokenizer.ggml.model": .string("gpt2"),
+                "tokenizer.ggml.pre": .string(pre),
+                "tokenizer.ggml.tokens": .array(tokens.map { .string($0) }),
+                "tokenizer.ggml.merges": .array(["1 2", "12 3"].map { .string($0) }),
+                "tokenizer.ggml.eos_token_id": .uint32(0),
+            ], source: "hand-made")
+        }
+        XCTAssertEqual(try tokenizer(pre: "gpt-2").encode("x123x12", addSpecialTokens: false), [1, 6, 1, 5])
+        for pre in ["smollm", "starcoder"] {
+            XCTAssertEqual(try tokenizer(pre: pre).encode("x123x12", addSpecialTokens: false), [1, 2, 3, 4, 1, 2, 3], pre)
+        }
+    }
+
     /// transformers' generate_merges: best score first, then longer left and right parts, then order.
     func testMergesFromScores() {
         let tokens = ["a", "b", "c", "ab", "bc", "abc"]

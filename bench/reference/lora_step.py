@@ -14,6 +14,7 @@ over the adapter weights. One warm-up step is excluded from the timing. Prints O
 Usage:
 
     python3 bench/reference/lora_step.py --shape tiny|smollm-135m|1b [--steps N] [--threads 2] [--rank 16]
+        [--gradient-checkpointing]
 
 Shapes and the FLOP count are `irpo bench train --lora`'s: the base products forward (2) and
 backward to the inputs only (2) per parameter and token, attention as train_step.py counts it,
@@ -67,6 +68,8 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--rank", type=int, default=16)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--gradient-checkpointing", action="store_true",
+                        help="transformers' gradient checkpointing (non-reentrant), as irpo's --gradient-checkpointing")
     args = parser.parse_args()
     steps = args.steps if args.steps is not None else DEFAULT_STEPS[args.shape]
     if steps < 1 or args.threads < 1 or args.rank < 1:
@@ -84,6 +87,8 @@ def main() -> int:
     config_keys = {k: v for k, v in shape.items() if k not in ("batch", "seq")}
     config = LlamaConfig(max_position_embeddings=max(2048, shape["seq"]), rms_norm_eps=1e-5, **config_keys)
     base = LlamaForCausalLM(config).float()
+    if args.gradient_checkpointing:
+        base.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     lora = LoraConfig(r=args.rank, lora_alpha=2 * args.rank, lora_dropout=0.0, target_modules="all-linear",
                       bias="none", task_type="CAUSAL_LM")
     model = get_peft_model(base, lora).train()
@@ -120,6 +125,7 @@ def main() -> int:
         "attn_implementation": base.config._attn_implementation,
         "seconds_per_step": elapsed / steps,
         "rank": args.rank,
+        "gradient_checkpointing": args.gradient_checkpointing,
         "trainable_parameters": sum(p.numel() for p in trainable),
         "flops_per_step": flops_per_step(shape, args.rank),
         "last_loss": loss,

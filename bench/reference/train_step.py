@@ -70,6 +70,8 @@ def main() -> int:
     parser.add_argument("--steps", type=int, default=None, help="timed steps (after 1 warm-up)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--gradient-checkpointing", action="store_true",
+                        help="transformers' gradient checkpointing (non-reentrant), as irpo's --gradient-checkpointing")
     args = parser.parse_args()
     steps = args.steps if args.steps is not None else DEFAULT_STEPS[args.shape]
     if steps < 1 or args.threads < 1:
@@ -86,6 +88,8 @@ def main() -> int:
     config = LlamaConfig(max_position_embeddings=max(2048, shape["seq"]), rms_norm_eps=1e-5,
                          **config_keys)
     model = LlamaForCausalLM(config).float().train()
+    if args.gradient_checkpointing:
+        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.01)
     batch, seq = shape["batch"], shape["seq"]
     input_ids = torch.randint(0, shape["vocab_size"], (batch, seq))
@@ -116,6 +120,7 @@ def main() -> int:
         "attn_implementation": model.config._attn_implementation,
         "seconds_per_step": elapsed / steps,
         "params": sum(p.numel() for p in model.parameters()),
+        "gradient_checkpointing": args.gradient_checkpointing,
         "flops_per_step": flops_per_step(shape),
         "last_loss": loss,
     }
