@@ -125,6 +125,9 @@ public struct ModelSource: Sendable, CustomStringConvertible {
         case gguf(URL)
     }
 
+    /// Whether the model has a tokenizer (token-id data needs none).
+    public var hasTokenizer: Bool { (try? tokenizerLocation()) != nil }
+
     func tokenizerLocation() throws -> TokenizerLocation {
         if format == .gguf { return .gguf(weights) }
         let characters = weights.appendingPathComponent(CharacterTokenizer.fileName)

@@ -233,7 +233,13 @@ struct TrainCommand: ParsableCommand {
         }
         if let finalModel = summary.finalModel {
             // The trained folder is a complete model: evaluate, serve or train it further as it is.
-            try ModelSource(path: model).writeTokenizerFiles(to: finalModel)
+            // (A model trained on token ids may have no tokenizer to copy.)
+            let source = try ModelSource(path: model)
+            if source.hasTokenizer {
+                try source.writeTokenizerFiles(to: finalModel)
+            } else {
+                log("\(model) has no tokenizer files; \(finalModel.path) has none either")
+            }
             print(finalModel.path)
         }
     }

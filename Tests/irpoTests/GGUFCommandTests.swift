@@ -66,6 +66,29 @@ final class GGUFCommandTests: XCTestCase {
         }
     }
 
+    /// Token-id pairs need no tokenizer, and neither does saving the model trained on them
+    /// (full training and adapters).
+    func testAModelWithoutATokenizerTrainsOnTokenIDs() throws {
+        let bare = root.appendingPathComponent("bare")
+        try FileManager.default.createDirectory(at: bare, withIntermediateDirectories: true)
+        for name in ["config.json", "model.safetensors"] {
+            try FileManager.default.copyItem(at: folder.appendingPathComponent(name), to: bare.appendingPathComponent(name))
+        }
+        XCTAssertFalse(try ModelSource(path: bare.path).hasTokenizer)
+        let pairs = root.appendingPathComponent("pairs.jsonl")
+        let row = #"{"prompt_ids": [1, 5, 6, 7], "chosen_ids": [8, 2], "rejected_ids": [9, 2]}"#
+        try Data(Array(repeating: row, count: 4).joined(separator: "\n").utf8).write(to: pairs)
+        for extra in [[], ["--lora-rank", "2", "--gradient-checkpointing"]] {
+            let output = root.appendingPathComponent("bare-train-\(extra.count)")
+            var command = try TrainCommand.parse(["--model", bare.path, "--pairs", pairs.path, "--output", output.path, "--steps", "1",
+                                                  "--batch-size", "2", "--micro-batch-size", "2", "--threads", "1"] + extra)
+            try command.run()
+            let trained = try ModelSource(path: output.appendingPathComponent("model").path)
+            XCTAssertEqual(try trained.loadModel().configuration.hiddenSize, 32)
+            XCTAssertFalse(trained.hasTokenizer)
+        }
+    }
+
     func testEvalTakesAGGUFAndTheRunsTaskKnobs() throws {
         let completions = root.appendingPathComponent("greedy.jsonl")
         for model in [gguf.path, gguf.deletingLastPathComponent().path] {
