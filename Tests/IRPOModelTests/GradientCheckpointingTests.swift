@@ -21,14 +21,7 @@ final class GradientCheckpointingTests: XCTestCase {
 
     /// Adapters with PEFT's A and a random, non-zero B.
     private func adapters(_ model: LlamaModel, dropout: Double = 0) throws -> LoRAAdapters {
-        let adapters = try LoRAAdapters(model: model.configuration, lora: LoRAConfiguration(rank: 2, alpha: 3, dropout: dropout), seed: 21)
-        var generator = SeededGenerator(seed: 99)
-        for adapter in adapters.layout.adapters {
-            let b = adapters.weights.b(adapter)
-            generator.fillNormal(try XCTUnwrap(b.baseAddress), count: b.count, mean: 0, std: 0.3)
-        }
-        adapters.dropoutStream = 4242
-        return adapters
+        try TestSupport.randomAdapters(model, dropout: dropout, stream: 4242)
     }
 
     func testFullTrainingGradientsAreBitIdentical() throws {

@@ -11,14 +11,7 @@ final class LoRADropoutTests: XCTestCase {
     private let weights: [Float] = [0.8, -1.1, 0.5]
 
     private func adapters(_ model: LlamaModel, dropout: Double) throws -> LoRAAdapters {
-        let adapters = try LoRAAdapters(model: model.configuration, lora: LoRAConfiguration(rank: 2, alpha: 3, dropout: dropout), seed: 21)
-        var generator = SeededGenerator(seed: 99)
-        for adapter in adapters.layout.adapters {
-            let b = adapters.weights.b(adapter)
-            generator.fillNormal(try XCTUnwrap(b.baseAddress), count: b.count, mean: 0, std: 0.3)
-        }
-        adapters.dropoutStream = 12345
-        return adapters
+        try TestSupport.randomAdapters(model, dropout: dropout, stream: 12345)
     }
 
     func testMasksDropAboutPAndScaleTheRest() {

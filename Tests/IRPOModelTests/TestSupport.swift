@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import IRPOFormats
 @testable import IRPOModel
+import IRPOTensor
 
 /// Shared helpers for the model tests.
 enum TestSupport {
@@ -48,5 +49,18 @@ enum TestSupport {
             SafetensorsWriter.Tensor(name: tensors[$0].name, shape: tensors[$0].shape, values: UnsafeBufferPointer(buffers[$0]))
         }
         try SafetensorsWriter.write(descriptors, dtype: .f32, metadata: ["format": "pt"], to: folder.appendingPathComponent("model.safetensors"))
+    }
+
+    /// Rank-2 adapters (alpha 3) for `model` with PEFT's A and a random, non-zero B (normal, std
+    /// 0.3, from seed 99), and a fixed dropout stream.
+    static func randomAdapters(_ model: LlamaModel, dropout: Double, stream: UInt64) throws -> LoRAAdapters {
+        let adapters = try LoRAAdapters(model: model.configuration, lora: LoRAConfiguration(rank: 2, alpha: 3, dropout: dropout), seed: 21)
+        var generator = SeededGenerator(seed: 99)
+        for adapter in adapters.layout.adapters {
+            let b = adapters.weights.b(adapter)
+            generator.fillNormal(try XCTUnwrap(b.baseAddress), count: b.count, mean: 0, std: 0.3)
+        }
+        adapters.dropoutStream = stream
+        return adapters
     }
 }
