@@ -61,13 +61,13 @@ public struct Comparison {
             break
         }
         // A baseline is one iteration at its own rate and epochs, or at the RPO run's of iteration 1.
-        result.training.learningRate = rpoConfig.learningRate(iteration: 1)
+        result.training.trainer.learningRate = rpoConfig.learningRate(iteration: 1)
         result.training.iterationLearningRates = nil
-        result.training.epochs = rpoConfig.epochs(iteration: 1)
+        result.training.trainer.epochs = rpoConfig.epochs(iteration: 1)
         result.training.iterationEpochs = nil
-        if let rate = own.learningRate { result.training.learningRate = rate }
+        if let rate = own.learningRate { result.training.trainer.learningRate = rate }
         if let beta = own.beta { result.training.beta = beta }
-        if let epochs = own.epochs { result.training.epochs = epochs }
+        if let epochs = own.epochs { result.training.trainer.epochs = epochs }
         return result
     }
 

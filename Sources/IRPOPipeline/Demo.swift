@@ -82,11 +82,11 @@ public struct Demo {
         config.training.alpha = settings.alpha
         config.training.beta = settings.beta
         config.training.nllNormalization = settings.nllNormalization
-        config.training.epochs = settings.rpoEpochs
-        config.training.learningRate = settings.rpoLearningRate
-        config.training.batchSize = settings.rpoBatchSize
-        config.training.microBatchSize = min(8, settings.rpoBatchSize)
-        config.training.maxLength = 256
+        config.training.trainer.epochs = settings.rpoEpochs
+        config.training.trainer.learningRate = settings.rpoLearningRate
+        config.training.trainer.batchSize = settings.rpoBatchSize
+        config.training.trainer.microBatchSize = min(8, settings.rpoBatchSize)
+        config.training.trainer.maxLength = 256
         config.training.selectionQuestions = settings.selectionQuestions
         config.training.selectionEvery = settings.selectionEvery
         config.evaluation.splits = settings.devOnly ? ["dev"] : ["dev", "test"]

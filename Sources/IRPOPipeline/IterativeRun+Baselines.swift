@@ -53,7 +53,7 @@ extension IterativeRun {
         let seed = try ModelSource(path: modelFolder(iteration: 0).path)
         let configuration = try seed.configuration()
         let tokenizer = try seed.textTokenizer(promptsIncludeSpecialTokens: config.task.chat)
-        let maxLength = min(config.training.maxLength, configuration.maxPositionEmbeddings)
+        let maxLength = min(config.training.trainer.maxLength, configuration.maxPositionEmbeddings)
         var statistics = PairStatistics()
         statistics.questions = items.count
         var rows: [GoldSFTRecord] = []

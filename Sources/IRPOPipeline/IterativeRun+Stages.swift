@@ -139,7 +139,7 @@ extension IterativeRun {
         let tokenizer = try previous.textTokenizer(promptsIncludeSpecialTokens: config.task.chat)
         let (records, statistics) = try PairSelection.build(
             items: items, scored: scored, prompt: prompt, settings: config.pairs,
-            maxLength: min(config.training.maxLength, configuration.maxPositionEmbeddings), tokenizer: tokenizer,
+            maxLength: min(config.training.trainer.maxLength, configuration.maxPositionEmbeddings), tokenizer: tokenizer,
             seed: config.seed &+ UInt64(t))
         try AtomicFileWriter.writeJSON(statistics, to: directory.file("pair_stats.json", iteration: t))
         guard !records.isEmpty else {

@@ -107,19 +107,19 @@ public struct RealModelDemoSettings: Sendable, Equatable {
         config.training.loss = .rpo
         config.training.alpha = alpha
         config.training.beta = beta
-        config.training.learningRate = learningRate
+        config.training.trainer.learningRate = learningRate
         let later = variant == .gold ? laterLearningRate : selfLaterLearningRate ?? laterLearningRate
         config.training.iterationLearningRates = later.map { [learningRate, $0] }
         switch variant {
         case .gold:
-            config.training.epochs = goldEpochs
+            config.training.trainer.epochs = goldEpochs
         case .selfGenerated:
-            config.training.epochs = selfIterationEpochs.first ?? 1
+            config.training.trainer.epochs = selfIterationEpochs.first ?? 1
             config.training.iterationEpochs = selfIterationEpochs.count > 1 ? selfIterationEpochs : nil
         }
-        config.training.batchSize = batchSize
-        config.training.microBatchSize = 4
-        config.training.maxLength = 512
+        config.training.trainer.batchSize = batchSize
+        config.training.trainer.microBatchSize = 4
+        config.training.trainer.maxLength = 512
         config.evaluation.splits = devOnly ? ["dev"] : ["dev", "test"]
         config.evaluation.majorityK = majorityK
         config.evaluation.majorityLimit = majorityQuestions

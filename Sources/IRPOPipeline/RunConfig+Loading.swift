@@ -88,7 +88,8 @@ extension RunConfig {
     /// The trainer settings of one iteration with `pairCount` pairs: `epochs` epochs, at most
     /// `max_steps` steps.
     public func trainerConfiguration(pairCount: Int, iteration t: Int = 1) -> TrainerConfiguration {
-        var configuration = TrainerConfiguration()
+        // The shared settings as the file gives them; the rest resolved for iteration t.
+        var configuration = training.trainer
         let normalization = training.nllNormalization
         switch training.loss {
         case .dpo: configuration.objective = .dpo(beta: training.beta)
@@ -96,15 +97,9 @@ extension RunConfig {
         case .rpo: configuration.objective = .rpo(alpha: training.alpha, beta: training.beta, nllNormalization: normalization)
         }
         configuration.learningRate = learningRate(iteration: t)
-        configuration.scheduleKind = training.schedule
-        configuration.warmupSteps = training.warmupSteps
-        configuration.batchSize = training.batchSize
-        configuration.microBatchSize = training.microBatchSize
         configuration.epochs = epochs(iteration: t)
         configuration.optimizer.weightDecay = Float(training.weightDecay)
-        configuration.maxGradNorm = training.maxGradNorm
-        configuration.maxLength = training.maxLength
-        configuration.checkpointEvery = training.checkpointEvery
+        configuration.maxSteps = nil
         configuration.seed = seed
         let epochSteps = configuration.totalSteps(exampleCount: max(1, pairCount))
         configuration.maxSteps = min(epochSteps, training.maxSteps)
@@ -114,13 +109,13 @@ extension RunConfig {
     /// The peak learning rate of iteration `t` (1-based): `training.iteration_learning_rates`
     /// when set (its last rate repeats), else `training.learning_rate`.
     public func learningRate(iteration t: Int) -> Double {
-        Self.entry(of: training.iterationLearningRates, iteration: t) ?? training.learningRate
+        Self.entry(of: training.iterationLearningRates, iteration: t) ?? training.trainer.learningRate
     }
 
     /// The epochs of iteration `t` (1-based): `training.iteration_epochs` when set (its last
     /// count repeats), else `training.epochs`.
     public func epochs(iteration t: Int) -> Int {
-        Self.entry(of: training.iterationEpochs, iteration: t) ?? training.epochs
+        Self.entry(of: training.iterationEpochs, iteration: t) ?? training.trainer.epochs
     }
 
     /// Entry `min(t, count)` of a per-iteration list (the last repeats); nil for no list or an empty one.

@@ -165,19 +165,19 @@ extension RunConfig.Training {
             .double("beta", \.beta, .positive, "temperature of the DPO term"),
             .choice("nll_normalization", \.nllNormalization,
                     "`sequence`: the paper's -log M(w\\|x) / \\|w\\| per pair; `token`: TRL's token-weighted mean over the micro-batch; `sum`: summed, not length-normalised (a variant)"),
-            .double("learning_rate", \.learningRate, .learningRate, "peak AdamW learning rate"),
+            .double("learning_rate", \.trainer.learningRate, .learningRate, "peak AdamW learning rate"),
             .optionalDoubles("iteration_learning_rates", \.iterationLearningRates, type: "number or list in (0, 1)", default: "null",
                              "peak learning rate per iteration: iteration t uses entry min(t, count) (the last repeats); null: `learning_rate` in every iteration. The baselines (one iteration) use iteration 1's rate unless `baselines.*.learning_rate` is set")
                 .checked { training, path in
                     try checkPerIteration(training.iterationLearningRates, path: path, plural: "learning rates",
                                           expected: "learning rates in (0, 1)", accepts: ConfigNumberRule.learningRate.accepts)
                 },
-            .choice("schedule", \.schedule, "learning-rate decay after the warm-up"),
-            .int("warmup_steps", \.warmupSteps, 0...PipelineLimits.maxSteps, "linear warm-up steps"),
-            .int("batch_size", \.batchSize, 1...PipelineLimits.maxTrainingBatchSize, "pairs per optimizer step"),
-            .int("micro_batch_size", \.microBatchSize, 1...PipelineLimits.maxTrainingBatchSize,
+            .choice("schedule", \.trainer.scheduleKind, "learning-rate decay after the warm-up"),
+            .int("warmup_steps", \.trainer.warmupSteps, 0...PipelineLimits.maxSteps, "linear warm-up steps"),
+            .int("batch_size", \.trainer.batchSize, 1...PipelineLimits.maxTrainingBatchSize, "pairs per optimizer step"),
+            .int("micro_batch_size", \.trainer.microBatchSize, 1...PipelineLimits.maxTrainingBatchSize,
                  "pairs per forward/backward pass (gradients are accumulated up to `batch_size`)"),
-            .int("epochs", \.epochs, 1...PipelineLimits.maxEpochs, "passes over each iteration's pairs"),
+            .int("epochs", \.trainer.epochs, 1...PipelineLimits.maxEpochs, "passes over each iteration's pairs"),
             .optionalInts("iteration_epochs", \.iterationEpochs, type: "integer or list of integers", default: "null",
                           "epochs per iteration: iteration t uses entry min(t, count) (the last repeats); null: `epochs` in every iteration. The baselines (one iteration) use iteration 1's epochs unless `baselines.*.epochs` is set")
                 .checked { training, path in
@@ -185,11 +185,11 @@ extension RunConfig.Training {
                                           expected: "epoch counts in 1...\(PipelineLimits.maxEpochs)") { (1...PipelineLimits.maxEpochs).contains($0) }
                 },
             .int("max_steps", \.maxSteps, 1...PipelineLimits.maxSteps, "at most this many optimizer steps per iteration"),
-            .double("max_grad_norm", \.maxGradNorm, .nonNegative, "gradient clipping (0: off)"),
+            .double("max_grad_norm", \.trainer.maxGradNorm, .nonNegative, "gradient clipping (0: off)"),
             .double("weight_decay", \.weightDecay, .nonNegative, "AdamW weight decay"),
-            .int("max_length", \.maxLength, 8...PipelineLimits.maxSequenceTokens,
+            .int("max_length", \.trainer.maxLength, 8...PipelineLimits.maxSequenceTokens,
                  "longest prompt + completion in tokens (also capped by the model's context); longer pairs are dropped"),
-            .int("checkpoint_every", \.checkpointEvery, 0...PipelineLimits.maxSteps, note: " (0 = off)",
+            .int("checkpoint_every", \.trainer.checkpointEvery, 0...PipelineLimits.maxSteps, note: " (0 = off)",
                  "write a resumable checkpoint every this many steps (0: only at the end)"),
             .int("selection_questions", \.selectionQuestions, 0...PipelineLimits.maxQuestions, note: " (0: M_t is the last step)",
                  "held-out training questions on which checkpoints are scored by greedy accuracy; the best becomes M_t (0: M_t is the last step). Needs the built-in trainer"),

@@ -91,7 +91,13 @@ public struct RunConfig: Sendable, Equatable, Encodable {
         case sft
     }
 
-    /// Training (step 4).
+    /// Training (step 4). The settings that mean the same for one iteration's trainer and in
+    /// the file (learning rate, schedule, warm-up, batch and micro-batch, epochs, gradient
+    /// clipping, maximum length, checkpoint interval) live in `trainer`, a
+    /// `TrainerConfiguration`, under the file's key names; the rest are the file's own: the loss
+    /// as a name with its numbers, per-iteration lists, the per-iteration step cap, checkpoint
+    /// selection, LoRA and gradient checkpointing. `RunConfig.trainerConfiguration(pairCount:
+    /// iteration:)` resolves them into one iteration's `TrainerConfiguration`.
     public struct Training: Sendable, Equatable {
         /// The objective (paper: rpo).
         public var loss: Loss = .rpo
@@ -101,31 +107,23 @@ public struct RunConfig: Sendable, Equatable, Encodable {
         public var beta: Double = 0.1
         /// sequence (paper), token (TRL's sft term) or sum.
         public var nllNormalization: NLLNormalization = .perSequence
-        /// Peak learning rate (paper: 7e-7).
-        public var learningRate: Double = 7e-7
+        /// Learning rate (paper: 7e-7), schedule, warm-up, batch (paper: 16) and micro-batch,
+        /// epochs, gradient clipping, maximum length (longer pairs are dropped) and checkpoint
+        /// interval (0: at the end; resume continues from the last one), with the trainer's
+        /// defaults; its objective, optimizer, step count and seed are set per iteration.
+        public var trainer = TrainerConfiguration()
         /// Peak learning rate of iteration t: `iterationLearningRates[min(t, count) - 1]` (the last
-        /// one repeats); nil: `learningRate` in every iteration. A small model moved far in its
-        /// first iteration can need a gentler rate in the next ones.
+        /// one repeats); nil: `trainer.learningRate` in every iteration. A small model moved far in
+        /// its first iteration can need a gentler rate in the next ones.
         public var iterationLearningRates: [Double]?
-        /// constant, linear or cosine.
-        public var schedule: LearningRateSchedule.Kind = .constant
-        public var warmupSteps: Int = 0
-        /// Pairs per optimizer step (paper: 16).
-        public var batchSize: Int = 16
-        public var microBatchSize: Int = 4
-        public var epochs: Int = 1
         /// Epochs of iteration t: `iterationEpochs[min(t, count) - 1]` (the last one repeats);
-        /// nil: `epochs` in every iteration. An iteration with several times more pairs than the
-        /// first can need fewer passes over them.
+        /// nil: `trainer.epochs` in every iteration. An iteration with several times more pairs
+        /// than the first can need fewer passes over them.
         public var iterationEpochs: [Int]?
         /// At most this many optimizer steps per iteration (paper: 5000).
         public var maxSteps: Int = 5000
-        public var maxGradNorm: Double = 1
+        /// AdamW decoupled weight decay.
         public var weightDecay: Double = 0
-        /// Longest prompt + completion in tokens; longer pairs are dropped.
-        public var maxLength: Int = 1024
-        /// Checkpoint every this many steps (0: at the end); resume continues from the last one.
-        public var checkpointEvery: Int = 0
         /// Held-out training questions on which every `selection_every`-th step of an iteration's
         /// training (and its last step) is scored by greedy accuracy; the best-scoring step becomes
         /// M_t (the paper: "checkpoint chosen on held-out training questions"). 0 (the default):
@@ -359,7 +357,7 @@ extension RunConfig {
         let configuration = trainerConfiguration(pairCount: pairCount, iteration: t)
         job.learningRate = configuration.learningRate
         job.epochs = configuration.epochs
-        job.batchSize = training.batchSize
+        job.batchSize = training.trainer.batchSize
         job.maxSteps = configuration.maxSteps ?? training.maxSteps
         job.seed = seed
         return job

@@ -15,7 +15,7 @@ enum PipelineTestSupport {
         let seed = Demo.seedModelFolder(output: output)
         var config = demo.runConfig(seedModel: seed)
         config.iterations = iterations
-        config.training.checkpointEvery = 1
+        config.training.trainer.checkpointEvery = 1
         return (seed, config)
     }
 

@@ -126,7 +126,7 @@ final class ResumeTests: XCTestCase {
         lora.rank = 4
         lora.alpha = 8
         config.training.lora = lora
-        config.training.learningRate = 1e-2
+        config.training.trainer.learningRate = 1e-2
         let reference = output.appendingPathComponent("reference")
         _ = try runInterrupted(config, in: reference, stops: [])
         let resumed = output.appendingPathComponent("resumed")

@@ -23,7 +23,7 @@ final class SharedStartTests: XCTestCase {
         // what differs is the name and a training setting.
         var selfConfig = config
         selfConfig.name = config.name + "-other"
-        selfConfig.training.learningRate = config.training.learningRate * 2
+        selfConfig.training.trainer.learningRate = config.training.trainer.learningRate * 2
         var calls: [RecordingBackend.Call] = []
         var comparison = Comparison(config: selfConfig, baselines: [.zeroShot, .rpo], directory: own)
         comparison.sharedStart = gold
