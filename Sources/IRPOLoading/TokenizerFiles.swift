@@ -13,22 +13,12 @@ import IRPOTokenizer
 /// The pre-tokenizer is kept both ways: llama.cpp splits `smollm` text with `\p{N}` first,
 /// which tokenizer.json spells `Digits` before `ByteLevel`.
 public enum TokenizerFiles {
-    /// `tokenizer.ggml.pre` values that split text with GPT-2's ByteLevel regex (those of
-    /// `digitPres` first isolate every digit).
+    /// `tokenizer.ggml.pre` values that split text with GPT-2's ByteLevel regex (`smollm` and
+    /// `starcoder` isolate every digit first; `Tokenizer.byteLevelPreTokenizerJSON(forPre:)`).
     public static let byteLevelPres: Set<String> = ["default", "gpt2", "gpt-2", "smollm", "starcoder"]
-    /// `tokenizer.ggml.pre` values that llama.cpp splits with `\p{N}` before GPT-2's regex: in
-    /// tokenizer.json, `Digits` (individual digits) before `ByteLevel`, as SmolLM2's own file has.
-    public static var digitPres: Set<String> { Tokenizer.digitPres }
-
-    /// tokenizer.json's `pre_tokenizer` for a byte-level vocabulary with `tokenizer.ggml.pre` `pre`.
-    static func byteLevelPreTokenizer(pre: String) -> [String: Any] {
-        let byteLevel: [String: Any] = ["type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": true]
-        guard digitPres.contains(pre) else { return byteLevel }
-        return ["type": "Sequence", "pretokenizers": [["type": "Digits", "individual_digits": true], byteLevel]]
-    }
 
     /// The `tokenizer.ggml.pre` that makes llama.cpp split text as tokenizer.json's
-    /// `pre_tokenizer` does, for the layouts written by `byteLevelPreTokenizer(pre:)` (and
+    /// `pre_tokenizer` does, for the layouts written for `byteLevelPres` (and
     /// Hugging Face's own files of that form); nil for any other layout.
     static func ggufPre(forPreTokenizer json: [String: Any]?) -> String? {
         func isByteLevelWithRegex(_ stage: [String: Any]?) -> Bool {
@@ -77,7 +67,7 @@ public enum TokenizerFiles {
 
         let model = metadata["tokenizer.ggml.model"]?.stringValue ?? "?"
         let pre = metadata["tokenizer.ggml.pre"]?.stringValue ?? "default"
-        guard model == "gpt2", byteLevelPres.contains(pre) else {
+        guard model == "gpt2", byteLevelPres.contains(pre), let preTokenizer = Tokenizer.byteLevelPreTokenizerJSON(forPre: pre) else {
             try writeJSON(config, to: folder.appendingPathComponent("tokenizer_config.json"))
             return notes + ["tokenizer.json not written: only byte-level BPE vocabularies (tokenizer.ggml.model gpt2, pre default/gpt-2/smollm/starcoder) are translated; this file has model \(model), pre \(pre)"]
         }
@@ -108,7 +98,7 @@ public enum TokenizerFiles {
             "truncation": NSNull(), "padding": NSNull(),
             "added_tokens": added,
             "normalizer": NSNull(),
-            "pre_tokenizer": byteLevelPreTokenizer(pre: pre),
+            "pre_tokenizer": preTokenizer,
             "post_processor": postProcessor,
             "decoder": ["type": "ByteLevel", "add_prefix_space": true, "trim_offsets": true, "use_regex": true],
             "model": [

@@ -45,7 +45,7 @@ extension LlamaModel {
         }
         let train = baseGradients != nil
         precondition(!train || frozenProjections == nil, "a model with frozen projections cannot be trained itself; train adapters on it")
-        let weightScratch = frozenProjections.map { _ in scratch.allocate(FrozenProjections.scratchCount(c)) }
+        let weightScratch = frozenWeightScratch(scratch)
         let adapters = pass.adapters
         let dHidden = adapters.map { scratch.allocate($0.hiddenCount(layer: 0, tokens: t)) }
         let dropoutScratch = pass.dropout.map { _ in
@@ -101,18 +101,16 @@ extension LlamaModel {
             ? allocateLayer(rows: t, batchSize: b, sequenceLength: s, input: pass.layerInputs[0],
                             middle: scratch.allocate(t * hidden), adapters: adapters, storage: scratch)
             : nil
-        let recomputeScratch = pass.recomputesLayers
-            ? layerScratch(rows: t, dropout: pass.dropout != nil, weights: false, storage: scratch) : nil
-        let recomputedOutput = pass.recomputesLayers ? scratch.allocate(t * hidden) : nil
+        let recomputeScratch = pass.recomputesLayers ? layerScratch(rows: t, dropout: pass.dropout != nil, storage: scratch) : nil
 
         pass.positions.withUnsafeBufferPointer { positionBuffer in
             pass.lengths.withUnsafeBufferPointer { lengthBuffer in
                 guard let positionBase = positionBuffer.baseAddress, let lengthBase = lengthBuffer.baseAddress else { return }
                 for layer in stride(from: c.layerCount - 1, through: 0, by: -1) {
                     let a: LayerActivations
-                    if var layerSet = recomputed, let recomputeScratch, let recomputedOutput {
+                    if var layerSet = recomputed, let recomputeScratch {
                         layerSet.input = pass.layerInputs[layer]
-                        layerForward(layer, layerSet, output: recomputedOutput, context: LayerForwardContext(
+                        layerForward(layer, layerSet, output: nil, context: LayerForwardContext(
                             batchSize: b, sequenceLength: s, positions: positionBase, lengths: lengthBase, rotary: rotary,
                             qkv: recomputeScratch.qkv, swiglu: recomputeScratch.swiglu, weightScratch: weightScratch,
                             adapters: adapters, dropout: pass.dropout, dropoutScratch: recomputeScratch.dropout))

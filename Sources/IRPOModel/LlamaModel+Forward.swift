@@ -187,7 +187,7 @@ extension LlamaModel {
                               let lengthBase = lengthBuffer.baseAddress else { return }
                         let context = LayerForwardContext(
                             batchSize: b, sequenceLength: s, positions: positionBase, lengths: lengthBase, rotary: rotary,
-                            qkv: scratch.qkv, swiglu: scratch.swiglu, weightScratch: scratch.weights, adapters: adapters,
+                            qkv: scratch.qkv, swiglu: scratch.swiglu, weightScratch: frozenWeightScratch(working), adapters: adapters,
                             dropout: dropout, dropoutScratch: scratch.dropout)
                         // residual [T, C] = embedding [V, C] at ids [T]
                         Embedding.forward(output: residuals[0], ids: idBase, table: parameters.pointer(.embedding),

@@ -44,23 +44,28 @@ extension LlamaModel {
             loraHidden: adapters.map { storage.allocate($0.hiddenCount(layer: 0, tokens: t)) })
     }
 
-    /// Scratch buffers of a `LayerForwardContext` for T rows, from `storage`; `weights` only
-    /// when the model has frozen projections and `weights` is true (a caller may have one).
-    func layerScratch(rows t: Int, dropout: Bool, weights: Bool = true, storage: ActivationStorage)
-        -> (qkv: UnsafeMutablePointer<Float>, swiglu: UnsafeMutablePointer<Float>,
-            weights: UnsafeMutablePointer<Float>?, dropout: UnsafeMutablePointer<Float>?) {
+    /// The per-layer scratch buffers of a `LayerForwardContext` for T rows, from `storage`.
+    func layerScratch(rows t: Int, dropout: Bool, storage: ActivationStorage)
+        -> (qkv: UnsafeMutablePointer<Float>, swiglu: UnsafeMutablePointer<Float>, dropout: UnsafeMutablePointer<Float>?) {
         let c = configuration
         return (qkv: storage.allocate(t * (c.queryWidth + 2 * c.keyValueWidth)),
                 swiglu: storage.allocate(t * c.intermediateSize),
-                weights: weights ? frozenProjections.map { _ in storage.allocate(FrozenProjections.scratchCount(c)) } : nil,
                 dropout: dropout ? storage.allocate(t * max(c.hiddenSize, c.queryWidth, c.intermediateSize)) : nil)
+    }
+
+    /// The matrix frozen projections are dequantised into before each product (one per pass,
+    /// forward or backward), or nil for a model without them.
+    func frozenWeightScratch(_ storage: ActivationStorage) -> UnsafeMutablePointer<Float>? {
+        frozenProjections.map { _ in storage.allocate(FrozenProjections.scratchCount(configuration)) }
     }
 
     /// One decoder layer over T rows: reads `a.input`, fills every activation of `a` and writes
     /// the layer's output (the residual stream after the MLP) to `output` (which may be
     /// `a.middle`). With adapters, each adapted group adds its low-rank product after the base
-    /// product. The same inputs give the same bits, so a backward may recompute a layer.
-    func layerForward(_ layer: Int, _ a: LayerActivations, output: UnsafeMutablePointer<Float>,
+    /// product. The same inputs give the same bits, so a backward may recompute a layer; it
+    /// passes no `output`, and the down projection, whose result no backward reads, is skipped
+    /// (a down adapter still computes its `A x`).
+    func layerForward(_ layer: Int, _ a: LayerActivations, output: UnsafeMutablePointer<Float>?,
                       context x: LayerForwardContext) {
         let c = configuration
         let t = x.tokens, hidden = c.hiddenSize, qWidth = c.queryWidth, kvWidth = c.keyValueWidth
@@ -105,6 +110,14 @@ extension LlamaModel {
                       a: a.norm2, b: w(.mlpInput), c: a.gateUp)
         lora(.mlpInput, a.norm2, a.gateUp)
         FusedRows.swiGLUForward(output: x.swiglu, gateUp: a.gateUp, rows: t, inner: inner)
+        guard let output else {
+            if let adapters = x.adapters, let hidden = a.loraHidden, let adapted = adapters.layout.group(.mlpOutput, layer: layer) {
+                adapters.forwardHidden(adapted, input: x.swiglu, tokens: t,
+                                       hidden: hidden + adapters.hiddenOffset(adapted, layer: layer, tokens: t),
+                                       dropout: x.dropout, layer: layer, dropoutScratch: x.dropoutScratch)
+            }
+            return
+        }
         if output != a.middle { output.update(from: a.middle, count: t * hidden) }
         GEMM.multiply(transposeA: false, transposeB: true, m: t, n: hidden, k: inner,
                       a: x.swiglu, b: w(.mlpOutput), beta: 1, c: output)

@@ -19,18 +19,28 @@ extension LoRAAdapters {
                  hidden: UnsafeMutablePointer<Float>, fused: UnsafeMutablePointer<Float>,
                  dropout: LoRADropout? = nil, layer: Int = 0, dropoutScratch: UnsafeMutablePointer<Float>? = nil) {
         let r = layout.rank, stacked = group.stackedRank
-        var x = input
-        if let dropout, let dropoutScratch {
-            dropout.apply(input, into: dropoutScratch, rows: t, columns: group.inputWidth, layer: layer, group: group.group)
-            x = UnsafePointer(dropoutScratch)
-        }
-        GEMM.multiply(transposeA: false, transposeB: true, m: t, n: stacked, k: group.inputWidth,
-                      a: x, b: weights.base + group.aOffset, c: hidden)
+        forwardHidden(group, input: input, tokens: t, hidden: hidden, dropout: dropout, layer: layer,
+                      dropoutScratch: dropoutScratch)
         for adapter in group.adapters {
             GEMM.multiply(transposeA: false, transposeB: true, m: t, n: adapter.outputWidth, k: r, alpha: scale,
                           a: hidden + adapter.slot * r, lda: stacked, b: weights.base + adapter.bOffset, ldb: r,
                           beta: 1, c: fused + adapter.outputColumn, ldc: group.fusedWidth)
         }
+    }
+
+    /// The first half of `forward`: `hidden = input A_stack^T` (through the dropout mask, if any),
+    /// what the backward reads; a recomputed layer needs only this for a group whose output it
+    /// does not recompute.
+    func forwardHidden(_ group: LoRALayout.Group, input: UnsafePointer<Float>, tokens t: Int,
+                       hidden: UnsafeMutablePointer<Float>, dropout: LoRADropout? = nil, layer: Int = 0,
+                       dropoutScratch: UnsafeMutablePointer<Float>? = nil) {
+        var x = input
+        if let dropout, let dropoutScratch {
+            dropout.apply(input, into: dropoutScratch, rows: t, columns: group.inputWidth, layer: layer, group: group.group)
+            x = UnsafePointer(dropoutScratch)
+        }
+        GEMM.multiply(transposeA: false, transposeB: true, m: t, n: group.stackedRank, k: group.inputWidth,
+                      a: x, b: weights.base + group.aOffset, c: hidden)
     }
 
     /// Backward of one group: adds the `A` and `B` gradients into `gradients` and

@@ -112,25 +112,12 @@ extension Tokenizer {
         }
         if byteLevel {
             let pre = metadata["tokenizer.ggml.pre"]?.stringValue ?? "default"
-            let byteLevelStage: [String: Any] = ["type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true,
-                                                 "use_regex": true]
-            if let regex = Self.splitRegex(forPre: pre) {
-                json["pre_tokenizer"] = ["type": "Sequence", "pretokenizers": [
-                    ["type": "Split", "pattern": ["Regex": regex], "behavior": "Isolated", "invert": false],
-                    ["type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": false],
-                ]]
-            } else if Self.unsupportedPre.contains(pre) {
+            guard let preTokenizer = Self.byteLevelPreTokenizerJSON(forPre: pre) else {
                 throw fail("tokenizer.ggml.pre \"\(pre)\" uses a split regex that is not implemented; "
                     + "use the model's tokenizer.json instead")
-            } else if Self.digitPres.contains(pre) {
-                // llama.cpp splits these with `\p{N}` before GPT-2's regex: HF's Digits stage.
-                json["pre_tokenizer"] = ["type": "Sequence", "pretokenizers": [
-                    ["type": "Digits", "individual_digits": true], byteLevelStage,
-                ]]
-            } else {
-                json["pre_tokenizer"] = byteLevelStage
             }
-            json["decoder"] = byteLevelStage
+            json["pre_tokenizer"] = preTokenizer
+            json["decoder"] = ["type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": true]
         } else {
             json["pre_tokenizer"] = ["type": "Metaspace", "replacement": "\u{2581}", "prepend_scheme": "first",
                                      "split": false]
@@ -178,7 +165,26 @@ extension Tokenizer {
     }
 
     /// `tokenizer.ggml.pre` values llama.cpp splits with `\p{N}` (each digit alone) before GPT-2's regex.
-    public static let digitPres: Set<String> = ["smollm", "starcoder"]
+    static let digitPres: Set<String> = ["smollm", "starcoder"]
+
+    /// tokenizer.json's `pre_tokenizer` for a byte-level (`gpt2`) GGUF vocabulary whose
+    /// `tokenizer.ggml.pre` is `pre`, splitting text as llama.cpp does: Llama 3's or Qwen2's
+    /// `Split` before `ByteLevel`, `Digits` before `ByteLevel` for `digitPres`, else GPT-2's
+    /// `ByteLevel`; nil for a pre whose split regex is not implemented.
+    public static func byteLevelPreTokenizerJSON(forPre pre: String) -> [String: Any]? {
+        let byteLevel: [String: Any] = ["type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": true]
+        if let regex = splitRegex(forPre: pre) {
+            return ["type": "Sequence", "pretokenizers": [
+                ["type": "Split", "pattern": ["Regex": regex], "behavior": "Isolated", "invert": false],
+                ["type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": false],
+            ]]
+        }
+        if unsupportedPre.contains(pre) { return nil }
+        if digitPres.contains(pre) {
+            return ["type": "Sequence", "pretokenizers": [["type": "Digits", "individual_digits": true], byteLevel]]
+        }
+        return byteLevel
+    }
 
     /// `tokenizer.ggml.pre` values transformers splits with a regex that SplitPattern does not implement.
     static let unsupportedPre: Set<String> = ["tekken", "qwen35", "gpt-4o", "llama4", "kanana2", "talkie", "minimax-m2"]
