@@ -46,9 +46,12 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
-        .target(name: "IRPOTensor", dependencies: ["CBLAS", .product(name: "Atomics", package: "swift-atomics")], swiftSettings: numericSettings),
+        // AVX-512 versions of the hottest decode kernels, each function compiled for its own target
+        // and called only after a run-time check, so the library still loads on every x86-64 CPU.
+        .target(name: "CIRPOKernels"),
+        .target(name: "IRPOTensor", dependencies: ["CBLAS", "CIRPOKernels", .product(name: "Atomics", package: "swift-atomics")], swiftSettings: numericSettings),
         .target(name: "IRPOFormats", dependencies: ["IRPOTensor"], swiftSettings: numericSettings),
-        .target(name: "IRPOModel", dependencies: ["IRPOFormats", "IRPOTensor"], swiftSettings: numericSettings),
+        .target(name: "IRPOModel", dependencies: ["IRPOFormats", "IRPOTensor", "CIRPOKernels"], swiftSettings: numericSettings),
         .target(name: "IRPOTokenizer", dependencies: ["IRPOFormats"]),
         .target(name: "IRPOTasks"),
         .target(name: "IRPOGeneration", dependencies: ["IRPOModel", "IRPOTensor", "IRPOTokenizer"], swiftSettings: numericSettings),

@@ -14,23 +14,31 @@ public final class LocalInferenceBackend: InferenceBackend {
     /// KV-cache slots.
     public let batchSize: Int
     public let name: String
+    /// How the decode kernel holds the weights (`.q8_0`: generations of the Q8_0-quantised model).
+    public let decodeWeights: DecodeWeightFormat
 
     /// Loads the model at `folder`: any path `ModelSource` accepts (an HF folder with a
     /// tokenizer, a `.gguf` file, a folder holding one); `chatPrompts`: prompts are rendered chat
     /// templates, encoded without adding special tokens.
-    public convenience init(modelFolder folder: URL, batchSize: Int, chatPrompts: Bool = false) throws {
-        try self.init(source: try ModelSource(path: folder.path), batchSize: batchSize, chatPrompts: chatPrompts)
+    public convenience init(modelFolder folder: URL, batchSize: Int, chatPrompts: Bool = false,
+                            decodeWeights: DecodeWeightFormat = .f32) throws {
+        try self.init(source: try ModelSource(path: folder.path), batchSize: batchSize, chatPrompts: chatPrompts,
+                      decodeWeights: decodeWeights)
     }
 
     /// Loads the model of `source` (see `init(modelFolder:batchSize:chatPrompts:)`).
-    public convenience init(source: ModelSource, batchSize: Int, chatPrompts: Bool = false) throws {
+    public convenience init(source: ModelSource, batchSize: Int, chatPrompts: Bool = false,
+                            decodeWeights: DecodeWeightFormat = .f32) throws {
         let tokenizer = try source.textTokenizer(promptsIncludeSpecialTokens: chatPrompts)
-        try self.init(model: try source.loadModel(), tokenizer: tokenizer, batchSize: batchSize, name: "local:\(source.path)")
+        try self.init(model: try source.loadModel(), tokenizer: tokenizer, batchSize: batchSize, name: "local:\(source.path)",
+                      decodeWeights: decodeWeights)
     }
 
     /// Wraps a model already in memory.
-    public init(model: LlamaModel, tokenizer: any TextTokenizer, batchSize: Int, name: String) throws {
+    public init(model: LlamaModel, tokenizer: any TextTokenizer, batchSize: Int, name: String,
+                decodeWeights: DecodeWeightFormat = .f32) throws {
         guard batchSize >= 1 else { throw BackendError("sampling batch size \(batchSize) must be >= 1") }
+        self.decodeWeights = decodeWeights
         self.model = model
         self.tokenizer = tokenizer
         self.batchSize = batchSize
@@ -40,7 +48,7 @@ public final class LocalInferenceBackend: InferenceBackend {
     public func complete(prompts: [String], promptIDs: [Int], parameters: GenerateParameters, samplesPerPrompt: Int,
                          progress: (Int, Int) -> Void,
                          promptFinished: (Int, [BackendCompletion]) throws -> Void) throws -> [[BackendCompletion]] {
-        let generator = Generator(model: model, maxBatchSize: batchSize, tokenizer: tokenizer)
+        let generator = Generator(model: model, maxBatchSize: batchSize, tokenizer: tokenizer, decodeWeights: decodeWeights)
         let encoded = prompts.map { tokenizer.encodePrompt($0) }
         let context = model.configuration.maxPositionEmbeddings
         if let long = encoded.firstIndex(where: { $0.count + parameters.maxNewTokens > context }) {

@@ -32,6 +32,8 @@ public final class Generator {
     public let matmul: DecodeMatmul
     /// The weights packed for `InvariantMatmul` (nil with `.blas`).
     let packedWeights: DecodeWeights?
+    /// How the batch-invariant kernel holds the weights (`.f32`: exactly the model's).
+    public var decodeWeights: DecodeWeightFormat { packedWeights?.format ?? .f32 }
     /// A fixed number of prompt-only KV slots instead of the one `GenerationRun` derives (nil);
     /// tests set it to force the fallback where a sample prefills its prompt in its own slot.
     let promptSlotLimit: Int?
@@ -42,19 +44,23 @@ public final class Generator {
     ///   - maxBatchSize: KV-cache slots (>= 1).
     ///   - tokenizer: needed for text and stop strings.
     ///   - matmul: the decode-step kernel (see `matmul`).
+    ///   - decodeWeights: how the batch-invariant kernel holds the weights: `.f32` (default,
+    ///     exact) or `.q8_0` (a quarter of the memory traffic; samples come from the model with
+    ///     its linear weights quantised to Q8_0, still batch-invariant). Ignored with `.blas`.
     public convenience init(model: LlamaModel, endOfSequenceTokenIDs: Set<Int32>? = nil, maxBatchSize: Int = 32,
-                            tokenizer: (any GenerationTokenizer)? = nil, matmul: DecodeMatmul = .batchInvariant) {
+                            tokenizer: (any GenerationTokenizer)? = nil, matmul: DecodeMatmul = .batchInvariant,
+                            decodeWeights: DecodeWeightFormat = .f32) {
         self.init(model: model, endOfSequenceTokenIDs: endOfSequenceTokenIDs, maxBatchSize: maxBatchSize, tokenizer: tokenizer,
-                  matmul: matmul, promptSlotLimit: nil)
+                  matmul: matmul, promptSlotLimit: nil, decodeWeights: decodeWeights)
     }
 
     /// A generator with a fixed number of prompt-only slots (see `promptSlotLimit`).
     init(model: LlamaModel, endOfSequenceTokenIDs: Set<Int32>?, maxBatchSize: Int,
-         tokenizer: (any GenerationTokenizer)?, matmul: DecodeMatmul, promptSlotLimit: Int?) {
+         tokenizer: (any GenerationTokenizer)?, matmul: DecodeMatmul, promptSlotLimit: Int?, decodeWeights: DecodeWeightFormat = .f32) {
         self.promptSlotLimit = promptSlotLimit
         self.matmul = matmul
         precondition(maxBatchSize >= 1, "Generator.maxBatchSize must be at least 1")
-        packedWeights = matmul == .batchInvariant ? DecodeWeights(model: model) : nil
+        packedWeights = matmul == .batchInvariant ? DecodeWeights(model: model, format: decodeWeights) : nil
         self.model = model
         self.endOfSequenceTokenIDs = endOfSequenceTokenIDs ?? Set(model.configuration.eosTokenIDs.map { Int32(truncatingIfNeeded: $0) })
         self.maxBatchSize = maxBatchSize

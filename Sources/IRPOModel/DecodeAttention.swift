@@ -1,3 +1,4 @@
+import CIRPOKernels
 import IRPOTensor
 
 /// Causal grouped-query attention of new tokens against a KV cache (the decode-time
@@ -12,7 +13,9 @@ import IRPOTensor
 /// cache while every sample of a prompt reads them. Every output element is computed by one
 /// worker in a fixed order that depends only on its own query, its position and the cached rows,
 /// so results do not depend on the batch, on sharing, on how a prompt is split into prefills, or
-/// on the thread count.
+/// on the thread count. On CPUs with AVX-512 (`VectorKernels.avx512`) the two products run in
+/// C (`irpo_attention_scores_avx512`, `irpo_attention_values_avx512`) with the same chains, so
+/// the same bits.
 enum DecodeAttention {
     /// Rows of one segment in the packed `[T, ...]` buffers and where it sits in its slot.
     struct Segment: Sendable {
@@ -78,12 +81,21 @@ enum DecodeAttention {
     }
 
     /// One query head against the first `length` cached positions of one (slot, kv head).
-    /// - Parameter scores: scratch of at least `length` rounded up to 8 floats.
+    /// - Parameters:
+    ///   - scores: scratch of at least `length` rounded up to 8 floats.
+    ///   - avx512: run the products with the AVX-512 kernels (only where the CPU has them); the
+    ///     result is the same either way.
     static func attend(
         output: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>, rows: KVCache.HeadRows,
-        length: Int, shape: Shape, scores: UnsafeMutablePointer<Float>
+        length: Int, shape: Shape, scores: UnsafeMutablePointer<Float>, avx512: Bool = VectorKernels.avx512
     ) {
         let d = shape.headDim, B = KVCache.blockSize
+        if avx512 && d % 8 == 0 {
+            irpo_attention_scores_avx512(scores, q, rows.sharedKeys, rows.keys, rows.sharedRows, length, d, shape.scale)
+            DecodeAttention.softmax(scores, count: length)
+            irpo_attention_values_avx512(output, scores, rows.sharedValues, rows.values, rows.sharedRows, length, d)
+            return
+        }
         let blocks = (length + B - 1) / B
         let sharedBlocks = min(blocks, rows.sharedRows / B)
         let scale = SIMD8<Float>(repeating: shape.scale)

@@ -1,3 +1,5 @@
+import CIRPOKernels
+import IRPOFormats
 import IRPOTensor
 
 /// `y = x · Wᵀ` for decode steps, with every output element computed the same way whatever the
@@ -15,6 +17,10 @@ import IRPOTensor
 /// and broadcasts each row's `x[m, k]`: a register-blocked kernel of 6 rows x 16 outputs that
 /// needs no horizontal sums. `DecodeWeights` holds a model's weights packed this way; without
 /// it, `multiply(y:x:w:...)` packs each panel on the fly (same arithmetic, more work).
+///
+/// On CPUs with AVX-512 (`VectorKernels.avx512`) the panels go through the C kernel
+/// `irpo_invariant_panels_avx512`, which keeps a panel's 16 chains in one register instead of
+/// two: the same chains in the same order, so the same bits.
 enum InvariantMatmul {
     /// Outputs per panel (two SIMD8 vectors).
     static let panelWidth = 16
@@ -62,8 +68,8 @@ enum InvariantMatmul {
             defer { scratch.deallocate() }
             for panel in range {
                 packPanel(UnsafePointer(w), panel: panel, outputs: outputs, inner: inner, into: scratch)
-                panelRows(y: y, x: UnsafePointer(x), panel: UnsafePointer(scratch), n0: panel * panelWidth,
-                          rows: rows, outputs: outputs, inner: inner, accumulate: accumulate)
+                packedPanels(panel..<(panel + 1), y: y, x: UnsafePointer(x), packed: UnsafePointer(scratch - panel * panelWidth * inner),
+                             rows: rows, outputs: outputs, inner: inner, accumulate: accumulate)
             }
         }
     }
@@ -73,18 +79,86 @@ enum InvariantMatmul {
         y: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, packed: UnsafePointer<Float>,
         rows: Int, outputs: Int, inner: Int, accumulate: Bool = false
     ) {
+        multiply(y: y, x: x, weight: PackedWeight(base: UnsafeRawPointer(packed), format: .f32),
+                 rows: rows, outputs: outputs, inner: inner, accumulate: accumulate)
+    }
+
+    /// As `multiply(y:x:w:...)` with `w` packed as `weight` (f32 panels, or Q8_0 panels, whose
+    /// results are those of the f32 kernel on the dequantised weights).
+    static func multiply(
+        y: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, weight: PackedWeight,
+        rows: Int, outputs: Int, inner: Int, accumulate: Bool = false
+    ) {
         Parallel.forEachChunk(count: panelCount(outputs: outputs), minimumChunk: minimumChunk(rows: rows, inner: inner)) { range in
-            packedPanels(range, y: y, x: UnsafePointer(x), packed: UnsafePointer(packed),
-                         rows: rows, outputs: outputs, inner: inner, accumulate: accumulate)
+            panels(range, y: y, x: UnsafePointer(x), weight: weight, rows: rows, outputs: outputs, inner: inner, accumulate: accumulate)
         }
     }
 
-    /// One product of a fused call: `y [rows, outputs] = x · Wᵀ`, `W` packed (`pack`).
+    /// One product of a fused call: `y [rows, outputs] = x · Wᵀ`, `W` packed.
     /// Unchecked Sendable: the packed weights are only read, and each output panel is written by exactly one worker.
     struct Product: @unchecked Sendable {
         let y: UnsafeMutablePointer<Float>
-        let packed: UnsafePointer<Float>
+        let weight: PackedWeight
         let outputs: Int
+    }
+
+    /// Panels `range` of a packed weight in either format (one worker's share).
+    @inline(__always)
+    static func panels(
+        _ range: Range<Int>, y: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, weight: PackedWeight,
+        rows: Int, outputs: Int, inner: Int, accumulate: Bool
+    ) {
+        switch weight.format {
+        case .f32:
+            packedPanels(range, y: y, x: x, packed: weight.base.assumingMemoryBound(to: Float.self),
+                         rows: rows, outputs: outputs, inner: inner, accumulate: accumulate)
+        case .q8_0:
+            q8Panels(range, y: y, x: x, packed: weight.base, rows: rows, outputs: outputs, inner: inner, accumulate: accumulate)
+        }
+    }
+
+    /// Bytes of one Q8_0 panel block (16 float scales, then 32 x 16 signed bytes, k-major).
+    static let q8PanelBlockBytes = Int(IRPO_Q8_PANEL_BLOCK_BYTES)
+
+    /// Packs `w` `[outputs, inner]` (`inner` a multiple of 32, every value finite) as Q8_0
+    /// panels at `destination` (`PackedWeight.byteCount(..., format: .q8_0)` bytes): each row
+    /// quantised as ggml's Q8_0 (`GGUFQuantizer`), its half scales widened to float.
+    static func packQ8_0(_ w: UnsafePointer<Float>, outputs: Int, inner: Int, into destination: UnsafeMutableRawPointer) {
+        let blocks = inner / 32
+        let panelBytes = blocks * q8PanelBlockBytes
+        destination.initializeMemory(as: UInt8.self, repeating: 0, count: panelCount(outputs: outputs) * panelBytes)
+        var row = [UInt8](repeating: 0, count: blocks * 34)
+        for n in 0..<outputs {
+            row.withUnsafeMutableBytes { bytes in
+                // Finite values and whole blocks were checked by the caller: quantising cannot fail.
+                try? GGUFQuantizer.quantize(UnsafeBufferPointer(start: w + n * inner, count: inner), as: .q8_0, into: bytes)
+            }
+            let panel = destination + (n / panelWidth) * panelBytes
+            let j = n % panelWidth
+            for block in 0..<blocks {
+                let source = block * 34
+                let scale = Float(Float16(bitPattern: UInt16(row[source]) | UInt16(row[source + 1]) << 8))
+                let target = panel + block * q8PanelBlockBytes
+                target.storeBytes(of: scale, toByteOffset: 4 * j, as: Float.self)
+                for k in 0..<32 {
+                    target.storeBytes(of: row[source + 2 + k], toByteOffset: 64 + k * panelWidth + j, as: UInt8.self)
+                }
+            }
+        }
+    }
+
+    /// Panels `range` of a Q8_0 weight (`packQ8_0`; `packed` is where panel 0 would be).
+    @inline(__always)
+    static func q8Panels(
+        _ range: Range<Int>, y: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, packed: UnsafeRawPointer,
+        rows: Int, outputs: Int, inner: Int, accumulate: Bool, avx512: Bool = VectorKernels.avx512
+    ) {
+        let start = packed + range.lowerBound * (inner / 32) * q8PanelBlockBytes
+        if avx512 {
+            irpo_q8_panels_avx512(y, x, start, range.lowerBound, range.upperBound, rows, outputs, inner, accumulate ? 1 : 0)
+        } else {
+            irpo_q8_panels_avx2(y, x, start, range.lowerBound, range.upperBound, rows, outputs, inner, accumulate ? 1 : 0)
+        }
     }
 
     /// Several products of the same `x` (q/k/v, gate/up) in one parallel pass over all their
@@ -104,21 +178,28 @@ enum InvariantMatmul {
             while panel < range.upperBound {
                 let product = products[part]
                 let end = min(range.upperBound, starts[part] + panelCount(outputs: product.outputs))
-                packedPanels((panel - starts[part])..<(end - starts[part]), y: product.y, x: UnsafePointer(x),
-                             packed: product.packed, rows: rows, outputs: product.outputs, inner: inner, accumulate: false)
+                panels((panel - starts[part])..<(end - starts[part]), y: product.y, x: UnsafePointer(x),
+                       weight: product.weight, rows: rows, outputs: product.outputs, inner: inner, accumulate: false)
                 panel = end
                 part += 1
             }
         }
     }
 
-    /// Panels `range` of a packed product (one worker's share).
+    /// Panels `range` of a packed product (one worker's share); `w` is where panel 0 would be.
+    /// - Parameter avx512: run the AVX-512 kernel (only where the CPU has it); the result is
+    ///   the same either way.
     @inline(__always)
     static func packedPanels(
         _ range: Range<Int>, y: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, packed w: UnsafePointer<Float>,
-        rows: Int, outputs: Int, inner: Int, accumulate: Bool
+        rows: Int, outputs: Int, inner: Int, accumulate: Bool, avx512: Bool = VectorKernels.avx512
     ) {
         let stride = panelWidth * inner
+        if avx512 {
+            irpo_invariant_panels_avx512(y, x, w + range.lowerBound * stride, range.lowerBound, range.upperBound,
+                                         rows, outputs, inner, accumulate ? 1 : 0)
+            return
+        }
         var panel = range.lowerBound
         if rows == 1 {
             // One row: four panels at a time keep eight independent chains in flight.

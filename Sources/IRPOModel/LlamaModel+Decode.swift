@@ -130,7 +130,7 @@ extension LlamaModel {
         func linear(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ kind: ParameterKind, layer: Int = 0,
                     rows: Int, n: Int, k: Int, accumulate: Bool = false) {
             if invariant, let packed {
-                InvariantMatmul.multiply(y: y, x: x, packed: packed.pointer(kind, layer: layer), rows: rows, outputs: n, inner: k,
+                InvariantMatmul.multiply(y: y, x: x, weight: packed.weight(kind, layer: layer), rows: rows, outputs: n, inner: k,
                                          accumulate: accumulate)
             } else if invariant {
                 InvariantMatmul.multiply(y: y, x: x, w: parameters.pointer(kind, layer: layer), rows: rows, outputs: n, inner: k,
@@ -145,7 +145,7 @@ extension LlamaModel {
         func linears(_ products: [(y: UnsafeMutablePointer<Float>, kind: ParameterKind, n: Int)], _ x: UnsafePointer<Float>,
                      layer: Int, rows: Int, k: Int) {
             if invariant, let packed {
-                InvariantMatmul.multiply(products.map { .init(y: $0.y, packed: packed.pointer($0.kind, layer: layer), outputs: $0.n) },
+                InvariantMatmul.multiply(products.map { .init(y: $0.y, weight: packed.weight($0.kind, layer: layer), outputs: $0.n) },
                                          x: x, rows: rows, inner: k)
             } else {
                 for product in products { linear(product.y, x, product.kind, layer: layer, rows: rows, n: product.n, k: k) }

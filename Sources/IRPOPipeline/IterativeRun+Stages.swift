@@ -279,14 +279,14 @@ extension IterativeRun {
         settings.greedy = true
         settings.majorityK = 0
         let evaluator = Evaluator(reward: reward, prompt: prompt, settings: settings, seed: config.seed, syntheticTask: nil)
-        let batchSize = config.sampling.batchSize, chat = config.task.chat
+        let batchSize = config.sampling.batchSize, chat = config.task.chat, weights = config.sampling.weights
         return try CheckpointSelection(
             trainFolder: directory.file("train", iteration: t), every: config.training.selectionEvery,
             totalSteps: totalSteps, completedSteps: completedSteps,
             score: { [progress] folder in
                 let items = try JSONLines.read(TaskItem.self, from: itemsURL)
                 // Always the local engine: a sampling server serves M_{t-1}, not the candidate.
-                let backend = try LocalInferenceBackend(modelFolder: folder, batchSize: batchSize, chatPrompts: chat)
+                let backend = try LocalInferenceBackend(modelFolder: folder, batchSize: batchSize, chatPrompts: chat, decodeWeights: weights)
                 let result = try evaluator.evaluate(items: items, split: RunDirectory.selectionSplit, backend: backend) { _, done, total in
                     progress("iter-\(t) select", done, total)
                 }

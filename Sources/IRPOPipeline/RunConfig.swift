@@ -1,6 +1,7 @@
 import Foundation
 import IRPOBackends
 import IRPOGeneration
+import IRPOModel
 import IRPOTasks
 import IRPOTraining
 
@@ -57,6 +58,9 @@ public struct RunConfig: Sendable, Equatable, Encodable {
         public var generation = GenerateParameters(temperature: 0.8, topP: 1, maxNewTokens: 512)
         /// KV-cache slots of the local engine.
         public var batchSize: Int = 32
+        /// How the local engine's decode kernel holds the weights (`q8_0`: faster, samples of the
+        /// Q8_0-quantised model; every generation of the run's local engine, evaluation included).
+        public var weights: DecodeWeightFormat = .f32
         /// Where completions come from: the local engine or an OpenAI-compatible server (`sampling.backend`).
         public var backend = SamplingBackend()
         public init() {}
@@ -335,8 +339,8 @@ extension RunConfig {
     /// - Throws: `BackendError` when the API key variable is unset.
     public func backendFactory() throws -> (URL) throws -> any InferenceBackend {
         guard let configuration = try sampling.backend.openAIConfiguration() else {
-            let batch = sampling.batchSize, chat = task.chat
-            return { try LocalInferenceBackend(modelFolder: $0, batchSize: batch, chatPrompts: chat) }
+            let batch = sampling.batchSize, chat = task.chat, weights = sampling.weights
+            return { try LocalInferenceBackend(modelFolder: $0, batchSize: batch, chatPrompts: chat, decodeWeights: weights) }
         }
         _ = try configuration.apiKey()
         var withPrompts = configuration

@@ -22,9 +22,10 @@ extension GEMM {
         return 2 * Double(m) * Double(n) * Double(k) / max(times[times.count / 2], 1e-9) / 1e9
     }
 
-    /// One log line naming the BLAS kernels in use and their measured sgemm speed (about 0.3 s).
+    /// One log line naming the BLAS kernels in use and their measured sgemm speed (about 0.3 s),
+    /// and irpo's own decode kernels.
     public static func kernelReport() -> String {
-        String(format: "blas: %@; sgemm %.0f GFLOP/s on %d thread(s) ([4096x576]x[576x1536])",
-               BLASKernelSelection.summary, measureGFLOPs(repeats: 3), threadCount)
+        String(format: "blas: %@; sgemm %.0f GFLOP/s on %d thread(s) ([4096x576]x[576x1536]); %@",
+               BLASKernelSelection.summary, measureGFLOPs(repeats: 3), threadCount, VectorKernels.summary)
     }
 }

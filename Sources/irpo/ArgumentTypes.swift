@@ -1,4 +1,5 @@
 import ArgumentParser
+import IRPOModel
 import IRPOTraining
 
 // The closed sets of training settings are read from flags with the same types the run config
@@ -7,3 +8,5 @@ import IRPOTraining
 extension NLLNormalization: ExpressibleByArgument {}
 
 extension LearningRateSchedule.Kind: ExpressibleByArgument {}
+
+extension DecodeWeightFormat: ExpressibleByArgument {}

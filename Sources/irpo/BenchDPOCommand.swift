@@ -97,6 +97,7 @@ struct BenchDPOCommand: ParsableCommand {
             print("{\"shape\": \"\(shape.rawValue)\", \"pairs_per_s\": \(pairsPerSecond), \"tokens_per_s\": \(tokensPerSecond), \"peak_rss_bytes\": \(rss), \"threads\": \(threads), \"steps\": \(stepCount), \"pairs\": \(pairCount), \"prompt_len\": \(promptTokens), \"completion_len\": \(completionTokens), \"seconds_per_step\": \(elapsed / Double(stepCount)), \"last_loss\": \(loss), \"blas_core\": \"\(BLASKernelSelection.coreName)\"}")
         } else {
             print("blas: \(BLASKernelSelection.summary)")
+            print(VectorKernels.summary)
             print("shape \(shape.rawValue): \(model.parameterCount) parameters, \(pairCount) pairs x (\(promptTokens) + \(completionTokens)) tokens per step, \(threads) threads, \(stepCount) timed steps")
             print(String(format: "pairs/s %.3f   tokens/s %.1f   step %.3f s   last loss %.4f   peak RSS %.2f GB",
                          pairsPerSecond, tokensPerSecond, elapsed / Double(stepCount), loss, Double(rss) / 1e9))

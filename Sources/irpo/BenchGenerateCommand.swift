@@ -36,6 +36,9 @@ struct BenchGenerateCommand: ParsableCommand {
     @Flag(name: .long, help: "Use BLAS for decode steps instead of the batch-invariant kernel.")
     var blas = false
 
+    @Option(name: .long, help: "How the batch-invariant kernel holds the weights: f32 (exact, default) or q8_0.")
+    var weights: DecodeWeightFormat = .f32
+
     @Flag(name: .long, help: "Print one JSON object instead of text.")
     var json = false
 
@@ -55,7 +58,7 @@ struct BenchGenerateCommand: ParsableCommand {
         let model = try LlamaModel(configuration: configuration, seed: 1)
         let prompt = (0..<promptLength).map { Int32(($0 * 7919 + 13) % configuration.vocabularySize) }
         let generator = Generator(model: model, endOfSequenceTokenIDs: [], maxBatchSize: batch,
-                                  matmul: blas ? .blas : .batchInvariant)
+                                  matmul: blas ? .blas : .batchInvariant, decodeWeights: weights)
         let parameters = GenerateParameters(temperature: 1, maxNewTokens: newTokens, seed: 1)
         var best = Double.infinity
         var generated = 0
@@ -69,10 +72,11 @@ struct BenchGenerateCommand: ParsableCommand {
         let tokensPerSecond = Double(generated) / best
         let rounded = (tokensPerSecond * 10).rounded() / 10
         if json {
-            print("{\"shape\": \"\(shape.rawValue)\", \"batch\": \(batch), \"prompt_length\": \(promptLength), \"new_tokens\": \(newTokens), \"tokens_per_s\": \(rounded), \"seconds\": \(best), \"threads\": \(threads), \"matmul\": \"\(blas ? "blas" : "invariant")\", \"blas_core\": \"\(BLASKernelSelection.coreName)\"}")
+            print("{\"shape\": \"\(shape.rawValue)\", \"batch\": \(batch), \"prompt_length\": \(promptLength), \"new_tokens\": \(newTokens), \"tokens_per_s\": \(rounded), \"seconds\": \(best), \"threads\": \(threads), \"matmul\": \"\(blas ? "blas" : "invariant")\", \"weights\": \"\(weights.rawValue)\", \"avx512\": \(VectorKernels.avx512), \"blas_core\": \"\(BLASKernelSelection.coreName)\"}")
         } else {
             print("blas: \(BLASKernelSelection.summary)")
-            print("shape \(shape.rawValue) (\(model.parameterCount) parameters): \(batch) x \(newTokens) new tokens after a \(promptLength)-token prompt, \(threads) threads, \(blas ? "BLAS" : "batch-invariant") decode matmul: \(rounded) tokens/s (best of \(repeats): \(String(format: "%.3f", best)) s)")
+            print(VectorKernels.summary)
+            print("shape \(shape.rawValue) (\(model.parameterCount) parameters): \(batch) x \(newTokens) new tokens after a \(promptLength)-token prompt, \(threads) threads, \(blas ? "BLAS" : "batch-invariant (\(weights.rawValue) weights)") decode matmul: \(rounded) tokens/s (best of \(repeats): \(String(format: "%.3f", best)) s)")
         }
     }
 }

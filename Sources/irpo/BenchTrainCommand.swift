@@ -165,6 +165,7 @@ struct BenchTrainCommand: ParsableCommand {
             print("{\"shape\": \"\(shape.rawValue)\", \"mode\": \"\(lora ? "lora" : "full")\", \"gradient_checkpointing\": \(gradientCheckpointing), \"trainable_parameters\": \(trainable), \"tokens_per_s\": \(Self.round(tokensPerSecond)), \"gflops\": \(Self.round(gflops)), \"sgemm_gflops\": \(Self.round(sgemm)), \"peak_rss_bytes\": \(rss), \"threads\": \(threads), \"steps\": \(stepCount), \"blas_core\": \"\(BLASKernelSelection.coreName)\"}")
         } else {
             print("blas: \(BLASKernelSelection.summary)")
+            print(VectorKernels.summary)
             print("shape \(shape.rawValue): \(model.parameterCount) parameters, batch \(batchSize) x \(length), \(threads) threads, \(stepCount) timed steps")
             if gradientCheckpointing { print("gradient checkpointing: each layer recomputed in the backward") }
             if lora { print("LoRA rank \(loraRank), alpha \(2 * loraRank) on every linear projection: \(trainable) trainable weights, base frozen") }

@@ -86,7 +86,8 @@ struct EvalCommand: ParsableCommand {
                 guard limit >= 1 else { throw ValidationError("--limit must be >= 1, got \(limit)") }
                 items = Array(items.prefix(limit))
             }
-            let backend = try LocalInferenceBackend(source: source, batchSize: run.sampling.batchSize, chatPrompts: run.task.chat)
+            let backend = try LocalInferenceBackend(source: source, batchSize: run.sampling.batchSize, chatPrompts: run.task.chat,
+                                                    decodeWeights: run.sampling.weights)
             let reward = try RewardRegistry.standard.reward(named: run.task.reward ?? run.taskKind.defaultRewardName)
             var evaluator = Evaluator(reward: reward, prompt: try run.promptFormatter(modelFolder: modelPath),
                                       settings: run.evaluation, seed: run.seed, syntheticTask: try run.syntheticTask())

@@ -74,6 +74,9 @@ struct GenerateCommand: ParsableCommand {
     @Option(name: .long, help: "Most samples decoded together.")
     var batchSize = 32
 
+    @Option(name: .long, help: "How the decode kernel holds the weights: f32 (exact, default) or q8_0 (the linear weights quantised to Q8_0: faster, samples of the quantised model).")
+    var weights: DecodeWeightFormat = .f32
+
     @OptionGroup var compute: ComputeOptions
 
     func validate() throws {
@@ -111,7 +114,8 @@ struct GenerateCommand: ParsableCommand {
         var eos = Set(loaded.configuration.eosTokenIDs.map { Int32(truncatingIfNeeded: $0) })
         if let id = tokenizer?.configuration.eosTokenID { eos.insert(Int32(truncatingIfNeeded: id)) }
         eos.formUnion(source.generationConfigEOS())
-        let generator = Generator(model: loaded, endOfSequenceTokenIDs: eos, maxBatchSize: batchSize, tokenizer: tokenizer)
+        let generator = Generator(model: loaded, endOfSequenceTokenIDs: eos, maxBatchSize: batchSize, tokenizer: tokenizer,
+                                  decodeWeights: weights)
 
         let interactive = input == nil
         let streaming = interactive && samples == 1 && tokenizer != nil && output == nil

@@ -47,6 +47,44 @@ final class DecodeAttentionTests: XCTestCase {
         return output
     }
 
+    /// The AVX-512 products and the Swift ones give the same bits, for head sizes that are
+    /// multiples of 64, 16 and only 8, lengths inside and across key blocks (odd block counts
+    /// included), and rows read from a shared prefix (whole blocks shared, the rest own).
+    func testAVX512AttentionEqualsTheSwiftKernelBitForBit() throws {
+        try XCTSkipUnless(VectorKernels.avx512Available, "this CPU has no AVX-512: only the Swift kernels can run here")
+        for (headDim, prefix, extra) in [(64, 13, 20), (64, 16, 1), (16, 5, 9), (24, 40, 0), (128, 0, 33), (8, 3, 0), (72, 24, 17)] {
+            let shape = DecodeAttention.Shape(heads: 2, kvHeads: 1, headDim: headDim)
+            let total = prefix + extra + 1
+            let cache = try KVCache(configuration: configuration(heads: 2, kvHeads: 1, headDim: headDim), capacities: [max(1, prefix), total])
+            let rows = randomRows(total, width: shape.kvRow, seed: UInt64(headDim + prefix))
+            if prefix > 0 {
+                fill(cache, slot: 0, rows: rows, width: shape.kvRow, from: 0, to: prefix)
+                cache.sharePrefix(from: 0, to: 1)
+            }
+            fill(cache, slot: 1, rows: rows, width: shape.kvRow, from: prefix, to: total)
+            var random = SeededGenerator(seed: UInt64(headDim))
+            var q = [Float](repeating: 0, count: headDim)
+            random.fillNormal(&q, count: q.count, mean: 0, std: 1)
+            let headRows = cache.rows(layer: 0, slot: 1, head: 0)
+            for length in Set([1, 7, 8, 9, 16, 17, total / 2, total].filter { $0 >= 1 && $0 <= total }) {
+                func run(_ avx512: Bool) -> [UInt32] {
+                    var output = [Float](repeating: .nan, count: headDim)
+                    var scores = [Float](repeating: .nan, count: (total + 7) / 8 * 8)
+                    output.withUnsafeMutableBufferPointer { out in
+                        scores.withUnsafeMutableBufferPointer { scratch in
+                            DecodeAttention.attend(output: out.baseAddress!, q: q, rows: headRows, length: length, shape: shape,
+                                                   scores: scratch.baseAddress!, avx512: avx512)
+                        }
+                    }
+                    return output.map(\.bitPattern)
+                }
+                let portable = run(false)
+                XCTAssertFalse(portable.contains { !Float(bitPattern: $0).isFinite })
+                XCTAssertEqual(run(true), portable, "head dim \(headDim), shared prefix \(prefix), length \(length)")
+            }
+        }
+    }
+
     /// Against softmax(q k^T / sqrt(d)) v in Double, for head sizes on every code path (a
     /// multiple of 32, of 8 only, neither) and lengths inside and across key blocks of 8.
     func testAttentionMatchesDoublePrecision() {

@@ -1,6 +1,7 @@
 import XCTest
 @testable import IRPOModel
 import IRPOTensor
+import IRPOFormats
 
 /// The batch-invariant decode kernel: every output element is one fused multiply-add chain over
 /// `k`, so a row's results must not depend on the batch it sits in, the tile that computes it,
@@ -31,6 +32,112 @@ final class InvariantMatmulTests: XCTestCase {
             }
         }
         return y
+    }
+
+    /// The AVX-512 kernel and the AVX2 Swift kernel must give the same bits for every row count,
+    /// panel range, ragged last panel and accumulate mode, and both must equal one scalar fused
+    /// multiply-add chain per element (k ascending from 0). Skipped where the CPU lacks AVX-512.
+    func testAVX512KernelEqualsTheSwiftKernelBitForBit() throws {
+        try XCTSkipUnless(VectorKernels.avx512Available, "this CPU has no AVX-512: only the Swift kernel can run here")
+        for (outputs, inner) in [(1, 1), (16, 5), (37, 64), (130, 129), (200, 33), (520, 17)] {
+            let w = values(outputs * inner, seed: UInt64(outputs * 7 + inner))
+            var packed = [Float](repeating: .nan, count: InvariantMatmul.packedCount(outputs: outputs, inner: inner))
+            InvariantMatmul.pack(w, outputs: outputs, inner: inner, into: &packed)
+            let panels = InvariantMatmul.panelCount(outputs: outputs)
+            let ranges = [0..<panels, (panels / 3)..<panels, 0..<max(1, panels / 2)].filter { !$0.isEmpty }
+            for rows in [1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 31, 32, 33] {
+                let x = values(rows * inner, seed: UInt64(rows * 31 + inner))
+                let initial = values(rows * outputs, seed: UInt64(rows + outputs))
+                for range in ranges {
+                    for accumulate in [false, true] {
+                        func run(_ avx512: Bool) -> [Float] {
+                            var y = accumulate ? initial : [Float](repeating: -7, count: rows * outputs)
+                            y.withUnsafeMutableBufferPointer { yb in
+                                x.withUnsafeBufferPointer { xb in
+                                    packed.withUnsafeBufferPointer { pb in
+                                        InvariantMatmul.packedPanels(range, y: yb.baseAddress!, x: xb.baseAddress!, packed: pb.baseAddress!,
+                                                                     rows: rows, outputs: outputs, inner: inner,
+                                                                     accumulate: accumulate, avx512: avx512)
+                                    }
+                                }
+                            }
+                            return y
+                        }
+                        let portable = run(false), wide = run(true)
+                        XCTAssertEqual(portable.map(\.bitPattern), wide.map(\.bitPattern),
+                                       "outputs \(outputs) inner \(inner) rows \(rows) panels \(range) accumulate \(accumulate)")
+                        // Spot-check the chain itself on the panels' outputs (and untouched outside them).
+                        let first = range.lowerBound * InvariantMatmul.panelWidth
+                        let end = min(outputs, range.upperBound * InvariantMatmul.panelWidth)
+                        for m in Set([0, rows / 2, rows - 1]) {
+                            for n in Set([first, (first + end) / 2, end - 1, min(end, outputs - 1)]) {
+                                let before = accumulate ? initial[m * outputs + n] : -7
+                                guard n >= first && n < end else {
+                                    XCTAssertEqual(wide[m * outputs + n], before, "an output outside the panels was written")
+                                    continue
+                                }
+                                var chain: Float = 0
+                                for k in 0..<inner { chain = chain.addingProduct(x[m * inner + k], w[n * inner + k]) }
+                                let expected = accumulate ? before + chain : chain
+                                XCTAssertEqual(wide[m * outputs + n].bitPattern, expected.bitPattern,
+                                               "outputs \(outputs) inner \(inner) rows \(rows): element (\(m), \(n)) is not the k-ascending chain")
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Q8_0 panels: the product must equal, bit for bit, the f32 kernel on the weights quantised
+    /// to Q8_0 by ggml's rule and dequantised by the GGUF reader, with the AVX2 kernel and (where
+    /// the CPU has it) the AVX-512 one, for every row count, ragged last panel and accumulate mode.
+    func testQ8PanelsEqualTheFloatKernelOnTheDequantisedWeights() throws {
+        for (outputs, inner) in [(1, 32), (16, 64), (37, 96), (130, 160), (520, 32)] {
+            let w = values(outputs * inner, seed: UInt64(outputs * 13 + inner)).enumerated().map { $0.offset % 11 == 0 ? $0.element * 9 : $0.element }
+            // The reference weights: Q8_0 and back through the GGUF reader.
+            var bytes = [UInt8](repeating: 0, count: outputs * inner / 32 * 34)
+            try w.withUnsafeBufferPointer { wb in try bytes.withUnsafeMutableBytes { try GGUFQuantizer.quantize(wb, as: .q8_0, into: $0) } }
+            let matrix = try bytes.withUnsafeBytes { try QuantizedMatrix(type: .q8_0, rows: outputs, columns: inner, bytes: $0) }
+            var dequantised = [Float](repeating: .nan, count: outputs * inner)
+            dequantised.withUnsafeMutableBufferPointer { matrix.dequantize(into: $0.baseAddress!) }
+            XCTAssertNotEqual(dequantised, w, "the test needs weights that Q8_0 changes")
+            var floatPanels = [Float](repeating: .nan, count: InvariantMatmul.packedCount(outputs: outputs, inner: inner))
+            InvariantMatmul.pack(dequantised, outputs: outputs, inner: inner, into: &floatPanels)
+            let q8Bytes = PackedWeight.byteCount(outputs: outputs, inner: inner, format: .q8_0)
+            let q8 = UnsafeMutableRawPointer.allocate(byteCount: q8Bytes, alignment: 64)
+            defer { q8.deallocate() }
+            w.withUnsafeBufferPointer { InvariantMatmul.packQ8_0($0.baseAddress!, outputs: outputs, inner: inner, into: q8) }
+            let panels = InvariantMatmul.panelCount(outputs: outputs)
+            for rows in [1, 2, 3, 5, 8, 9, 17, 32] {
+                let x = values(rows * inner, seed: UInt64(rows + inner))
+                let initial = values(rows * outputs, seed: UInt64(rows * outputs))
+                for range in [0..<panels, (panels / 2)..<panels].filter({ !$0.isEmpty }) {
+                    for accumulate in [false, true] {
+                        func run(_ body: (UnsafeMutablePointer<Float>, UnsafePointer<Float>) -> Void) -> [UInt32] {
+                            var y = accumulate ? initial : [Float](repeating: -3, count: rows * outputs)
+                            y.withUnsafeMutableBufferPointer { yb in x.withUnsafeBufferPointer { body(yb.baseAddress!, $0.baseAddress!) } }
+                            return y.map(\.bitPattern)
+                        }
+                        let expected = run { y, x in
+                            floatPanels.withUnsafeBufferPointer {
+                                InvariantMatmul.packedPanels(range, y: y, x: x, packed: $0.baseAddress!, rows: rows, outputs: outputs,
+                                                             inner: inner, accumulate: accumulate, avx512: false)
+                            }
+                        }
+                        var kernels = [false]
+                        if VectorKernels.avx512Available { kernels.append(true) }
+                        for avx512 in kernels {
+                            let got = run { y, x in
+                                InvariantMatmul.q8Panels(range, y: y, x: x, packed: UnsafeRawPointer(q8), rows: rows, outputs: outputs,
+                                                         inner: inner, accumulate: accumulate, avx512: avx512)
+                            }
+                            XCTAssertEqual(got, expected, "outputs \(outputs) inner \(inner) rows \(rows) panels \(range) accumulate \(accumulate) avx512 \(avx512)")
+                        }
+                    }
+                }
+            }
+        }
     }
 
     func testRowsDoNotDependOnBatchTileThreadsOrPacking() {
@@ -100,7 +207,7 @@ final class InvariantMatmulTests: XCTestCase {
                 }
                 defer { (ys + ps).forEach { $0.deallocate() } }
                 for (y, width) in zip(ys, widths) { y.initialize(repeating: .nan, count: rows * width) }
-                InvariantMatmul.multiply(widths.indices.map { .init(y: ys[$0], packed: ps[$0], outputs: widths[$0]) },
+                InvariantMatmul.multiply(widths.indices.map { .init(y: ys[$0], weight: PackedWeight(base: UnsafeRawPointer(ps[$0]), format: .f32), outputs: widths[$0]) },
                                          x: x, rows: rows, inner: inner)
                 let outputs = widths.indices.map { Array(UnsafeBufferPointer(start: ys[$0], count: rows * widths[$0])) }
                 XCTAssertEqual(outputs, separate, "rows \(rows), threads \(threads)")
