@@ -63,14 +63,22 @@ enum DecodeAttention {
         let items = queries.count * shape.kvHeads
         let work = queries
         let B = KVCache.blockSize
+        let grouped = VectorKernels.avx512 && shape.headDim % 8 == 0
+        let scoreStride = (maxLength + B - 1) / B * B
         Parallel.forEachChunk(count: items, minimumChunk: max(1, 8192 / max(1, maxLength * shape.headDim / B))) { range in
-            let scores = UnsafeMutablePointer<Float>.allocate(capacity: (maxLength + B - 1) / B * B)
+            let scores = UnsafeMutablePointer<Float>.allocate(capacity: scoreStride * (grouped ? shape.group : 1))
             defer { scores.deallocate() }
             for item in range {
                 // kv-head-major: each worker streams few heads' shared rows.
                 let kvHead = item / work.count
                 let entry = work[item % work.count]
                 let length = entry.segment.start + 1
+                if grouped {
+                    let offset = entry.segment.firstRow * shape.qRow + kvHead * shape.group * shape.headDim
+                    attendGroup(output: output + offset, q: UnsafePointer(q) + offset, rows: entry.rows[kvHead],
+                                length: length, shape: shape, scores: scores, scoreStride: scoreStride)
+                    continue
+                }
                 for g in 0..<shape.group {
                     let offset = entry.segment.firstRow * shape.qRow + (kvHead * shape.group + g) * shape.headDim
                     attend(output: output + offset, q: UnsafePointer(q) + offset, rows: entry.rows[kvHead],
@@ -91,9 +99,9 @@ enum DecodeAttention {
     ) {
         let d = shape.headDim, B = KVCache.blockSize
         if avx512 && d % 8 == 0 {
-            irpo_attention_scores_avx512(scores, q, rows.sharedKeys, rows.keys, rows.sharedRows, length, d, shape.scale)
+            irpo_attention_scores_avx512(scores, 0, q, 1, rows.sharedKeys, rows.keys, rows.sharedRows, length, d, shape.scale)
             DecodeAttention.softmax(scores, count: length)
-            irpo_attention_values_avx512(output, scores, rows.sharedValues, rows.values, rows.sharedRows, length, d)
+            irpo_attention_values_avx512(output, scores, 0, 1, rows.sharedValues, rows.values, rows.sharedRows, length, d)
             return
         }
         let blocks = (length + B - 1) / B
@@ -130,6 +138,22 @@ enum DecodeAttention {
                 output[c] = acc
             }
         }
+    }
+
+    /// The `shape.group` query heads that share one kv head (query and output rows `headDim`
+    /// apart), with the AVX-512 kernels, which read each key and value row once for up to four
+    /// heads: the same bits as `attend` head by head. Needs `VectorKernels.avx512Available` and a
+    /// head size that is a multiple of 8.
+    /// - Parameter scores: scratch of `group * scoreStride` floats, `scoreStride` at least
+    ///   `length` rounded up to 8.
+    static func attendGroup(
+        output: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>, rows: KVCache.HeadRows,
+        length: Int, shape: Shape, scores: UnsafeMutablePointer<Float>, scoreStride: Int
+    ) {
+        let d = shape.headDim, group = shape.group
+        irpo_attention_scores_avx512(scores, scoreStride, q, group, rows.sharedKeys, rows.keys, rows.sharedRows, length, d, shape.scale)
+        for g in 0..<group { DecodeAttention.softmax(scores + g * scoreStride, count: length) }
+        irpo_attention_values_avx512(output, scores, scoreStride, group, rows.sharedValues, rows.values, rows.sharedRows, length, d)
     }
 
     /// `q · key` for the 8 positions of one dimension-major key block (`[headDim][8]`): four

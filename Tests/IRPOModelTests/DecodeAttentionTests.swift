@@ -82,6 +82,37 @@ final class DecodeAttentionTests: XCTestCase {
                 XCTAssertFalse(portable.contains { !Float(bitPattern: $0).isFinite })
                 XCTAssertEqual(run(true), portable, "head dim \(headDim), shared prefix \(prefix), length \(length)")
             }
+            // Groups of query heads on one kv head, read together: each head as alone.
+            for group in [1, 2, 3, 4, 5, 9] {
+                let groupShape = DecodeAttention.Shape(heads: group, kvHeads: 1, headDim: headDim)
+                var qs = [Float](repeating: 0, count: group * headDim)
+                random.fillNormal(&qs, count: qs.count, mean: 0, std: 1)
+                let stride = (total + 7) / 8 * 8 + 8
+                for length in Set([1, 9, total]) {
+                    var together = [Float](repeating: .nan, count: group * headDim)
+                    var scratch = [Float](repeating: .nan, count: group * stride)
+                    together.withUnsafeMutableBufferPointer { out in
+                        scratch.withUnsafeMutableBufferPointer { s in
+                            DecodeAttention.attendGroup(output: out.baseAddress!, q: qs, rows: headRows, length: length, shape: groupShape,
+                                                        scores: s.baseAddress!, scoreStride: stride)
+                        }
+                    }
+                    for g in 0..<group {
+                        var alone = [Float](repeating: .nan, count: headDim)
+                        var scores = [Float](repeating: .nan, count: stride)
+                        alone.withUnsafeMutableBufferPointer { out in
+                            scores.withUnsafeMutableBufferPointer { s in
+                                qs.withUnsafeBufferPointer { qb in
+                                    DecodeAttention.attend(output: out.baseAddress!, q: qb.baseAddress! + g * headDim, rows: headRows,
+                                                           length: length, shape: groupShape, scores: s.baseAddress!, avx512: false)
+                                }
+                            }
+                        }
+                        XCTAssertEqual(Array(together[(g * headDim)..<((g + 1) * headDim)]).map(\.bitPattern), alone.map(\.bitPattern),
+                                       "head dim \(headDim), group \(group), head \(g), length \(length)")
+                    }
+                }
+            }
         }
     }
 

@@ -50,23 +50,26 @@ void irpo_q8_panels_avx2(
     ptrdiff_t panel_start, ptrdiff_t panel_end,
     ptrdiff_t rows, ptrdiff_t outputs, ptrdiff_t inner, int accumulate);
 
-/* Decode attention, scores: scores[8 b + l] = scale * (q . key of position 8 b + l) for every
- * key block b < ceil(length / 8), each block [head_dim][8] floats at shared_keys + 8 b head_dim
- * while b < floor(shared_rows / 8), else at keys + 8 b head_dim. Per position: four fused multiply-add
- * chains over the dimensions i % 4 (the tail i >= 4 floor(head_dim / 4) on chain 0), summed as
- * (a0 + a1) + (a2 + a3), then multiplied by scale: the Swift kernel's order, 16 positions at a
- * time. Needs irpo_avx512_usable(). */
+/* Decode attention, scores of `heads` query heads that share one kv head (query rows `head_dim`
+ * apart at q; score rows `score_stride` apart): scores[h][8 b + l] = scale * (q_h . key of
+ * position 8 b + l) for every key block b < ceil(length / 8), each block [head_dim][8] floats at
+ * shared_keys + 8 b head_dim while b < floor(shared_rows / 8), else at keys + 8 b head_dim.
+ * Per position: four fused multiply-add chains over the dimensions i % 4 (the tail
+ * i >= 4 floor(head_dim / 4) on chain 0), summed as (a0 + a1) + (a2 + a3), then multiplied by
+ * scale: the Swift kernel's order, 16 positions and up to 4 heads per pass over the keys.
+ * Needs irpo_avx512_usable(). */
 void irpo_attention_scores_avx512(
-    float *scores, const float *q, const float *shared_keys, const float *keys,
-    ptrdiff_t shared_rows, ptrdiff_t length, ptrdiff_t head_dim, float scale);
+    float *scores, ptrdiff_t score_stride, const float *q, ptrdiff_t heads,
+    const float *shared_keys, const float *keys, ptrdiff_t shared_rows, ptrdiff_t length, ptrdiff_t head_dim, float scale);
 
-/* Decode attention, values: output[c] = sum_j weights[j] * row_j[c] for j < length ascending
- * (one fused multiply-add chain per element from 0), row j at shared_values + j head_dim below
- * shared_rows, else at values + j head_dim; head_dim a multiple of 8. Needs
- * irpo_avx512_usable(). */
+/* Decode attention, values of `heads` query heads (weight rows `weight_stride` apart, output
+ * rows `head_dim` apart): output[h][c] = sum_j weights[h][j] * row_j[c] for j < length
+ * ascending (one fused multiply-add chain per element from 0), row j at shared_values +
+ * j head_dim below shared_rows, else at values + j head_dim; head_dim a multiple of 8. Up to 4
+ * heads per pass over the values. Needs irpo_avx512_usable(). */
 void irpo_attention_values_avx512(
-    float *output, const float *weights, const float *shared_values, const float *values,
-    ptrdiff_t shared_rows, ptrdiff_t length, ptrdiff_t head_dim);
+    float *output, const float *weights, ptrdiff_t weight_stride, ptrdiff_t heads,
+    const float *shared_values, const float *values, ptrdiff_t shared_rows, ptrdiff_t length, ptrdiff_t head_dim);
 
 #ifdef __cplusplus
 }
