@@ -54,7 +54,7 @@ let package = Package(
         .target(name: "IRPOModel", dependencies: ["IRPOFormats", "IRPOTensor", "CIRPOKernels"], swiftSettings: numericSettings),
         .target(name: "IRPOTokenizer", dependencies: ["IRPOFormats"]),
         .target(name: "IRPOTasks"),
-        .target(name: "IRPOGeneration", dependencies: ["IRPOModel", "IRPOTensor", "IRPOTokenizer"], swiftSettings: numericSettings),
+        .target(name: "IRPOGeneration", dependencies: ["IRPOModel", "IRPOTensor", "IRPOTokenizer", "CIRPOKernels"], swiftSettings: numericSettings),
         .target(name: "IRPOTraining", dependencies: ["IRPOModel", "IRPOTensor", "IRPOFormats"], swiftSettings: numericSettings),
         .target(name: "IRPOLoading", dependencies: ["IRPOFormats", "IRPOModel", "IRPOTokenizer"]),
         .target(

@@ -4,6 +4,9 @@
 
 #include "irpo_kernels.h"
 
+/* Every multiply and add is written as its own intrinsic; none may be fused behind our back. */
+#pragma clang fp contract(off)
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 #include <cpuid.h>

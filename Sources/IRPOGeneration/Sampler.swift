@@ -1,3 +1,4 @@
+import CIRPOKernels
 import Foundation
 import IRPOTensor
 
@@ -120,13 +121,25 @@ public struct Sampler: Sendable {
     /// Calls `body(block, sum)` for each block of 8 values in order, where `sum` is the fixed-order
     /// horizontal sum of `exp((values[i] - shift) * scale)` over the block (the last block holds
     /// fewer values). Summing 8 at a time keeps the running total's dependency chain short.
+    /// With `avx512` (only where the CPU has it) the whole blocks' sums come from the AVX-512
+    /// kernel, which computes the same sums to the bit.
     @inline(__always)
     static func blockExponentials(
-        _ values: UnsafePointer<Float>, count: Int, shift: Float, scale: Float, _ body: (Int, Float) -> Void
+        _ values: UnsafePointer<Float>, count: Int, shift: Float, scale: Float, avx512: Bool = VectorKernels.avx512,
+        _ body: (Int, Float) -> Void
     ) {
         let s = SIMD8<Float>(repeating: shift)
         let f = SIMD8<Float>(repeating: scale)
         var i = 0
+        if avx512 && count >= 8 {
+            let blocks = count / 8
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: blocks) { sums in
+                guard let base = sums.baseAddress else { return }
+                irpo_block_exp_sums_avx512(values, count, shift, scale, base)
+                for block in 0..<blocks { body(block, base[block]) }
+            }
+            i = blocks * 8
+        }
         while i + 8 <= count {
             body(i / 8, VectorMath.horizontalSum(VectorMath.exp((VectorMath.load(values + i) - s) * f)))
             i += 8

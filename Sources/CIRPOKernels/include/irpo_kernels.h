@@ -71,6 +71,13 @@ void irpo_attention_values_avx512(
     float *output, const float *weights, ptrdiff_t weight_stride, ptrdiff_t heads,
     const float *shared_values, const float *values, ptrdiff_t shared_rows, ptrdiff_t length, ptrdiff_t head_dim);
 
+/* The sampler's exp pass: sums[b] = the sum of exp((values[8 b + l] - shift) * scale) over
+ * l < 8, for every whole block b < count / 8, with the same polynomial exp, lane by lane, as
+ * the Swift VectorMath.exp, and each block's eight values added as the Swift
+ * VectorMath.horizontalSum adds them (halves, then halves, then the last two), so the sums are
+ * the Swift ones to the bit; 16 values per step. Needs irpo_avx512_usable(). */
+void irpo_block_exp_sums_avx512(const float *values, ptrdiff_t count, float shift, float scale, float *sums);
+
 #ifdef __cplusplus
 }
 #endif
