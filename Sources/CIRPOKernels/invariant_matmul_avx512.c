@@ -8,11 +8,10 @@
 #pragma clang fp contract(off)
 
 #if defined(__x86_64__)
-#include <immintrin.h>
 #include <cpuid.h>
+#include "avx512_tile.h"
 
-#define IRPO_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,fma")))
-#define PANEL 16
+#define PANEL IRPO_PANEL
 
 int irpo_avx512_usable(void) {
     unsigned a, b, c, d;
@@ -26,13 +25,6 @@ int irpo_avx512_usable(void) {
     if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
     const unsigned avx2 = 1u << 5, f = 1u << 16, dq = 1u << 17, bw = 1u << 30, vl = 1u << 31;
     return (b & avx2) && (b & f) && (b & dq) && (b & bw) && (b & vl);
-}
-
-/* Stores (or adds to y) the first `width` of a panel's 16 results. */
-static inline IRPO_AVX512 void put(float *y, __m512 v, ptrdiff_t width, int accumulate) {
-    const __mmask16 mask = width >= PANEL ? (__mmask16)0xFFFF : (__mmask16)((1u << width) - 1u);
-    if (accumulate) v = _mm512_add_ps(_mm512_maskz_loadu_ps(mask, y), v);
-    _mm512_mask_storeu_ps(y, mask, v);
 }
 
 /* R rows of x against P consecutive panels (R * P <= 24 accumulators). `first_output` is the
@@ -53,16 +45,9 @@ static inline __attribute__((always_inline)) IRPO_AVX512 void tile(
         __m512 b[8];
         for (int p = 0; p < P; p++) b[p] = _mm512_loadu_ps(panels + p * stride + k * PANEL);
         if (k < prefetch_lines) _mm_prefetch(prefetch + 64 * k, _MM_HINT_T1);
-        for (int r = 0; r < R; r++) {
-            const __m512 a = _mm512_set1_ps(x[r * inner + k]);
-            for (int p = 0; p < P; p++) c[r][p] = _mm512_fmadd_ps(a, b[p], c[r][p]);
-        }
+        irpo_tile_step(R, P, c, b, x, inner, k);
     }
-    for (int r = 0; r < R; r++)
-        for (int p = 0; p < P; p++) {
-            const ptrdiff_t n0 = first_output + p * PANEL;
-            put(y + r * outputs + n0, c[r][p], outputs - n0, accumulate);
-        }
+    irpo_tile_store(R, P, c, y, first_output, outputs, accumulate);
 }
 
 /* Every row against P panels starting at `panel`. */

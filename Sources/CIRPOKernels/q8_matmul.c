@@ -12,16 +12,9 @@
 #define BLOCK 32
 
 #if defined(__x86_64__)
-#include <immintrin.h>
+#include "avx512_tile.h"
 
-#define IRPO_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,fma")))
 #define IRPO_AVX2 __attribute__((target("avx2,fma")))
-
-static inline IRPO_AVX512 void put512(float *y, __m512 v, ptrdiff_t width, int accumulate) {
-    const __mmask16 mask = width >= PANEL ? (__mmask16)0xFFFF : (__mmask16)((1u << width) - 1u);
-    if (accumulate) v = _mm512_add_ps(_mm512_maskz_loadu_ps(mask, y), v);
-    _mm512_mask_storeu_ps(y, mask, v);
-}
 
 /* R rows against P panels (R * P <= 24), 16 lanes per panel. */
 static inline __attribute__((always_inline)) IRPO_AVX512 void tile512(
@@ -43,17 +36,10 @@ static inline __attribute__((always_inline)) IRPO_AVX512 void tile512(
                 const __m128i q = _mm_loadu_si128((const __m128i *)(base + p * stride + 64 + kk * PANEL));
                 b[p] = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q)), scale[p]);
             }
-            for (int r = 0; r < R; r++) {
-                const __m512 a = _mm512_set1_ps(x[r * inner + k]);
-                for (int p = 0; p < P; p++) c[r][p] = _mm512_fmadd_ps(a, b[p], c[r][p]);
-            }
+            irpo_tile_step(R, P, c, b, x, inner, k);
         }
     }
-    for (int r = 0; r < R; r++)
-        for (int p = 0; p < P; p++) {
-            const ptrdiff_t n0 = first_output + p * PANEL;
-            put512(y + r * outputs + n0, c[r][p], outputs - n0, accumulate);
-        }
+    irpo_tile_store(R, P, c, y, first_output, outputs, accumulate);
 }
 
 static inline __attribute__((always_inline)) IRPO_AVX512 void group512(
