@@ -3,6 +3,7 @@
  * then enters the same fused multiply-add chain as in the float kernel. */
 
 #include "irpo_kernels.h"
+#include <stdlib.h>
 
 /* Every multiply and add is written as its own intrinsic; none may be fused behind our back. */
 #pragma clang fp contract(off)
@@ -53,6 +54,37 @@ static inline __attribute__((always_inline)) IRPO_AVX512 void group512(
     if (rows - m >= 1) { tile512(1, P, y + m * outputs, x + m * inner, panels, n0, outputs, inner, accumulate); }
 }
 
+/* Dequantises `count` consecutive Q8_0 panels into float panels at `out` (16 * inner floats
+ * each, k-major): every weight scale * byte, the same float the tiles above compute. */
+static IRPO_AVX512 void dequantize_panels(float *out, const unsigned char *panels, ptrdiff_t count, ptrdiff_t inner) {
+    const ptrdiff_t blocks = inner / BLOCK, stride = blocks * IRPO_Q8_PANEL_BLOCK_BYTES;
+    for (ptrdiff_t p = 0; p < count; p++)
+        for (ptrdiff_t block = 0; block < blocks; block++) {
+            const unsigned char *base = panels + p * stride + block * IRPO_Q8_PANEL_BLOCK_BYTES;
+            const __m512 scale = _mm512_loadu_ps((const float *)base);
+            float *target = out + p * PANEL * inner + block * BLOCK * PANEL;
+            for (int kk = 0; kk < BLOCK; kk++) {
+                const __m128i q = _mm_loadu_si128((const __m128i *)(base + 64 + kk * PANEL));
+                _mm512_storeu_ps(target + kk * PANEL, _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q)), scale));
+            }
+        }
+}
+
+/* Panels per dequantised group when many rows share them, and the calling thread's buffer. */
+#define GROUP 3
+static _Thread_local float *group_buffer;
+static _Thread_local ptrdiff_t group_capacity;
+
+static float *group_scratch(ptrdiff_t floats) {
+    if (floats > group_capacity) {
+        free(group_buffer);
+        const size_t bytes = ((size_t)floats * sizeof(float) + 63) / 64 * 64;
+        group_buffer = aligned_alloc(64, bytes);
+        group_capacity = group_buffer ? floats : 0;
+    }
+    return group_buffer;
+}
+
 IRPO_AVX512 void irpo_q8_panels_avx512(
     float *y, const float *x, const void *packed,
     ptrdiff_t panel_start, ptrdiff_t panel_end,
@@ -62,6 +94,18 @@ IRPO_AVX512 void irpo_q8_panels_avx512(
     const ptrdiff_t stride = inner / BLOCK * IRPO_Q8_PANEL_BLOCK_BYTES;
     ptrdiff_t panel = panel_start;
 #define AT(p) (bytes + ((p) - panel_start) * stride)
+    /* Many rows: dequantise a group of panels once into float panels and run the float kernel
+     * on them (the same chains on the same floats), instead of rebuilding the weights in every
+     * row tile. */
+    float *scratch = rows >= 4 ? group_scratch(GROUP * PANEL * inner) : NULL;
+    if (scratch) {
+        for (; panel < panel_end; panel += GROUP) {
+            const ptrdiff_t count = panel_end - panel < GROUP ? panel_end - panel : GROUP;
+            dequantize_panels(scratch, AT(panel), count, inner);
+            irpo_invariant_panels_avx512(y, x, scratch, panel, panel + count, rows, outputs, inner, accumulate);
+        }
+        return;
+    }
     if (rows == 1) {
         for (; panel + 8 <= panel_end; panel += 8) tile512(1, 8, y, x, AT(panel), panel * PANEL, outputs, inner, accumulate);
         for (; panel + 4 <= panel_end; panel += 4) tile512(1, 4, y, x, AT(panel), panel * PANEL, outputs, inner, accumulate);
