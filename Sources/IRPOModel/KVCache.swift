@@ -111,8 +111,8 @@ public final class KVCache: @unchecked Sendable {
     }
 
     deinit {
-        LargeBuffer.deallocate(keys)
-        LargeBuffer.deallocate(values)
+        LargeBuffer.deallocate(keys, count: layerCount * layerStride)
+        LargeBuffer.deallocate(values, count: layerCount * layerStride)
     }
 
     /// Bytes held by the cache.
