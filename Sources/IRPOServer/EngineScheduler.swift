@@ -1,5 +1,6 @@
 import Foundation
 import IRPOGeneration
+import IRPOModel
 
 /// Runs the synchronous engine on its own thread and batches concurrent requests into it.
 ///
@@ -55,10 +56,12 @@ final class EngineScheduler: @unchecked Sendable {
 
     /// A scheduler over `model`; call `start()` before submitting.
     /// `maxBatchSize` and `maxQueuedRequests` come from a validated `OpenAIServerConfiguration`.
-    init(model: ServedModel, maxBatchSize: Int, maxQueuedRequests: Int = ServerLimits.defaultMaxQueuedRequests) {
+    init(model: ServedModel, maxBatchSize: Int, maxQueuedRequests: Int = ServerLimits.defaultMaxQueuedRequests,
+         decodeWeights: DecodeWeightFormat = .f32) {
         self.maxBatchSize = max(1, maxBatchSize)
         self.maxQueuedRequests = max(1, maxQueuedRequests)
-        generator = Generator(model: model.model, maxBatchSize: self.maxBatchSize, tokenizer: model.tokenizer)
+        generator = Generator(model: model.model, maxBatchSize: self.maxBatchSize, tokenizer: model.tokenizer,
+                              decodeWeights: decodeWeights)
     }
 
     /// Starts the engine thread (once).

@@ -59,7 +59,7 @@ public final class OpenAIServer: @unchecked Sendable {
         self.configuration = configuration
         self.model = model
         scheduler = EngineScheduler(model: model, maxBatchSize: configuration.maxBatchSize,
-                                    maxQueuedRequests: configuration.maxQueuedRequests)
+                                    maxQueuedRequests: configuration.maxQueuedRequests, decodeWeights: configuration.decodeWeights)
         responder = OpenAIResponder(model: model, configuration: configuration, scheduler: scheduler, unseeded: UnseededStreams())
         connections = ConnectionLimiter(limit: configuration.maxConnections)
     }

@@ -1,3 +1,5 @@
+import IRPOModel
+
 /// Settings of an `OpenAIServer`.
 ///
 /// Every field has a default, so `OpenAIServerConfiguration(modelName: "tiny")` serves on
@@ -26,6 +28,9 @@ public struct OpenAIServerConfiguration: Sendable, Equatable {
     public var idleTimeoutSeconds: Double
     /// Most connections open at once; further connections are closed as soon as they are accepted.
     public var maxConnections: Int
+    /// How the engine's decode kernel holds the weights: `.f32` (exact) or `.q8_0` (the linear
+    /// weights quantised to Q8_0 for decoding: faster, completions of the quantised model).
+    public var decodeWeights: DecodeWeightFormat = .f32
 
     /// Creates a configuration; every argument but the model name is optional.
     public init(host: String = "127.0.0.1", port: Int = 8000, modelName: String, maxBodyBytes: Int = 1 << 20,

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import IRPOModel
 import IRPOServer
 import IRPOTensor
 
@@ -47,6 +48,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Most connections open at once; more are closed when accepted.")
     var maxConnections = ServerLimits.defaultMaxConnections
 
+    @Option(name: .long, help: "How the decode kernel holds the weights: f32 (exact, default) or q8_0 (the linear weights quantised to Q8_0: faster, completions of the quantised model).")
+    var weights: DecodeWeightFormat = .f32
+
     @OptionGroup var compute: ComputeOptions
 
     func validate() throws {
@@ -72,10 +76,11 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         compute.context().apply()
         let modelName = name ?? URL(fileURLWithPath: model).standardizedFileURL.lastPathComponent
-        let configuration = OpenAIServerConfiguration(host: host, port: port, modelName: modelName, maxBodyBytes: maxBodyBytes,
+        var configuration = OpenAIServerConfiguration(host: host, port: port, modelName: modelName, maxBodyBytes: maxBodyBytes,
                                                       maxBatchSize: maxBatch, defaultMaxTokens: defaultMaxTokens,
                                                       maxQueuedRequests: maxQueued, idleTimeoutSeconds: idleTimeout,
                                                       maxConnections: maxConnections)
+        configuration.decodeWeights = weights
         let server = try OpenAIServer(modelPath: model, configuration: configuration)
         let host = self.host
         try await server.run { port in
