@@ -4,10 +4,10 @@
 
 #include "irpo_kernels.h"
 #include <stdlib.h>
+#include <string.h>
 
 /* Every multiply and add is written as its own intrinsic; none may be fused behind our back. */
 #pragma clang fp contract(off)
-#include <string.h>
 
 #define PANEL 16
 #define BLOCK 32
@@ -17,7 +17,7 @@
 
 #define IRPO_AVX2 __attribute__((target("avx2,fma")))
 
-/* R rows against P panels (R * P <= 24), 16 lanes per panel. */
+/* R rows against P panels (R * P <= 24), 16 lanes per panel, the weights rebuilt in registers. */
 static inline __attribute__((always_inline)) IRPO_AVX512 void tile512(
     const int R, const int P, float *y, const float *x, const unsigned char *panels,
     ptrdiff_t first_output, ptrdiff_t outputs, ptrdiff_t inner, int accumulate)
@@ -41,17 +41,6 @@ static inline __attribute__((always_inline)) IRPO_AVX512 void tile512(
         }
     }
     irpo_tile_store(R, P, c, y, first_output, outputs, accumulate);
-}
-
-static inline __attribute__((always_inline)) IRPO_AVX512 void group512(
-    const int P, float *y, const float *x, const unsigned char *panels, ptrdiff_t n0,
-    ptrdiff_t rows, ptrdiff_t outputs, ptrdiff_t inner, int accumulate)
-{
-    ptrdiff_t m = 0;
-    for (; m + 8 <= rows; m += 8) tile512(8, P, y + m * outputs, x + m * inner, panels, n0, outputs, inner, accumulate);
-    if (rows - m >= 4) { tile512(4, P, y + m * outputs, x + m * inner, panels, n0, outputs, inner, accumulate); m += 4; }
-    if (rows - m >= 2) { tile512(2, P, y + m * outputs, x + m * inner, panels, n0, outputs, inner, accumulate); m += 2; }
-    if (rows - m >= 1) { tile512(1, P, y + m * outputs, x + m * inner, panels, n0, outputs, inner, accumulate); }
 }
 
 /* Dequantises `count` consecutive Q8_0 panels into float panels at `out` (16 * inner floats
@@ -106,14 +95,15 @@ IRPO_AVX512 void irpo_q8_panels_avx512(
         }
         return;
     }
-    if (rows == 1) {
-        for (; panel + 8 <= panel_end; panel += 8) tile512(1, 8, y, x, AT(panel), panel * PANEL, outputs, inner, accumulate);
-        for (; panel + 4 <= panel_end; panel += 4) tile512(1, 4, y, x, AT(panel), panel * PANEL, outputs, inner, accumulate);
-        for (; panel < panel_end; panel++) tile512(1, 1, y, x, AT(panel), panel * PANEL, outputs, inner, accumulate);
-        return;
+    /* Few rows (a decode step of one to three sequences, bound by memory): each row rebuilds the
+     * weights in registers, eight panels at a time to keep eight chains in flight. */
+    for (ptrdiff_t m = 0; m < rows; m++) {
+        float *ym = y + m * outputs;
+        const float *xm = x + m * inner;
+        for (panel = panel_start; panel + 8 <= panel_end; panel += 8) tile512(1, 8, ym, xm, AT(panel), panel * PANEL, outputs, inner, accumulate);
+        for (; panel + 4 <= panel_end; panel += 4) tile512(1, 4, ym, xm, AT(panel), panel * PANEL, outputs, inner, accumulate);
+        for (; panel < panel_end; panel++) tile512(1, 1, ym, xm, AT(panel), panel * PANEL, outputs, inner, accumulate);
     }
-    for (; panel + 3 <= panel_end; panel += 3) group512(3, y, x, AT(panel), panel * PANEL, rows, outputs, inner, accumulate);
-    for (; panel < panel_end; panel++) group512(1, y, x, AT(panel), panel * PANEL, rows, outputs, inner, accumulate);
 #undef AT
 }
 

@@ -88,22 +88,14 @@ enum DecodeAttention {
         }
     }
 
-    /// One query head against the first `length` cached positions of one (slot, kv head).
-    /// - Parameters:
-    ///   - scores: scratch of at least `length` rounded up to 8 floats.
-    ///   - avx512: run the products with the AVX-512 kernels (only where the CPU has them); the
-    ///     result is the same either way.
+    /// One query head against the first `length` cached positions of one (slot, kv head), with
+    /// the Swift (AVX2) kernels.
+    /// - Parameter scores: scratch of at least `length` rounded up to 8 floats.
     static func attend(
         output: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>, rows: KVCache.HeadRows,
-        length: Int, shape: Shape, scores: UnsafeMutablePointer<Float>, avx512: Bool = VectorKernels.avx512
+        length: Int, shape: Shape, scores: UnsafeMutablePointer<Float>
     ) {
         let d = shape.headDim, B = KVCache.blockSize
-        if avx512 && d % 8 == 0 {
-            irpo_attention_scores_avx512(scores, 0, q, 1, rows.sharedKeys, rows.keys, rows.sharedRows, length, d, shape.scale)
-            DecodeAttention.softmax(scores, count: length)
-            irpo_attention_values_avx512(output, scores, 0, 1, rows.sharedValues, rows.values, rows.sharedRows, length, d)
-            return
-        }
         let blocks = (length + B - 1) / B
         let sharedBlocks = min(blocks, rows.sharedRows / B)
         let scale = SIMD8<Float>(repeating: shape.scale)

@@ -69,11 +69,19 @@ final class DecodeAttentionTests: XCTestCase {
             for length in Set([1, 7, 8, 9, 16, 17, total / 2, total].filter { $0 >= 1 && $0 <= total }) {
                 func run(_ avx512: Bool) -> [UInt32] {
                     var output = [Float](repeating: .nan, count: headDim)
-                    var scores = [Float](repeating: .nan, count: (total + 7) / 8 * 8)
+                    let stride = (total + 7) / 8 * 8
+                    var scores = [Float](repeating: .nan, count: stride)
                     output.withUnsafeMutableBufferPointer { out in
                         scores.withUnsafeMutableBufferPointer { scratch in
-                            DecodeAttention.attend(output: out.baseAddress!, q: q, rows: headRows, length: length, shape: shape,
-                                                   scores: scratch.baseAddress!, avx512: avx512)
+                            if avx512 {
+                                // One query head on its kv head: the AVX-512 path with a group of one.
+                                DecodeAttention.attendGroup(output: out.baseAddress!, q: q, rows: headRows, length: length,
+                                                            shape: DecodeAttention.Shape(heads: 1, kvHeads: 1, headDim: headDim),
+                                                            scores: scratch.baseAddress!, scoreStride: stride)
+                            } else {
+                                DecodeAttention.attend(output: out.baseAddress!, q: q, rows: headRows, length: length, shape: shape,
+                                                       scores: scratch.baseAddress!)
+                            }
                         }
                     }
                     return output.map(\.bitPattern)
@@ -104,7 +112,7 @@ final class DecodeAttentionTests: XCTestCase {
                             scores.withUnsafeMutableBufferPointer { s in
                                 qs.withUnsafeBufferPointer { qb in
                                     DecodeAttention.attend(output: out.baseAddress!, q: qb.baseAddress! + g * headDim, rows: headRows,
-                                                           length: length, shape: groupShape, scores: s.baseAddress!, avx512: false)
+                                                           length: length, shape: groupShape, scores: s.baseAddress!)
                                 }
                             }
                         }
