@@ -74,9 +74,8 @@ static float *group_scratch(ptrdiff_t floats) {
     return group_buffer;
 }
 
-IRPO_AVX512 void irpo_q8_panels_avx512(
-    float *y, const float *x, const void *packed,
-    ptrdiff_t panel_start, ptrdiff_t panel_end,
+static IRPO_AVX512 void q8_panels_avx512(
+    float *y, const float *x, const void *packed, ptrdiff_t panel_start, ptrdiff_t panel_end,
     ptrdiff_t rows, ptrdiff_t outputs, ptrdiff_t inner, int accumulate)
 {
     const unsigned char *bytes = (const unsigned char *)packed;
@@ -160,9 +159,8 @@ static inline __attribute__((always_inline)) IRPO_AVX2 void tile256(
         }
 }
 
-IRPO_AVX2 void irpo_q8_panels_avx2(
-    float *y, const float *x, const void *packed,
-    ptrdiff_t panel_start, ptrdiff_t panel_end,
+static IRPO_AVX2 void q8_panels_avx2(
+    float *y, const float *x, const void *packed, ptrdiff_t panel_start, ptrdiff_t panel_end,
     ptrdiff_t rows, ptrdiff_t outputs, ptrdiff_t inner, int accumulate)
 {
     const unsigned char *bytes = (const unsigned char *)packed;
@@ -180,6 +178,12 @@ IRPO_AVX2 void irpo_q8_panels_avx2(
         if (rows - m >= 1) { tile256(1, 1, y + m * outputs, x + m * inner, at, panel * PANEL, outputs, inner, accumulate); }
         panel += 1;
     }
+}
+
+void irpo_q8_panels(float *y, const float *x, const void *packed, ptrdiff_t panel_start, ptrdiff_t panel_end,
+                    ptrdiff_t rows, ptrdiff_t outputs, ptrdiff_t inner, int accumulate, int avx512) {
+    if (avx512) q8_panels_avx512(y, x, packed, panel_start, panel_end, rows, outputs, inner, accumulate);
+    else q8_panels_avx2(y, x, packed, panel_start, panel_end, rows, outputs, inner, accumulate);
 }
 
 #else
@@ -212,13 +216,10 @@ static void q8_portable(
     }
 }
 
-void irpo_q8_panels_avx512(float *y, const float *x, const void *packed, ptrdiff_t s, ptrdiff_t e,
-                           ptrdiff_t rows, ptrdiff_t outputs, ptrdiff_t inner, int accumulate) {
-    q8_portable(y, x, packed, s, e, rows, outputs, inner, accumulate);
-}
-void irpo_q8_panels_avx2(float *y, const float *x, const void *packed, ptrdiff_t s, ptrdiff_t e,
-                         ptrdiff_t rows, ptrdiff_t outputs, ptrdiff_t inner, int accumulate) {
-    q8_portable(y, x, packed, s, e, rows, outputs, inner, accumulate);
+void irpo_q8_panels(float *y, const float *x, const void *packed, ptrdiff_t panel_start, ptrdiff_t panel_end,
+                    ptrdiff_t rows, ptrdiff_t outputs, ptrdiff_t inner, int accumulate, int avx512) {
+    (void)avx512;
+    q8_portable(y, x, packed, panel_start, panel_end, rows, outputs, inner, accumulate);
 }
 
 #endif

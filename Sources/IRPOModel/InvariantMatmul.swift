@@ -154,11 +154,7 @@ enum InvariantMatmul {
         rows: Int, outputs: Int, inner: Int, accumulate: Bool, avx512: Bool = VectorKernels.avx512
     ) {
         let start = packed + range.lowerBound * (inner / 32) * q8PanelBlockBytes
-        if avx512 {
-            irpo_q8_panels_avx512(y, x, start, range.lowerBound, range.upperBound, rows, outputs, inner, accumulate ? 1 : 0)
-        } else {
-            irpo_q8_panels_avx2(y, x, start, range.lowerBound, range.upperBound, rows, outputs, inner, accumulate ? 1 : 0)
-        }
+        irpo_q8_panels(y, x, start, range.lowerBound, range.upperBound, rows, outputs, inner, accumulate ? 1 : 0, avx512 ? 1 : 0)
     }
 
     /// Several products of the same `x` (q/k/v, gate/up) in one parallel pass over all their

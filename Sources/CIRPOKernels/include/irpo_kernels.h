@@ -40,15 +40,12 @@ void irpo_invariant_panels_avx512(
  * bit for bit that of the float kernel on the dequantised weights. `packed` points at panel
  * `panel_start`; a panel is `blocks` blocks of IRPO_Q8_PANEL_BLOCK_BYTES (block b: the scales
  * of outputs 16 p + j for k in [32 b, 32 b + 32), then q[k][j] for those 32 k); `inner` must be
- * 32 * blocks. The _avx2 version needs AVX2 and FMA, the _avx512 one irpo_avx512_usable(). */
-void irpo_q8_panels_avx512(
+ * 32 * blocks. With `avx512` non-zero it runs the AVX-512 kernel (only after
+ * irpo_avx512_usable() returned 1), else the AVX2 one (needs AVX2 and FMA); same bits. */
+void irpo_q8_panels(
     float *y, const float *x, const void *packed,
     ptrdiff_t panel_start, ptrdiff_t panel_end,
-    ptrdiff_t rows, ptrdiff_t outputs, ptrdiff_t inner, int accumulate);
-void irpo_q8_panels_avx2(
-    float *y, const float *x, const void *packed,
-    ptrdiff_t panel_start, ptrdiff_t panel_end,
-    ptrdiff_t rows, ptrdiff_t outputs, ptrdiff_t inner, int accumulate);
+    ptrdiff_t rows, ptrdiff_t outputs, ptrdiff_t inner, int accumulate, int avx512);
 
 /* Decode attention, scores of `heads` query heads that share one kv head (query rows `head_dim`
  * apart at q; score rows `score_stride` apart): scores[h][8 b + l] = scale * (q_h . key of
