@@ -1,5 +1,6 @@
 import Foundation
 import IRPOFormats
+import IRPOTasks
 import IRPOTraining
 
 /// The report of a run directory: `report.md` (accuracy table, pair counts, extraction failures,
@@ -95,16 +96,38 @@ public struct RunReport {
         return Dictionary(rows.map { ($0.id, $0.outcome == .correct) }, uniquingKeysWith: { first, _ in first })
     }
 
+    /// The problem structure of each question of `split` (`metadata.signature` in
+    /// `data/<split>.jsonl`, which the synthetic task writes), by question id; nil when the file is
+    /// missing or unreadable.
+    func problemStructures(split: String) -> [String: String]? {
+        let file = directory.dataURL(split: split)
+        guard FileManager.default.fileExists(atPath: file.path),
+              let items = try? JSONLines.read(TaskItem.self, from: file) else { return nil }
+        return Dictionary(items.compactMap { item in item.metadata["signature"].map { (item.id, $0) } },
+                          uniquingKeysWith: { first, _ in first })
+    }
+
     /// The change in greedy accuracy on `split` from the first evaluated model to the last, with a
-    /// paired bootstrap 95% interval over the questions; nil without both models' greedy records.
-    public func improvement(split: String) -> (from: Int, to: Int, interval: PairedBootstrap)? {
+    /// paired bootstrap 95% interval over the questions, and (`byStructure`) one that resamples
+    /// whole problem structures when the split's questions share them (the synthetic task asks
+    /// each structure many times, so its questions are not independent draws); nil without both
+    /// models' greedy records.
+    public func improvement(split: String) -> (from: Int, to: Int, interval: PairedBootstrap, byStructure: PairedBootstrap?)? {
         let evaluated = evaluations.filter { $0.splits.contains { $0.split == split } }.map(\.iteration)
         guard let first = evaluated.first, let last = evaluated.last, last > first,
               let before = greedyCorrectness(iteration: first, split: split),
               let after = greedyCorrectness(iteration: last, split: split) else { return nil }
         let ids = before.keys.filter { after[$0] != nil }.sorted()
-        guard let interval = PairedBootstrap(before: ids.map { before[$0]! }, after: ids.map { after[$0]! }) else { return nil }
-        return (first, last, interval)
+        let was = ids.map { before[$0]! }, now = ids.map { after[$0]! }
+        guard let interval = PairedBootstrap(before: was, after: now) else { return nil }
+        var byStructure: PairedBootstrap?
+        if let structures = problemStructures(split: split) {
+            let keys = ids.compactMap { structures[$0] }
+            if keys.count == ids.count, Set(keys).count < ids.count {
+                byStructure = PairedBootstrap(before: was, after: now, groups: keys)
+            }
+        }
+        return (first, last, interval, byStructure)
     }
 
     /// The Markdown summary.
@@ -121,7 +144,11 @@ public struct RunReport {
             }
             lines.append("")
             if let change = improvement(split: split) {
-                lines += ["Greedy M\(change.to) - M\(change.from) on \(split): \(change.interval.description).", ""]
+                lines += ["Greedy M\(change.to) - M\(change.from) on \(split): \(change.interval.description)."]
+                if let grouped = change.byStructure {
+                    lines += ["By problem structure: \(grouped.description)."]
+                }
+                lines.append("")
             }
             let kinds = evaluations.compactMap { $0.splits.first { $0.split == split }?.greedyDiagnosis }.flatMap(\.keys)
             let uniqueKinds = Array(Set(kinds)).sorted()

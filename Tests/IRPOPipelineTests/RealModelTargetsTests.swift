@@ -1,6 +1,7 @@
 import Foundation
 import IRPOFormats
 @testable import IRPOPipeline
+import IRPOTasks
 import XCTest
 
 /// The demo's targets are read from the run folders and judged as stated.
@@ -69,6 +70,28 @@ final class RealModelTargetsTests: XCTestCase {
         let targets = try RealModelTargets(gold: gold, selfGenerated: own)
         XCTAssertEqual(targets.checks.map(\.met), [false, false, false, false, false], targets.markdown())
         XCTAssertTrue(targets.markdown().contains("| **no** |"))
+    }
+
+    func testAGainConfinedToFewProblemStructuresNeedsTheGroupedInterval() throws {
+        // 200 test questions asked as 4 problem structures of 50. M3 gains 30 questions (+15
+        // points), all in structures 0 and 1: over questions the interval is far above 0, but
+        // a resample that draws neither structure (1 in 16) gains nothing, so the interval over
+        // structures reaches 0 and the target is not met.
+        let gold = try writeRun("gold", dev: [0.2, 0.5, 0.6, 0.7], test: [answers(40), answers(50), answers(60), answers(70)])
+        let items = (0..<200).map { TaskItem(id: "q\($0)", question: "?", goldAnswer: "1", metadata: ["signature": "s\($0 / 50)"]) }
+        try FileManager.default.createDirectory(at: gold.appendingPathComponent("data"), withIntermediateDirectories: true)
+        try AtomicFileWriter.write(JSONLines.encode(items), to: RunDirectory(root: gold).dataURL(split: "test"))
+
+        let change = try XCTUnwrap(RunReport(directory: gold).improvement(split: "test"))
+        XCTAssertGreaterThan(change.interval.low, 0.05, "per question: \(change.interval.description)")
+        let grouped = try XCTUnwrap(change.byStructure)
+        XCTAssertEqual(grouped.groups, 4)
+        XCTAssertEqual(grouped.difference, 0.15, accuracy: 1e-12)
+        XCTAssertEqual(grouped.low, 0, accuracy: 1e-12)
+        let targets = try RealModelTargets(gold: gold, selfGenerated: nil)
+        XCTAssertEqual(targets.checks[0].met, false, targets.markdown())
+        XCTAssertTrue(targets.checks[0].result.contains("by problem structure: +15.0 points"), targets.checks[0].result)
+        XCTAssertTrue(targets.checks[0].result.contains("resampling 4 problem structures of 200 questions"), targets.checks[0].result)
     }
 
     func testWhatWasNotRunIsNotMeasured() throws {
