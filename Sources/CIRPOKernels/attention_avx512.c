@@ -7,9 +7,7 @@
 #pragma clang fp contract(off)
 
 #if defined(__x86_64__)
-#include <immintrin.h>
-
-#define IRPO_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,fma")))
+#include "avx512_tile.h"
 #define KEY_BLOCK 8
 
 static inline IRPO_AVX512 const float *key_block(const float *shared_keys, const float *keys, ptrdiff_t shared_rows,

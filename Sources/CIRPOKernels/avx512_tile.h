@@ -1,5 +1,6 @@
-/* Shared by the AVX-512 decode products (float and Q8_0 panels): the tile's multiply-adds and
- * its stores. Internal to this target. */
+/* Shared by the AVX-512 kernels of this target (internal): the target attribute every AVX-512
+ * function carries, and the decode products' (float and Q8_0 panels) tile multiply-adds and
+ * stores. */
 #ifndef IRPO_AVX512_TILE_H
 #define IRPO_AVX512_TILE_H
 

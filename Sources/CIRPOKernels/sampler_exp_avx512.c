@@ -7,9 +7,7 @@
 #pragma clang fp contract(off)
 
 #if defined(__x86_64__)
-#include <immintrin.h>
-
-#define IRPO_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,fma")))
+#include "avx512_tile.h"
 
 static inline IRPO_AVX512 __m512 exp16(__m512 input) {
     const __mmask16 high = _mm512_cmp_ps_mask(input, _mm512_set1_ps(88.0f), _CMP_GT_OQ);

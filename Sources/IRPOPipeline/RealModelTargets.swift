@@ -39,7 +39,7 @@ public struct RealModelTargets: Sendable, Equatable {
             // When the questions share problem structures, the interval that resamples whole
             // structures is the one that must exclude 0 (the per-question one is too narrow).
             let interval = change.byStructure ?? change.interval
-            checks.append(Check(target: gain, result: "M\(change.to) - M\(change.from): \(Self.describe(change))",
+            checks.append(Check(target: gain, result: "M\(change.to) - M\(change.from): \(change.intervals)",
                                 met: interval.difference >= 0.10 - 1e-9 && interval.low > 0))
         } else {
             checks.append(Check(target: gain, result: "not measured (no test evaluation of M0 and a trained model)", met: nil))
@@ -73,7 +73,7 @@ public struct RealModelTargets: Sendable, Equatable {
 
         let selfTarget = "self-improvement variant's last model above M0 (greedy test)"
         if let change = selfReport?.improvement(split: "test") {
-            checks.append(Check(target: selfTarget, result: "M\(change.to) - M\(change.from): \(Self.describe(change))",
+            checks.append(Check(target: selfTarget, result: "M\(change.to) - M\(change.from): \(change.intervals)",
                                 met: change.interval.difference > 0))
         } else {
             checks.append(Check(target: selfTarget, result: "not measured (no test evaluation of the self variant)", met: nil))
@@ -82,12 +82,6 @@ public struct RealModelTargets: Sendable, Equatable {
     }
 
     static func percent(_ value: Double) -> String { String(format: "%.1f%%", value * 100) }
-
-    /// The per-question interval, and the one by problem structure when there is one.
-    static func describe(_ change: (from: Int, to: Int, interval: PairedBootstrap, byStructure: PairedBootstrap?)) -> String {
-        guard let grouped = change.byStructure else { return change.interval.description }
-        return "\(change.interval.description); by problem structure: \(grouped.description)"
-    }
 
     /// The checks as a Markdown table.
     public func markdown() -> String {

@@ -107,12 +107,28 @@ public struct RunReport {
                           uniquingKeysWith: { first, _ in first })
     }
 
-    /// The change in greedy accuracy on `split` from the first evaluated model to the last, with a
-    /// paired bootstrap 95% interval over the questions, and (`byStructure`) one that resamples
-    /// whole problem structures when the split's questions share them (the synthetic task asks
-    /// each structure many times, so its questions are not independent draws); nil without both
-    /// models' greedy records.
-    public func improvement(split: String) -> (from: Int, to: Int, interval: PairedBootstrap, byStructure: PairedBootstrap?)? {
+    /// The change in greedy accuracy on a split from one model to another.
+    public struct Improvement: Sendable, Equatable {
+        /// The iterations compared.
+        public var from: Int
+        public var to: Int
+        /// The paired bootstrap 95% interval over the questions.
+        public var interval: PairedBootstrap
+        /// The interval that resamples whole problem structures, when the split's questions share
+        /// them (the synthetic task asks each structure many times, so its questions are not
+        /// independent draws).
+        public var byStructure: PairedBootstrap?
+
+        /// "+12.3 points (... interval ...)", then "; by problem structure: ..." when there is one.
+        public var intervals: String {
+            guard let byStructure else { return interval.description }
+            return "\(interval.description); by problem structure: \(byStructure.description)"
+        }
+    }
+
+    /// The change in greedy accuracy on `split` from the first evaluated model to the last; nil
+    /// without both models' greedy records.
+    public func improvement(split: String) -> Improvement? {
         let evaluated = evaluations.filter { $0.splits.contains { $0.split == split } }.map(\.iteration)
         guard let first = evaluated.first, let last = evaluated.last, last > first,
               let before = greedyCorrectness(iteration: first, split: split),
@@ -127,7 +143,7 @@ public struct RunReport {
                 byStructure = PairedBootstrap(before: was, after: now, groups: keys)
             }
         }
-        return (first, last, interval, byStructure)
+        return Improvement(from: first, to: last, interval: interval, byStructure: byStructure)
     }
 
     /// The Markdown summary.
@@ -144,11 +160,7 @@ public struct RunReport {
             }
             lines.append("")
             if let change = improvement(split: split) {
-                lines += ["Greedy M\(change.to) - M\(change.from) on \(split): \(change.interval.description)."]
-                if let grouped = change.byStructure {
-                    lines += ["By problem structure: \(grouped.description)."]
-                }
-                lines.append("")
+                lines += ["Greedy M\(change.to) - M\(change.from) on \(split): \(change.intervals).", ""]
             }
             let kinds = evaluations.compactMap { $0.splits.first { $0.split == split }?.greedyDiagnosis }.flatMap(\.keys)
             let uniqueKinds = Array(Set(kinds)).sorted()

@@ -76,8 +76,7 @@ extension DemoCommand {
                 let report = try RunReport(directory: comparison.directory)
                 for split in ["test", "dev"] {
                     if let change = report.improvement(split: split) {
-                        print("Greedy M\(change.to) - M\(change.from) on \(split): \(change.interval.description)")
-                        if let grouped = change.byStructure { print("  by problem structure: \(grouped.description)") }
+                        print("Greedy M\(change.to) - M\(change.from) on \(split): \(change.intervals)")
                     }
                 }
             }
